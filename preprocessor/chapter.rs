@@ -1,0 +1,126 @@
+//! One chapter's text → the same text with every attention block and inline value replaced.
+//!
+//! Blocks are computed front to back, so an inline value or an assertion can refer to the
+//! block above it or to an earlier block's `id`; the replacements are then spliced back to front.
+
+use crate::markdown::{self, Found};
+use crate::render::{self, escape_html, format::fmt};
+use crate::spec::expr::{self, Computed, Scope, Val};
+use crate::spec::source::{Diagnostic, Place, Source};
+use crate::spec::{self, Examples};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Names visible in a chapter: the book's examples and the chapter's block ids so far.
+struct ChapterScope<'a> {
+    examples: &'a Examples,
+    ids: BTreeMap<String, Computed>,
+    current: Option<Computed>,
+}
+
+impl Scope for ChapterScope<'_> {
+    fn current(&self) -> Option<&Computed> {
+        self.current.as_ref()
+    }
+    fn named(&self, name: &str) -> Option<&Computed> {
+        self.ids.get(name).or_else(|| self.examples.computed(name))
+    }
+}
+
+/// Renders an inline value's text: numbers by the book's one formatter.
+pub fn show(values: &[Val]) -> String {
+    values
+        .iter()
+        .map(|v| match v {
+            Val::Num(x) => fmt(*x),
+            Val::Text(t) => t.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Processes one chapter; `path` is how messages name it (e.g. `src/intro.md`).
+pub fn process(text: &str, path: &str, examples: &Examples) -> Result<String, Vec<Diagnostic>> {
+    let found = markdown::find(text);
+    if found.is_empty() {
+        return Ok(text.to_string());
+    }
+    let path: Arc<str> = Arc::from(path);
+    let mut scope = ChapterScope {
+        examples,
+        ids: BTreeMap::new(),
+        current: None,
+    };
+    let mut replacements = Vec::new();
+    let mut problems = Vec::new();
+    for item in found {
+        match item {
+            Found::Block(block) => {
+                let src = Source {
+                    path: path.clone(),
+                    text: &block.body,
+                    first_line: block.fence_line + 1,
+                    header_line: block.fence_line,
+                };
+                let computed =
+                    spec::parse_block(&src, examples).and_then(|s| spec::compute(s, &scope));
+                match computed {
+                    Ok(c) => {
+                        let html = render::widget(&c);
+                        replacements.push((
+                            block.range.clone(),
+                            markdown::block_replacement(&block, &html, text),
+                        ));
+                        if let Some(id) = &c.spec.id {
+                            if scope.ids.contains_key(id) || examples.computed(id).is_some() {
+                                problems.push(Diagnostic::new(
+                                    src.header(),
+                                    format!("the id `{id}` is already taken in this chapter or by an example — choose another"),
+                                ));
+                            }
+                            scope.ids.insert(id.clone(), c.clone());
+                        }
+                        scope.current = Some(c);
+                    }
+                    Err(mut p) => {
+                        problems.append(&mut p);
+                        // Later inline values would only repeat this block's problem.
+                        scope.current = None;
+                    }
+                }
+            }
+            Found::Inline {
+                range,
+                expr: text_expr,
+                line,
+            } => {
+                let place = Place {
+                    path: path.clone(),
+                    line,
+                };
+                let value = expr::parse_expr(&text_expr).and_then(|e| expr::eval(&e, &scope));
+                match value {
+                    Ok(values) => replacements.push((
+                        range,
+                        format!(
+                            "<span class=\"attention-value\">{}</span>",
+                            escape_html(&show(&values))
+                        ),
+                    )),
+                    Err(m) => problems.push(Diagnostic::new(
+                        place,
+                        format!(
+                            "cannot compute the inline value `{}{text_expr}`: {m}",
+                            markdown::INLINE_PREFIX
+                        ),
+                    )),
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(markdown::splice(text, replacements))
+    } else {
+        Err(problems)
+    }
+}

@@ -1,0 +1,135 @@
+//! The command line, shaped like mdbook's own: the preprocessor protocol (no arguments),
+//! `supports`, `build` and `serve`. `main.rs` only calls [`run`].
+
+use crate::mdbook::{AttentionPreprocessor, NAME};
+use crate::serve;
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use mdbook_driver::MDBook;
+use mdbook_preprocessor::Preprocessor;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mdbook-attention",
+    version,
+    about = "Exact, interactive attention widgets for mdBook.\n\nWith no command, runs as an mdBook preprocessor (JSON on stdin, JSON on stdout)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Tell mdBook whether a renderer is supported (exit 0 = yes).
+    Supports { renderer: String },
+    /// Build the book in-process, search index included.
+    Build {
+        /// The book's root, where book.toml is.
+        #[arg(default_value = ".")]
+        book_dir: PathBuf,
+        /// Where to write the book (default: build.build-dir of book.toml, usually book/).
+        #[arg(short = 'd', long)]
+        dest_dir: Option<PathBuf>,
+    },
+    /// Build, serve on localhost, and rebuild when a chapter, the theme or book.toml changes.
+    Serve {
+        #[arg(default_value = ".")]
+        book_dir: PathBuf,
+        #[arg(short = 'd', long)]
+        dest_dir: Option<PathBuf>,
+        #[arg(short = 'p', long, default_value_t = 3000)]
+        port: u16,
+        #[arg(short = 'n', long, default_value = "localhost")]
+        hostname: String,
+        /// Open the book in the default web browser.
+        #[arg(long)]
+        open: bool,
+    },
+}
+
+/// Loads a book with our preprocessor registered in-process.
+pub fn load(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<MDBook> {
+    if !book_dir.join("book.toml").exists() {
+        bail!(
+            "{} has no book.toml — pass the folder of an mdBook, e.g. `mdbook-attention build path/to/book`",
+            book_dir.display()
+        );
+    }
+    let mut book = MDBook::load(book_dir)
+        .with_context(|| format!("cannot load the book in {}", book_dir.display()))?;
+    if let Some(dest) = dest_dir {
+        book.config.build.build_dir = std::env::current_dir()?.join(dest);
+    }
+    book.with_preprocessor(AttentionPreprocessor);
+    Ok(book)
+}
+
+/// Builds a book in-process and returns where it was written.
+pub fn build(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let book = load(book_dir, dest_dir)?;
+    book.build()?;
+    Ok(book.build_dir_for("html"))
+}
+
+/// The preprocessor protocol: `[context, book]` on stdin, the book on stdout.
+pub fn protocol() -> anyhow::Result<()> {
+    let mut input = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+        .context("cannot read the book from standard input")?;
+    if input.trim().is_empty() {
+        bail!(
+            "nothing arrived on standard input — mdbook-attention with no command is an mdBook preprocessor; run `mdbook-attention build` to build a book"
+        );
+    }
+    let (ctx, book) = mdbook_preprocessor::parse_input(input.as_bytes()).map_err(|e| {
+        anyhow::anyhow!(
+            "{e:#} — the input must be the JSON that mdBook {} sends to preprocessors (mdBook 0.4 books are not supported: upgrade mdbook to 0.5)",
+            mdbook_preprocessor::MDBOOK_VERSION
+        )
+    })?;
+    if !ctx.mdbook_version.starts_with("0.5") {
+        eprintln!(
+            "warning: mdbook-attention was built for mdBook {} but is run by {}",
+            mdbook_preprocessor::MDBOOK_VERSION,
+            ctx.mdbook_version
+        );
+    }
+    let processed = AttentionPreprocessor.run(&ctx, book)?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &processed)
+        .context("cannot write the book to standard output")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Runs the command line; the error is printed by `main`.
+pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    match cli.command {
+        None => protocol()?,
+        Some(Command::Supports { renderer }) => {
+            let yes = AttentionPreprocessor.supports_renderer(&renderer)?;
+            return Ok(if yes {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            });
+        }
+        Some(Command::Build { book_dir, dest_dir }) => {
+            let out = build(&book_dir, dest_dir.as_deref())?;
+            eprintln!("{NAME}: the book is in {}", out.display());
+        }
+        Some(Command::Serve {
+            book_dir,
+            dest_dir,
+            port,
+            hostname,
+            open,
+        }) => {
+            serve::serve(&book_dir, dest_dir.as_deref(), &hostname, port, open)?;
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

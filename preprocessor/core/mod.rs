@@ -1,0 +1,323 @@
+//! Scaled dot-product attention on `ndarray`, exactly as the book teaches it.
+//!
+//! This module knows nothing of Markdown, TOML or HTML. It takes embeddings and three weight
+//! matrices, and keeps every intermediate so the book can show each step. Sums run left to right
+//! from zero with no fused multiply-add, the same order as `theme/attention.js`, so the browser
+//! and the build agree to the last bit in almost every case and within 1e-12 always.
+//!
+//! Conventions (the same as PyTorch's `Linear` and `scaled_dot_product_attention`):
+//! - weights are stored `(out, in)`: row `i` of `W_Q` makes query dimension `i`, `Q = X·W_Qᵀ`;
+//! - scale defaults to `1/√d_k`;
+//! - a boolean mask entry `true` means "may attend"; causal means lower-triangular;
+//! - a row whose every entry is masked gets zero weights and a zero output (PyTorch ≥ 2.5),
+//!   not the NaN that the bare formula would give.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+use thiserror::Error;
+
+/// Which positions each query may attend to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mask {
+    /// Bidirectional: every token sees every token.
+    None,
+    /// Each token sees itself and the tokens before it.
+    Causal,
+    /// `allowed[[i, j]]` is true when token `i` may attend to token `j`.
+    Explicit(Array2<bool>),
+}
+
+impl Mask {
+    /// Whether query `i` may attend to key `j`.
+    pub fn allows(&self, i: usize, j: usize) -> bool {
+        match self {
+            Mask::None => true,
+            Mask::Causal => j <= i,
+            Mask::Explicit(allowed) => allowed[[i, j]],
+        }
+    }
+}
+
+/// Everything attention needs: `n` tokens of dimension `d`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttentionInput {
+    /// `n × d`, one row per token.
+    pub embeddings: Array2<f64>,
+    /// `d_k × d`.
+    pub w_q: Array2<f64>,
+    /// `d_k × d`.
+    pub w_k: Array2<f64>,
+    /// `d_v × d`.
+    pub w_v: Array2<f64>,
+    pub mask: Mask,
+    /// `None` means `1/√d_k`.
+    pub scale: Option<f64>,
+    /// Query entries set by hand after projecting (the book's "move the query" experiment).
+    pub query_overrides: Vec<QueryOverride>,
+}
+
+/// `Q[token][dim] = value`, applied after `Q = X·W_Qᵀ`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueryOverride {
+    pub token: usize,
+    pub dim: usize,
+    pub value: f64,
+}
+
+/// Every intermediate of one attention computation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttentionResult {
+    /// `n × d_k`.
+    pub q: Array2<f64>,
+    /// `n × d_k`.
+    pub k: Array2<f64>,
+    /// `n × d_v`.
+    pub v: Array2<f64>,
+    /// The scale actually used.
+    pub scale: f64,
+    /// `n × n` unscaled dot products `q_i · k_j`; `None` where masked.
+    pub dots: Array2<Option<f64>>,
+    /// `n × n` scaled scores; `None` where masked.
+    pub scores: Array2<Option<f64>>,
+    /// `n × n`, each row sums to 1 (or is all zero when fully masked).
+    pub weights: Array2<f64>,
+    /// `n × d_v`, `weights · V`.
+    pub output: Array2<f64>,
+}
+
+/// Which intermediate overflowed, for the error message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Query,
+    Key,
+    Value,
+    Scores,
+    Output,
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stage::Query => "the queries Q",
+            Stage::Key => "the keys K",
+            Stage::Value => "the values V",
+            Stage::Scores => "the scores Q·Kᵀ",
+            Stage::Output => "the output",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum AttentionError {
+    #[error("there are no tokens")]
+    NoTokens,
+    #[error("the embeddings have no dimensions")]
+    NoDimensions,
+    #[error("{matrix} has no rows; it needs at least one")]
+    NoRows { matrix: &'static str },
+    #[error("{matrix} has {found} columns but the embeddings have {expected} dimensions")]
+    ColumnMismatch {
+        matrix: &'static str,
+        found: usize,
+        expected: usize,
+    },
+    #[error("w_q makes queries of {q} dimensions but w_k makes keys of {k}; they must match")]
+    QueryKeyMismatch { q: usize, k: usize },
+    #[error("the mask is {rows}×{cols} but there are {n} tokens; it must be {n}×{n}")]
+    MaskShape { rows: usize, cols: usize, n: usize },
+    #[error(
+        "{matrix} holds {value} at row {row}, column {col}; every entry must be a finite number"
+    )]
+    NotFinite {
+        matrix: &'static str,
+        row: usize,
+        col: usize,
+        value: f64,
+    },
+    #[error("the query override at token {token}, dimension {dim} is out of range or not finite")]
+    BadOverride { token: usize, dim: usize },
+    #[error("the scale is {0}; it must be a finite number")]
+    BadScale(f64),
+    #[error("{stage} overflowed to infinity (row {row}, column {col}); use smaller values")]
+    Overflow {
+        stage: Stage,
+        row: usize,
+        col: usize,
+    },
+}
+
+/// `Σ a_i·b_i`, left to right from zero: the one dot product of the book.
+pub fn dot(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    a.iter().zip(b.iter()).fold(0.0, |sum, (x, y)| sum + x * y)
+}
+
+/// `x·Wᵀ` row by row: row `i` of `w` makes output dimension `i`.
+pub fn project(x: ArrayView2<f64>, w: ArrayView2<f64>) -> Array2<f64> {
+    Array2::from_shape_fn((x.nrows(), w.nrows()), |(t, i)| dot(x.row(t), w.row(i)))
+}
+
+/// The per-term products `w[row, j] · x[j]` whose sum is one projected entry.
+pub fn projection_terms(x: ArrayView1<f64>, w_row: ArrayView1<f64>) -> Vec<f64> {
+    w_row.iter().zip(x.iter()).map(|(w, x)| w * x).collect()
+}
+
+/// Softmax over the allowed entries of one row, subtracting the row maximum first so that
+/// no `exp` overflows. A row with no allowed entry gives all zeros.
+pub fn softmax(scores: &[Option<f64>]) -> Vec<f64> {
+    let max = scores
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return vec![0.0; scores.len()];
+    }
+    let exps: Vec<f64> = scores
+        .iter()
+        .map(|s| s.map_or(0.0, |s| (s - max).exp()))
+        .collect();
+    let total = exps.iter().fold(0.0, |sum, e| sum + e);
+    exps.iter().map(|e| e / total).collect()
+}
+
+fn check_finite(matrix: &'static str, m: &Array2<f64>) -> Result<(), AttentionError> {
+    match m.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((row, col), &value)) => Err(AttentionError::NotFinite {
+            matrix,
+            row,
+            col,
+            value,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn check_overflow(stage: Stage, m: &Array2<f64>) -> Result<(), AttentionError> {
+    match m.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        Some(((row, col), _)) => Err(AttentionError::Overflow { stage, row, col }),
+        None => Ok(()),
+    }
+}
+
+impl AttentionInput {
+    /// Checks shapes and values; every later step may then index freely.
+    pub fn validate(&self) -> Result<(), AttentionError> {
+        let (n, d) = self.embeddings.dim();
+        if n == 0 {
+            return Err(AttentionError::NoTokens);
+        }
+        if d == 0 {
+            return Err(AttentionError::NoDimensions);
+        }
+        for (matrix, w) in [("w_q", &self.w_q), ("w_k", &self.w_k), ("w_v", &self.w_v)] {
+            if w.nrows() == 0 {
+                return Err(AttentionError::NoRows { matrix });
+            }
+            if w.ncols() != d {
+                return Err(AttentionError::ColumnMismatch {
+                    matrix,
+                    found: w.ncols(),
+                    expected: d,
+                });
+            }
+        }
+        if self.w_q.nrows() != self.w_k.nrows() {
+            return Err(AttentionError::QueryKeyMismatch {
+                q: self.w_q.nrows(),
+                k: self.w_k.nrows(),
+            });
+        }
+        if let Mask::Explicit(m) = &self.mask
+            && m.dim() != (n, n)
+        {
+            return Err(AttentionError::MaskShape {
+                rows: m.nrows(),
+                cols: m.ncols(),
+                n,
+            });
+        }
+        check_finite("embeddings", &self.embeddings)?;
+        check_finite("w_q", &self.w_q)?;
+        check_finite("w_k", &self.w_k)?;
+        check_finite("w_v", &self.w_v)?;
+        if let Some(o) = self
+            .query_overrides
+            .iter()
+            .find(|o| o.token >= n || o.dim >= self.w_q.nrows() || !o.value.is_finite())
+        {
+            return Err(AttentionError::BadOverride {
+                token: o.token,
+                dim: o.dim,
+            });
+        }
+        if let Some(scale) = self.scale
+            && !scale.is_finite()
+        {
+            return Err(AttentionError::BadScale(scale));
+        }
+        Ok(())
+    }
+
+    /// Projects the embeddings, then attends.
+    pub fn compute(&self) -> Result<AttentionResult, AttentionError> {
+        self.validate()?;
+        let x = self.embeddings.view();
+        let mut q = project(x, self.w_q.view());
+        for o in &self.query_overrides {
+            q[[o.token, o.dim]] = o.value;
+        }
+        let k = project(x, self.w_k.view());
+        let v = project(x, self.w_v.view());
+        check_overflow(Stage::Query, &q)?;
+        check_overflow(Stage::Key, &k)?;
+        check_overflow(Stage::Value, &v)?;
+        attend(q, k, v, &self.mask, self.scale)
+    }
+}
+
+/// Attention from given `Q`, `K`, `V` (the browser's query sliders start here).
+pub fn attend(
+    q: Array2<f64>,
+    k: Array2<f64>,
+    v: Array2<f64>,
+    mask: &Mask,
+    scale: Option<f64>,
+) -> Result<AttentionResult, AttentionError> {
+    let n = q.nrows();
+    let scale = scale.unwrap_or_else(|| 1.0 / (q.ncols() as f64).sqrt());
+    let dots = Array2::from_shape_fn((n, n), |(i, j)| {
+        mask.allows(i, j).then(|| dot(q.row(i), k.row(j)))
+    });
+    let scores = dots.mapv(|d| d.map(|d| d * scale));
+    if let Some(((row, col), _)) = scores
+        .indexed_iter()
+        .find(|(_, s)| s.is_some_and(|s| !s.is_finite()))
+    {
+        return Err(AttentionError::Overflow {
+            stage: Stage::Scores,
+            row,
+            col,
+        });
+    }
+    let mut weights = Array2::zeros((n, n));
+    for (i, row) in scores.rows().into_iter().enumerate() {
+        let row: Vec<Option<f64>> = row.to_vec();
+        weights.row_mut(i).assign(&Array1::from(softmax(&row)));
+    }
+    let output = Array2::from_shape_fn((n, v.ncols()), |(i, c)| {
+        (0..n).fold(0.0, |sum, j| sum + weights[[i, j]] * v[[j, c]])
+    });
+    check_overflow(Stage::Output, &output)?;
+    Ok(AttentionResult {
+        q,
+        k,
+        v,
+        scale,
+        dots,
+        scores,
+        weights,
+        output,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,125 @@
+//! Finds `attention` blocks and inline values in a chapter by byte offset, and splices HTML
+//! back in their place, back to front. Every other byte stays as it was.
+
+use mdbook_markdown::pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
+use std::ops::Range;
+
+/// The info string that marks a block as ours (its first word).
+pub const BLOCK_LANGUAGE: &str = "attention";
+/// An inline code span starting with this is an inline value: `` `attn: weights[cat][black]` ``.
+pub const INLINE_PREFIX: &str = "attn:";
+
+/// Something to replace in a chapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Block(Block),
+    Inline {
+        range: Range<usize>,
+        expr: String,
+        line: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// From the opening fence to the end of the closing fence (or of the container).
+    pub range: Range<usize>,
+    /// The block's text, container prefixes removed and line ends normalised.
+    pub body: String,
+    /// The 1-based line of the opening fence.
+    pub fence_line: usize,
+    /// What each later line must start with to stay in the same list item or blockquote.
+    pub continuation: String,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    1 + text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// The container prefix of the line holding `offset`, made fit for a following line: list
+/// markers become spaces, blockquote markers stay.
+fn continuation_prefix(text: &str, offset: usize) -> String {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..offset]
+        .chars()
+        .map(|c| match c {
+            '>' | ' ' | '\t' => c,
+            _ => ' ',
+        })
+        .collect::<String>()
+        .trim_end_matches(' ')
+        .to_string()
+}
+
+/// Every attention block and inline value, in document order.
+pub fn find(text: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    let mut current: Option<Block> = None;
+    for (event, range) in new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if info.split_whitespace().next() == Some(BLOCK_LANGUAGE) =>
+            {
+                current = Some(Block {
+                    fence_line: line_of(text, range.start),
+                    continuation: continuation_prefix(text, range.start),
+                    range,
+                    body: String::new(),
+                });
+            }
+            Event::Text(t) => {
+                if let Some(block) = current.as_mut() {
+                    block.body.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(block) = current.take() {
+                    found.push(Found::Block(block));
+                }
+            }
+            Event::Code(code) if current.is_none() => {
+                if let Some(expr) = code.trim().strip_prefix(INLINE_PREFIX) {
+                    found.push(Found::Inline {
+                        expr: expr.trim().to_string(),
+                        line: line_of(text, range.start),
+                        range,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Replaces a block by one line of HTML and a blank line, both carrying the container
+/// prefix, so the HTML block ends where the fence ended and nothing after it is swallowed.
+pub fn block_replacement(block: &Block, html: &str, text: &str) -> String {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let ends_line = text[..block.range.end].ends_with('\n');
+    let mut out = String::with_capacity(html.len() + 8);
+    out.push_str(html);
+    out.push_str(newline);
+    out.push_str(&block.continuation);
+    if ends_line {
+        out.push_str(newline);
+    }
+    out
+}
+
+/// Applies replacements, back to front; ranges must not overlap.
+pub fn splice(text: &str, mut replacements: Vec<(Range<usize>, String)>) -> String {
+    replacements.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    let mut out = text.to_string();
+    for (range, with) in replacements {
+        out.replace_range(range, &with);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+//! The mdBook side: the `Preprocessor` impl, its config, and one error listing every problem
+//! of the book with file and line.
+
+use crate::chapter;
+use crate::spec::Examples;
+use crate::spec::expr::suggest;
+use crate::spec::source::Diagnostic;
+use anyhow::{Context, bail};
+use mdbook_preprocessor::book::Book;
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+
+pub const NAME: &str = "attention";
+
+/// Keys of `[preprocessor.attention]`: ours, then the ones mdBook itself reads.
+const CONFIG_KEYS: &[&str] = &[
+    "examples",
+    "command",
+    "after",
+    "before",
+    "renderers",
+    "optional",
+];
+
+pub struct AttentionPreprocessor;
+
+/// Reads `[preprocessor.attention]` and the named examples it points to.
+pub fn load_examples(ctx: &PreprocessorContext) -> anyhow::Result<Examples> {
+    let table: Option<toml::Table> = ctx
+        .config
+        .get(&format!("preprocessor.{NAME}"))
+        .context("cannot read [preprocessor.attention] in book.toml")?;
+    let table = table.unwrap_or_default();
+    for key in table.keys() {
+        if !CONFIG_KEYS.contains(&key.as_str()) {
+            bail!(
+                "book.toml: unknown key `{key}` in [preprocessor.attention]{} — the keys are {}",
+                suggest(key, CONFIG_KEYS),
+                CONFIG_KEYS.join(", ")
+            );
+        }
+    }
+    match table.get("examples") {
+        None => Ok(Examples::default()),
+        Some(toml::Value::String(rel)) => {
+            let path = ctx.root.join(rel);
+            if !path.exists() {
+                bail!(
+                    "book.toml: `examples = \"{rel}\"` names {}, which does not exist — create it or fix the path",
+                    path.display()
+                );
+            }
+            Examples::load(&path, rel).map_err(report)
+        }
+        Some(_) => bail!(
+            "book.toml: `examples` in [preprocessor.attention] must be a path in quotes, like `examples = \"src/examples.toml\"`"
+        ),
+    }
+}
+
+/// One error for all problems, compiler style.
+pub fn report(problems: Vec<Diagnostic>) -> anyhow::Error {
+    let count = problems.len();
+    let lines: Vec<String> = problems.iter().map(|d| format!("error: {d}")).collect();
+    let noun = if count == 1 { "problem" } else { "problems" };
+    anyhow::anyhow!(
+        "{}\n{count} {noun} in attention blocks; the book was not built",
+        lines.join("\n")
+    )
+}
+
+impl Preprocessor for AttentionPreprocessor {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
+        let examples = load_examples(ctx)?;
+        let src_dir = ctx
+            .config
+            .book
+            .src
+            .to_string_lossy()
+            .trim_end_matches('/')
+            .to_string();
+        let mut problems = Vec::new();
+        book.for_each_chapter_mut(|ch| {
+            let Some(source) = &ch.source_path else {
+                return;
+            };
+            let shown = format!("{src_dir}/{}", source.to_string_lossy());
+            match chapter::process(&ch.content, &shown, &examples) {
+                Ok(content) => ch.content = content,
+                Err(mut p) => problems.append(&mut p),
+            }
+        });
+        if !problems.is_empty() {
+            return Err(report(problems));
+        }
+        Ok(book)
+    }
+
+    fn supports_renderer(&self, renderer: &str) -> anyhow::Result<bool> {
+        Ok(renderer == "html")
+    }
+}

@@ -1,0 +1,647 @@
+//! Spec + result → one line of HTML per widget.
+//!
+//! Each view is a handlebars template embedded in the binary. Every number that the browser
+//! may recompute carries a `data-b` binding (`"q f 1"`: field, row, column; `f` is the focus
+//! token), so `theme/attention.js` redraws the same elements with the same formatter and the
+//! text of a widget is identical before and after the script runs.
+
+pub mod format;
+
+use crate::core::{self, AttentionInput, AttentionResult, Mask};
+use crate::spec::View;
+use crate::spec::expr::Computed;
+use format::{fmt, fmt_opt};
+use handlebars::Handlebars;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::sync::LazyLock;
+
+/// Heatmaps write their weights in the cells up to this many tokens; beyond, the table below
+/// the heatmap carries the numbers.
+pub const HEATMAP_TEXT_UP_TO: usize = 24;
+/// A cell is drawn "strong" (light text on a dark fill) above this weight.
+pub const STRONG_WEIGHT: f64 = 0.5;
+
+static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(escape_html);
+    for (name, text) in [
+        ("widget", include_str!("templates/widget.hbs")),
+        ("table", include_str!("templates/table.hbs")),
+        ("projection", include_str!("templates/projection.hbs")),
+        ("heatmap", include_str!("templates/heatmap.hbs")),
+        ("controls", include_str!("templates/controls.hbs")),
+    ] {
+        hb.register_template_string(name, text)
+            .expect("embedded templates parse (a unit test renders each)");
+    }
+    hb
+});
+
+/// Escapes text for HTML content and attribute values, newlines included, so a widget stays
+/// on one line and nothing in a block can open a tag.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON that is safe inside `<script>`: no `<`, `>` or `&` can end the element early.
+fn script_json(value: &Value) -> String {
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+#[derive(Serialize)]
+struct Cell {
+    text: String,
+    bind: Option<String>,
+    class: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    header: String,
+    focus: bool,
+    token: Option<String>,
+    cells: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct Table {
+    caption: String,
+    corner: String,
+    columns: Vec<String>,
+    rows: Vec<Row>,
+    class: &'static str,
+}
+
+fn cell(text: String, bind: impl Into<Option<String>>) -> Cell {
+    Cell {
+        text,
+        bind: bind.into(),
+        class: None,
+    }
+}
+
+fn render(name: &str, data: &impl Serialize) -> String {
+    TEMPLATES.render(name, data).unwrap_or_else(|e| {
+        format!(
+            "<p>template {name} failed: {}</p>",
+            escape_html(&e.to_string())
+        )
+    })
+}
+
+fn token_table(
+    c: &Computed,
+    caption: &str,
+    field: &str,
+    m: &ndarray::Array2<f64>,
+    columns: Vec<String>,
+) -> Table {
+    let rows = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Row {
+            header: t.clone(),
+            focus: i == c.spec.focus,
+            token: Some(i.to_string()),
+            cells: m
+                .row(i)
+                .iter()
+                .enumerate()
+                .map(|(j, x)| cell(fmt(*x), format!("{field} {i} {j}")))
+                .collect(),
+        })
+        .collect();
+    Table {
+        caption: caption.into(),
+        corner: "token".into(),
+        columns,
+        rows,
+        class: "attention-matrix",
+    }
+}
+
+fn weight_table(c: &Computed, name: &str, field: &str, m: &ndarray::Array2<f64>) -> Table {
+    let rows = (0..m.nrows())
+        .map(|r| Row {
+            header: format!("row {}", r + 1),
+            focus: false,
+            token: None,
+            cells: m.row(r).iter().map(|x| cell(fmt(*x), None)).collect(),
+        })
+        .collect();
+    Table {
+        caption: format!("{name}: row i makes dimension i of {field}"),
+        corner: String::new(),
+        columns: c.spec.dims.clone(),
+        rows,
+        class: "attention-matrix",
+    }
+}
+
+fn numbered(prefix: &str, count: usize) -> Vec<String> {
+    (1..=count).map(|i| format!("{prefix}{i}")).collect()
+}
+
+/// The projected query before any `set_query` override: what the arithmetic adds up to.
+fn projected(
+    input: &AttentionInput,
+    w: &ndarray::Array2<f64>,
+    token: usize,
+    dim: usize,
+) -> (Vec<f64>, f64) {
+    let x = input.embeddings.row(token);
+    (
+        core::projection_terms(x, w.row(dim)),
+        core::dot(x, w.row(dim)),
+    )
+}
+
+#[derive(Serialize)]
+struct Term {
+    w: String,
+    x: String,
+    x_bind: String,
+}
+
+#[derive(Serialize)]
+struct Equation {
+    matrix: &'static str,
+    out: &'static str,
+    row: usize,
+    terms: Vec<Term>,
+    result: String,
+    result_bind: String,
+}
+
+fn projection_view(c: &Computed) -> String {
+    let f = c.spec.focus;
+    let input = &c.spec.input;
+    let mut equations = Vec::new();
+    for (matrix, out, w) in [
+        ("W_Q", "q", &input.w_q),
+        ("W_K", "k", &input.w_k),
+        ("W_V", "v", &input.w_v),
+    ] {
+        for r in 0..w.nrows() {
+            let (_, sum) = projected(input, w, f, r);
+            let terms = w
+                .row(r)
+                .iter()
+                .enumerate()
+                .map(|(j, wj)| Term {
+                    w: fmt(*wj),
+                    x: fmt(input.embeddings[[f, j]]),
+                    x_bind: format!("x f {j}"),
+                })
+                .collect();
+            equations.push(Equation {
+                matrix,
+                out,
+                row: r + 1,
+                terms,
+                result: fmt(sum),
+                result_bind: format!("{out}p f {r}"),
+            });
+        }
+    }
+    render(
+        "projection",
+        &json!({ "token": c.spec.tokens[f], "equations": equations }),
+    )
+}
+
+fn scores_view(c: &Computed) -> Table {
+    let f = c.spec.focus;
+    let r = &c.result;
+    let rows = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(j, t)| Row {
+            header: t.clone(),
+            focus: j == f,
+            token: Some(j.to_string()),
+            cells: vec![
+                cell(fmt_opt(r.dots[[f, j]]), format!("dots f {j}")),
+                cell(fmt_opt(r.scores[[f, j]]), format!("scores f {j}")),
+                cell(
+                    fmt_opt(r.scores[[f, j]].map(|_| r.weights[[f, j]])),
+                    format!("w f {j}"),
+                ),
+            ],
+        })
+        .chain(std::iter::once(Row {
+            header: "sum".into(),
+            focus: false,
+            token: None,
+            cells: vec![
+                cell(String::new(), None),
+                cell(String::new(), None),
+                cell(fmt(row_sum(r, f)), "wsum f".to_string()),
+            ],
+        }))
+        .collect();
+    Table {
+        caption: format!(
+            "The query of {} against every key: dot product, scaled by {}, softmax",
+            c.spec.tokens[f],
+            fmt(r.scale)
+        ),
+        corner: "key".into(),
+        columns: vec!["q · k".into(), "× scale".into(), "weight".into()],
+        rows,
+        class: "attention-steps",
+    }
+}
+
+fn row_sum(r: &AttentionResult, i: usize) -> f64 {
+    r.weights.row(i).iter().fold(0.0, |s, w| s + w)
+}
+
+fn output_view(c: &Computed) -> Table {
+    let f = c.spec.focus;
+    let r = &c.result;
+    let d_v = r.v.ncols();
+    let mut rows: Vec<Row> = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(j, t)| Row {
+            header: t.clone(),
+            focus: j == f,
+            token: Some(j.to_string()),
+            cells: std::iter::once(cell(fmt(r.weights[[f, j]]), format!("weights f {j}")))
+                .chain((0..d_v).map(|col| {
+                    cell(
+                        fmt(r.weights[[f, j]] * r.v[[j, col]]),
+                        format!("wv f {j} {col}"),
+                    )
+                }))
+                .collect(),
+        })
+        .collect();
+    rows.push(Row {
+        header: "output".into(),
+        focus: false,
+        token: None,
+        cells: std::iter::once(cell(String::new(), None))
+            .chain((0..d_v).map(|col| cell(fmt(r.output[[f, col]]), format!("output f {col}"))))
+            .collect(),
+    });
+    let mut columns = vec!["weight".to_string()];
+    columns.extend(numbered("weight × v", d_v));
+    Table {
+        caption: format!(
+            "The output of {}: each value scaled by its weight, then summed",
+            c.spec.tokens[f]
+        ),
+        corner: "token".into(),
+        columns,
+        rows,
+        class: "attention-steps",
+    }
+}
+
+#[derive(Serialize)]
+struct HeatCell {
+    x: f64,
+    y: f64,
+    opacity: String,
+    text: String,
+    class: &'static str,
+    bind: String,
+    cx: f64,
+    cy: f64,
+}
+
+/// Class of a heatmap cell: the one rule the script mirrors in `cellClass`.
+pub fn cell_class(weight: Option<f64>, changed: bool) -> &'static str {
+    match (weight, changed) {
+        (None, _) => "masked",
+        (Some(w), true) if w > STRONG_WEIGHT => "strong changed",
+        (Some(_), true) => "changed",
+        (Some(w), false) if w > STRONG_WEIGHT => "strong",
+        _ => "",
+    }
+}
+
+/// Weights under a given mask, for the bidirectional/causal comparison.
+fn weights_under(c: &Computed, mask: Mask) -> Option<AttentionResult> {
+    core::attend(
+        c.result.q.clone(),
+        c.result.k.clone(),
+        c.result.v.clone(),
+        &mask,
+        c.spec.input.scale,
+    )
+    .ok()
+}
+
+/// One heatmap: `field` is `w` (the block's mask), `wn` (none) or `wc` (causal).
+fn heatmap(
+    c: &Computed,
+    field: &str,
+    result: &AttentionResult,
+    compare_to: Option<&AttentionResult>,
+    title: &str,
+) -> String {
+    let n = c.spec.tokens.len();
+    let cell_size = 40.0;
+    let longest = c
+        .spec
+        .tokens
+        .iter()
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(1) as f64;
+    let label = (longest * 7.5 + 12.0).clamp(30.0, 140.0);
+    let show_text = n <= HEATMAP_TEXT_UP_TO;
+    let mut cells = Vec::with_capacity(n * n);
+    for i in 0..n {
+        for j in 0..n {
+            let weight = result.scores[[i, j]].map(|_| result.weights[[i, j]]);
+            let changed = compare_to.is_some_and(|b| fmt_opt(weight) != fmt(b.weights[[i, j]]));
+            let x = label + j as f64 * cell_size;
+            let y = label + i as f64 * cell_size;
+            cells.push(HeatCell {
+                x,
+                y,
+                opacity: fmt(weight.unwrap_or(0.0)),
+                text: if show_text {
+                    fmt_opt(weight)
+                } else {
+                    String::new()
+                },
+                class: cell_class(weight, compare_to.is_some() && changed),
+                bind: format!("{field} {i} {j}"),
+                cx: x + cell_size / 2.0,
+                cy: y + cell_size / 2.0 + 4.0,
+            });
+        }
+    }
+    let tokens: Vec<Value> = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mid = label + i as f64 * cell_size + cell_size / 2.0;
+            json!({ "text": t, "index": i, "mid": mid, "focus": i == c.spec.focus })
+        })
+        .collect();
+    let size = label + n as f64 * cell_size;
+    let alt = Table {
+        caption: title.to_string(),
+        corner: "attending ↓ / attended →".into(),
+        columns: c.spec.tokens.clone(),
+        rows: (0..n)
+            .map(|i| Row {
+                header: c.spec.tokens[i].clone(),
+                focus: i == c.spec.focus,
+                token: Some(i.to_string()),
+                cells: (0..n)
+                    .map(|j| {
+                        cell(
+                            fmt_opt(result.scores[[i, j]].map(|_| result.weights[[i, j]])),
+                            format!("{field} {i} {j}"),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+        class: "attention-matrix",
+    };
+    render(
+        "heatmap",
+        &json!({
+            "title": title,
+            "field": field,
+            "size": size,
+            "label": label,
+            "label_x": label - 6.0,
+            "label_y": label - 8.0,
+            "cells": cells,
+            "tokens": tokens,
+            "show_text": show_text,
+            "rotate": longest * 7.5 > cell_size,
+            "compare": compare_to.is_some(),
+            "summary": "The same weights as a table",
+            "table": render("table", &alt),
+        }),
+    )
+}
+
+fn mask_name(mask: &Mask) -> &'static str {
+    match mask {
+        Mask::None => "bidirectional",
+        Mask::Causal => "causal",
+        Mask::Explicit(_) => "custom mask",
+    }
+}
+
+fn heatmap_view(c: &Computed) -> String {
+    let title = format!(
+        "Attention weights ({}): row = the token attending, column = the token attended to; darker = stronger",
+        mask_name(&c.spec.input.mask)
+    );
+    heatmap(c, "w", &c.result, None, &title)
+}
+
+fn compare_view(c: &Computed) -> String {
+    let (Some(none), Some(causal)) = (weights_under(c, Mask::None), weights_under(c, Mask::Causal))
+    else {
+        return String::new();
+    };
+    let left = heatmap(
+        c,
+        "wn",
+        &none,
+        None,
+        "Bidirectional: every token sees the whole sentence",
+    );
+    let right = heatmap(
+        c,
+        "wc",
+        &causal,
+        Some(&none),
+        "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix",
+    );
+    format!("<div class=\"attention-compare\">{left}{right}</div>")
+}
+
+fn controls_view(c: &Computed) -> String {
+    let f = c.spec.focus;
+    let slider = |kind: &str, bind: &str, dim: usize, label: &str, value: f64| {
+        let min = (value.min(-2.0)).floor();
+        let max = (value.max(2.0)).ceil();
+        json!({ "kind": kind, "dim": dim, "label": label, "bind": bind, "value": value, "text": fmt(value), "min": min, "max": max })
+    };
+    let queries: Vec<Value> = (0..c.result.q.ncols())
+        .map(|d| {
+            slider(
+                "q",
+                &format!("q f {d}"),
+                d,
+                &format!("dimension {}", d + 1),
+                c.result.q[[f, d]],
+            )
+        })
+        .collect();
+    let embeddings: Vec<Value> = (0..c.spec.dims.len())
+        .map(|d| {
+            slider(
+                "x",
+                &format!("x f {d}"),
+                d,
+                &c.spec.dims[d],
+                c.spec.input.embeddings[[f, d]],
+            )
+        })
+        .collect();
+    let d_k = c.result.q.ncols();
+    render(
+        "controls",
+        &json!({
+            "token": c.spec.tokens[f],
+            "tokens": c.spec.tokens.iter().enumerate().map(|(i, t)| json!({"index": i, "text": t, "selected": i == f})).collect::<Vec<_>>(),
+            "queries": queries,
+            "embeddings": embeddings,
+            "default_scale": format!("1/√{d_k}"),
+            "scale": fmt(c.result.scale),
+            "custom_scale": c.spec.input.scale.is_some(),
+            "causal": c.spec.input.mask == Mask::Causal,
+            "explicit": matches!(c.spec.input.mask, Mask::Explicit(_)),
+        }),
+    )
+}
+
+/// The data contract read by `theme/attention.js` and the tests.
+pub fn widget_data(c: &Computed) -> Value {
+    let spec = &c.spec;
+    let r = &c.result;
+    let rows =
+        |m: &ndarray::Array2<f64>| m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>();
+    let opt_rows = |m: &ndarray::Array2<Option<f64>>| {
+        m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>()
+    };
+    let mask = match &spec.input.mask {
+        Mask::None => json!("none"),
+        Mask::Causal => json!("causal"),
+        Mask::Explicit(m) => json!(m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>()),
+    };
+    json!({
+        "tokens": spec.tokens,
+        "dims": spec.dims,
+        "focus": spec.focus,
+        "views": spec.views.iter().map(|v| v.name()).collect::<Vec<_>>(),
+        "embeddings": rows(&spec.input.embeddings),
+        "w_q": rows(&spec.input.w_q),
+        "w_k": rows(&spec.input.w_k),
+        "w_v": rows(&spec.input.w_v),
+        "mask": mask,
+        "scale": r.scale,
+        "scale_is_default": spec.input.scale.is_none(),
+        "query_overrides": spec.input.query_overrides.iter().map(|o| json!([o.token, o.dim, o.value])).collect::<Vec<_>>(),
+        "q": rows(&r.q),
+        "k": rows(&r.k),
+        "v": rows(&r.v),
+        "dots": opt_rows(&r.dots),
+        "scores": opt_rows(&r.scores),
+        "weights": rows(&r.weights),
+        "output": rows(&r.output),
+    })
+}
+
+/// The whole widget, as one line of HTML.
+pub fn widget(c: &Computed) -> String {
+    let mut views = Vec::new();
+    for view in &c.spec.views {
+        let html = match view {
+            View::Embeddings => render(
+                "table",
+                &token_table(
+                    c,
+                    "Embeddings: one row per token, one column per dimension",
+                    "x",
+                    &c.spec.input.embeddings,
+                    c.spec.dims.clone(),
+                ),
+            ),
+            View::Matrices => [
+                ("W_Q", "Q", &c.spec.input.w_q),
+                ("W_K", "K", &c.spec.input.w_k),
+                ("W_V", "V", &c.spec.input.w_v),
+            ]
+            .iter()
+            .map(|(name, field, m)| render("table", &weight_table(c, name, field, m)))
+            .collect::<Vec<_>>()
+            .join(""),
+            View::Projection => projection_view(c),
+            View::Qkv => [
+                ("Q", "q", &c.result.q),
+                ("K", "k", &c.result.k),
+                ("V", "v", &c.result.v),
+            ]
+            .iter()
+            .map(|(name, field, m)| {
+                let caption = format!("{name}: one row per token");
+                render(
+                    "table",
+                    &token_table(c, &caption, field, m, numbered("", m.ncols())),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(""),
+            View::Scores => render("table", &scores_view(c)),
+            View::Output => render("table", &output_view(c)),
+            View::Heatmap => heatmap_view(c),
+            View::Compare => compare_view(c),
+            View::Controls => controls_view(c),
+        };
+        views.push(format!(
+            "<div class=\"attention-view attention-{}\">{html}</div>",
+            view.name()
+        ));
+    }
+    let body = render(
+        "widget",
+        &json!({
+            "title": c.spec.title,
+            "data": script_json(&widget_data(c)),
+            "views": views.join(""),
+        }),
+    );
+    one_line(&body)
+}
+
+/// Joins template lines: the templates break lines only between tags.
+fn one_line(html: &str) -> String {
+    html.lines().map(str::trim).collect::<Vec<_>>().join("")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,298 @@
+//! TOML text → typed, located fields. Each key is read on its own, so one block can report
+//! several problems at once, each on the line of its key.
+
+use super::source::{Diagnostic, Located, Source};
+use std::collections::BTreeMap;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// Every key a block (or a named example) may hold.
+pub const KEYS: &[&str] = &[
+    "example",
+    "id",
+    "title",
+    "tokens",
+    "dims",
+    "embeddings",
+    "w_q",
+    "w_k",
+    "w_v",
+    "mask",
+    "scale",
+    "show",
+    "focus",
+    "set_query",
+    "assert",
+];
+
+/// A matrix with the line of each row, so a bad row is named exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows<T> {
+    pub rows: Vec<Located<Vec<T>>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MaskField {
+    Named(String),
+    Matrix(Rows<bool>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    Text(String),
+    Texts(Vec<Located<String>>),
+    Numbers(Rows<f64>),
+    Number(f64),
+    Mask(MaskField),
+    /// `set_query = { 1 = 1.0 }`: dimension (number or name) → value.
+    SetQuery(Vec<(Located<String>, f64)>),
+}
+
+pub type Fields = BTreeMap<&'static str, Located<Field>>;
+
+/// Reads a block body into fields, collecting every problem.
+pub fn parse_block(src: &Source) -> Result<Fields, Vec<Diagnostic>> {
+    if src.text.trim().is_empty() {
+        return Err(vec![Diagnostic::new(
+            src.header(),
+            "this attention block is empty — write `example = \"NAME\"`, or give tokens, \
+             embeddings, w_q, w_k and w_v",
+        )]);
+    }
+    let table = parse_toml(src)?;
+    fields_of_table(src, table.get_ref())
+}
+
+/// Parses a TOML text, turning a syntax error into a located diagnostic.
+pub fn parse_toml<'a>(src: &Source<'a>) -> Result<Spanned<DeTable<'a>>, Vec<Diagnostic>> {
+    DeTable::parse(src.text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let message = e.message().trim().trim_end_matches('.').to_string();
+        vec![Diagnostic::new(
+            src.at(offset),
+            format!("this is not valid TOML: {message} — see the block reference in the book's \"For authors\" chapter"),
+        )]
+    })
+}
+
+/// Reads each key of one table.
+pub fn fields_of_table(src: &Source, table: &DeTable) -> Result<Fields, Vec<Diagnostic>> {
+    let mut fields = Fields::new();
+    let mut problems = Vec::new();
+    for (key, value) in table {
+        let place = src.at(key.span().start);
+        let Some(&name) = KEYS.iter().find(|k| **k == key.get_ref().as_ref()) else {
+            problems.push(Diagnostic::new(place, unknown_key_message(key.get_ref())));
+            continue;
+        };
+        match read_field(src, name, value) {
+            Ok(field) => {
+                fields.insert(
+                    name,
+                    Located {
+                        value: field,
+                        place,
+                    },
+                );
+            }
+            Err(d) => problems.push(d),
+        }
+    }
+    if problems.is_empty() {
+        Ok(fields)
+    } else {
+        Err(problems)
+    }
+}
+
+fn unknown_key_message(key: &str) -> String {
+    let best = KEYS
+        .iter()
+        .map(|k| (strsim::jaro_winkler(key, k), *k))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score > 0.75);
+    match best {
+        Some((_, k)) => format!("unknown key `{key}` — did you mean `{k}`?"),
+        None => format!("unknown key `{key}` — the keys are {}", KEYS.join(", ")),
+    }
+}
+
+type Value<'a> = Spanned<DeValue<'a>>;
+
+fn read_field(src: &Source, name: &'static str, value: &Value) -> Result<Field, Diagnostic> {
+    Ok(match name {
+        "example" | "id" | "title" | "focus" => Field::Text(string(src, name, value)?),
+        "tokens" | "dims" | "show" | "assert" => Field::Texts(strings(src, name, value)?),
+        "embeddings" | "w_q" | "w_k" | "w_v" => Field::Numbers(rows(src, name, value, number)?),
+        "scale" => Field::Number(number(src, name, value)?),
+        "mask" => Field::Mask(match value.get_ref() {
+            DeValue::String(s) => MaskField::Named(s.to_string()),
+            DeValue::Array(_) => MaskField::Matrix(rows(src, name, value, boolean)?),
+            other => return Err(wrong_type(src, name, value, other, MASK_HINT)),
+        }),
+        "set_query" => {
+            let DeValue::Table(t) = value.get_ref() else {
+                return Err(wrong_type(
+                    src,
+                    name,
+                    value,
+                    value.get_ref(),
+                    SET_QUERY_HINT,
+                ));
+            };
+            let mut pairs = Vec::new();
+            for (k, v) in t {
+                let dim = Located {
+                    value: k.get_ref().to_string(),
+                    place: src.at(k.span().start),
+                };
+                pairs.push((dim, number(src, name, v)?));
+            }
+            Field::SetQuery(pairs)
+        }
+        _ => unreachable!("every name in KEYS is read above"),
+    })
+}
+
+const MASK_HINT: &str = "write `mask = \"none\"`, `mask = \"causal\"`, or a matrix of true/false \
+                         like `mask = [[true, false], [true, true]]`";
+const SET_QUERY_HINT: &str = "write a table of dimension = value, like `set_query = { 1 = 1.0 }`";
+
+fn hint_for(name: &str) -> &'static str {
+    match name {
+        "tokens" => "write a list of strings, like `tokens = [\"The\", \"cat\"]`",
+        "dims" => "write a list of names, like `dims = [\"animal\", \"action\"]`",
+        "show" => "write a list of views, like `show = [\"qkv\", \"heatmap\"]`",
+        "assert" => "write a list of claims, like `assert = [\"argmax(weights[cat]) == black\"]`",
+        "embeddings" | "w_q" | "w_k" | "w_v" => {
+            "write a list of rows of numbers, like `[[1.0, 0.2], [0.5, 0.1]]`"
+        }
+        "scale" => "write a number, like `scale = 0.5`",
+        "mask" => MASK_HINT,
+        "set_query" => SET_QUERY_HINT,
+        _ => "write a string in quotes, like `focus = \"cat\"`",
+    }
+}
+
+fn type_name(v: &DeValue) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+fn wrong_type(src: &Source, name: &str, at: &Value, found: &DeValue, hint: &str) -> Diagnostic {
+    Diagnostic::new(
+        src.at(at.span().start),
+        format!("`{name}` holds {} here — {hint}", type_name(found)),
+    )
+}
+
+fn string(src: &Source, name: &str, value: &Value) -> Result<String, Diagnostic> {
+    match value.get_ref() {
+        DeValue::String(s) => Ok(s.to_string()),
+        other => Err(wrong_type(src, name, value, other, hint_for(name))),
+    }
+}
+
+fn strings(src: &Source, name: &str, value: &Value) -> Result<Vec<Located<String>>, Diagnostic> {
+    let DeValue::Array(items) = value.get_ref() else {
+        return Err(wrong_type(
+            src,
+            name,
+            value,
+            value.get_ref(),
+            hint_for(name),
+        ));
+    };
+    items
+        .iter()
+        .map(|item| {
+            Ok(Located {
+                value: string(src, name, item)?,
+                place: src.at(item.span().start),
+            })
+        })
+        .collect()
+}
+
+fn number(src: &Source, name: &str, value: &Value) -> Result<f64, Diagnostic> {
+    let parsed = match value.get_ref() {
+        DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|i| i as f64),
+        other => {
+            return Err(wrong_type(
+                src,
+                name,
+                value,
+                other,
+                "write a number, like `0.5`",
+            ));
+        }
+    };
+    match parsed {
+        Some(x) if x.is_finite() => Ok(x),
+        _ => Err(Diagnostic::new(
+            src.at(value.span().start),
+            format!(
+                "`{name}` holds `{}`, which is not a finite number — write an ordinary number \
+                 like `0.5` (nan and inf cannot be shown or computed with)",
+                &src.text[value.span()]
+            ),
+        )),
+    }
+}
+
+fn boolean(src: &Source, name: &str, value: &Value) -> Result<bool, Diagnostic> {
+    match value.get_ref() {
+        DeValue::Boolean(b) => Ok(*b),
+        other => Err(wrong_type(
+            src,
+            name,
+            value,
+            other,
+            "write true (may attend) or false",
+        )),
+    }
+}
+
+fn rows<T>(
+    src: &Source,
+    name: &str,
+    value: &Value,
+    item: fn(&Source, &str, &Value) -> Result<T, Diagnostic>,
+) -> Result<Rows<T>, Diagnostic> {
+    let not_rows = || {
+        Diagnostic::new(
+            src.at(value.span().start),
+            format!("`{name}` must be a list of rows — {}", hint_for(name)),
+        )
+    };
+    let DeValue::Array(rows) = value.get_ref() else {
+        return Err(not_rows());
+    };
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let DeValue::Array(cells) = row.get_ref() else {
+                return Err(not_rows());
+            };
+            let cells = cells
+                .iter()
+                .map(|c| item(src, name, c))
+                .collect::<Result<_, _>>()?;
+            Ok(Located {
+                value: cells,
+                place: src.at(row.span().start),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Rows { rows })
+}
