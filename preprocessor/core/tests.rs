@@ -1,1 +1,279 @@
+use super::*;
+use ndarray::array;
 
+/// The book's running example, typed here by hand so the core is checked against the tutorial
+/// and not against itself.
+fn running() -> AttentionInput {
+    AttentionInput {
+        embeddings: array![
+            [0.1, 0.1, 0.1],
+            [0.9, 0.2, 0.3],
+            [0.2, 0.8, 0.1],
+            [0.1, 0.2, 0.9],
+            [0.1, 0.7, 0.4]
+        ],
+        w_q: array![[1.0, 0.2, 0.5], [0.1, 0.9, 0.1], [0.2, 0.1, 0.8]],
+        w_k: array![[0.8, 1.1, 0.2], [0.9, 0.1, 0.1], [0.1, 0.3, 0.9]],
+        w_v: array![[0.6, 0.9, 1.1], [0.4, 0.2, 0.7], [0.9, 0.3, 0.5]],
+        mask: Mask::None,
+        scale: None,
+        query_overrides: vec![],
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+}
+
+const CAT: usize = 2;
+
+#[test]
+fn projects_cat_as_the_tutorial_works_it_out() {
+    let r = running().compute().unwrap();
+    // 1.0×0.2 + 0.2×0.8 + 0.5×0.1 = 0.41, and likewise for the key and the value.
+    assert!(close(r.q[[CAT, 0]], 0.41));
+    assert!(close(r.k[[CAT, 0]], 0.8 * 0.2 + 1.1 * 0.8 + 0.2 * 0.1));
+    assert!(close(r.k[[CAT, 0]], 1.06));
+    assert!(close(r.v[[CAT, 0]], 0.95));
+}
+
+#[test]
+fn keeps_the_per_term_products_of_a_projection() {
+    let x = running().embeddings;
+    let w = running().w_q;
+    let terms = projection_terms(x.row(CAT), w.row(0));
+    assert_eq!(terms.len(), 3);
+    assert!(close(terms[0], 0.2) && close(terms[1], 0.16) && close(terms[2], 0.05));
+}
+
+#[test]
+fn softmax_row_of_cat_matches_a_hand_computation() {
+    // Worked out independently (Python, same formula): softmax(q_cat·k_j / √3).
+    let expected = [
+        0.15205203310018933,
+        0.26229567015639826,
+        0.2044073462526427,
+        0.18377444139515436,
+        0.19747050909561534,
+    ];
+    let r = running().compute().unwrap();
+    for (j, e) in expected.iter().enumerate() {
+        assert!(
+            close(r.weights[[CAT, j]], *e),
+            "weight {j}: {} vs {e}",
+            r.weights[[CAT, j]]
+        );
+    }
+    let sum: f64 = r.weights.row(CAT).sum();
+    assert!(close(sum, 1.0));
+}
+
+#[test]
+fn softmax_of_zero_and_ln3_is_a_quarter_and_three_quarters() {
+    let w = softmax(&[Some(0.0), Some(3f64.ln())]);
+    assert!(close(w[0], 0.25) && close(w[1], 0.75));
+}
+
+#[test]
+fn softmax_subtracts_the_maximum_so_large_scores_do_not_overflow() {
+    let w = softmax(&[Some(1000.0), Some(1000.0)]);
+    assert_eq!(w, vec![0.5, 0.5]);
+}
+
+#[test]
+fn default_scale_is_one_over_root_dk_and_can_be_set() {
+    let r = running().compute().unwrap();
+    assert!(close(r.scale, 1.0 / 3f64.sqrt()));
+    let dot = r.dots[[CAT, 1]].unwrap();
+    assert!(close(r.scores[[CAT, 1]].unwrap(), dot / 3f64.sqrt()));
+    let r1 = AttentionInput {
+        scale: Some(1.0),
+        ..running()
+    }
+    .compute()
+    .unwrap();
+    assert_eq!(r1.scores[[CAT, 1]], Some(dot));
+    // Scale zero: every allowed score is 0, so the weights are uniform.
+    let r0 = AttentionInput {
+        scale: Some(0.0),
+        ..running()
+    }
+    .compute()
+    .unwrap();
+    assert!(r0.weights.iter().all(|w| close(*w, 0.2)));
+}
+
+#[test]
+fn causal_mask_hides_the_future_and_renormalises() {
+    let r = AttentionInput {
+        mask: Mask::Causal,
+        ..running()
+    }
+    .compute()
+    .unwrap();
+    assert_eq!(r.weights[[0, 0]], 1.0);
+    for i in 0..5 {
+        for j in 0..5 {
+            assert_eq!(r.scores[[i, j]].is_none(), j > i);
+            if j > i {
+                assert_eq!(r.weights[[i, j]], 0.0);
+            }
+        }
+        assert!(close(r.weights.row(i).sum(), 1.0));
+    }
+    // The last token sees everything, so its row equals the bidirectional one.
+    let b = running().compute().unwrap();
+    assert_eq!(r.weights.row(4), b.weights.row(4));
+}
+
+#[test]
+fn explicit_mask_true_means_may_attend() {
+    let mut allowed = Array2::from_elem((5, 5), false);
+    allowed[[CAT, 1]] = true;
+    allowed[[CAT, 4]] = true;
+    let r = AttentionInput {
+        mask: Mask::Explicit(allowed),
+        ..running()
+    }
+    .compute()
+    .unwrap();
+    let row = r.weights.row(CAT);
+    assert!(row[1] > 0.0 && row[4] > 0.0 && close(row[1] + row[4], 1.0));
+    assert_eq!(row[0], 0.0);
+}
+
+#[test]
+fn fully_masked_row_gives_zero_weights_and_zero_output() {
+    let mut allowed = Array2::from_elem((5, 5), true);
+    allowed.row_mut(CAT).fill(false);
+    let r = AttentionInput {
+        mask: Mask::Explicit(allowed),
+        ..running()
+    }
+    .compute()
+    .unwrap();
+    assert!(r.weights.row(CAT).iter().all(|w| *w == 0.0));
+    assert!(r.output.row(CAT).iter().all(|o| *o == 0.0));
+    assert!(r.scores.row(CAT).iter().all(Option::is_none));
+}
+
+#[test]
+fn output_is_the_weighted_sum_of_values() {
+    let r = running().compute().unwrap();
+    for c in 0..3 {
+        let by_hand: f64 = (0..5).map(|j| r.weights[[CAT, j]] * r.v[[j, c]]).sum();
+        assert!(close(r.output[[CAT, c]], by_hand));
+    }
+}
+
+#[test]
+fn query_override_replaces_one_entry_after_projecting() {
+    let before = running().compute().unwrap();
+    let input = AttentionInput {
+        query_overrides: vec![QueryOverride {
+            token: CAT,
+            dim: 0,
+            value: 1.0,
+        }],
+        ..running()
+    };
+    let after = input.compute().unwrap();
+    assert_eq!(after.q[[CAT, 0]], 1.0);
+    assert_eq!(after.k, before.k);
+    // The tutorial's experiment: more attention from cat to black.
+    assert!(after.weights[[CAT, 1]] > before.weights[[CAT, 1]]);
+}
+
+#[test]
+fn shape_errors_are_typed() {
+    let bad_cols = AttentionInput {
+        w_k: array![[1.0, 2.0]],
+        ..running()
+    };
+    assert!(matches!(
+        bad_cols.compute(),
+        Err(AttentionError::ColumnMismatch {
+            matrix: "w_k",
+            found: 2,
+            expected: 3
+        })
+    ));
+    let bad_dk = AttentionInput {
+        w_k: array![[1.0, 2.0, 3.0]],
+        ..running()
+    };
+    assert!(matches!(
+        bad_dk.compute(),
+        Err(AttentionError::QueryKeyMismatch { q: 3, k: 1 })
+    ));
+    let bad_mask = AttentionInput {
+        mask: Mask::Explicit(Array2::from_elem((2, 2), true)),
+        ..running()
+    };
+    assert!(matches!(
+        bad_mask.compute(),
+        Err(AttentionError::MaskShape {
+            rows: 2,
+            cols: 2,
+            n: 5
+        })
+    ));
+    let empty = AttentionInput {
+        embeddings: Array2::zeros((0, 3)),
+        ..running()
+    };
+    assert_eq!(empty.compute(), Err(AttentionError::NoTokens));
+}
+
+#[test]
+fn non_finite_inputs_are_refused() {
+    let mut e = running().embeddings;
+    e[[1, 2]] = f64::NAN;
+    let r = AttentionInput {
+        embeddings: e,
+        ..running()
+    }
+    .compute();
+    assert!(matches!(
+        r,
+        Err(AttentionError::NotFinite {
+            matrix: "embeddings",
+            row: 1,
+            col: 2,
+            ..
+        })
+    ));
+    let r = AttentionInput {
+        scale: Some(f64::INFINITY),
+        ..running()
+    }
+    .compute();
+    assert!(matches!(r, Err(AttentionError::BadScale(_))));
+}
+
+#[test]
+fn overflow_inside_the_computation_is_an_error_not_a_nan() {
+    let huge = AttentionInput {
+        embeddings: running().embeddings.mapv(|x| x * 1e200),
+        ..running()
+    };
+    assert!(matches!(
+        huge.compute(),
+        Err(AttentionError::Overflow {
+            stage: Stage::Scores,
+            ..
+        })
+    ));
+    let huger = AttentionInput {
+        w_q: running().w_q.mapv(|x| x * 1e300),
+        embeddings: running().embeddings.mapv(|x| x * 1e300),
+        ..running()
+    };
+    assert!(matches!(
+        huger.compute(),
+        Err(AttentionError::Overflow {
+            stage: Stage::Query,
+            ..
+        })
+    ));
+}

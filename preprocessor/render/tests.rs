@@ -1,1 +1,143 @@
+use super::*;
+use crate::spec::source::Source;
+use crate::spec::{self, Examples};
+use std::sync::Arc;
 
+fn computed(body: &str) -> Computed {
+    let src = Source {
+        path: Arc::from("test.md"),
+        text: body,
+        first_line: 2,
+        header_line: 1,
+    };
+    let spec = spec::parse_block(&src, &Examples::default()).expect("block parses");
+    spec::compute(spec, &NoNames).expect("block computes")
+}
+
+struct NoNames;
+impl crate::spec::expr::Scope for NoNames {
+    fn current(&self) -> Option<&Computed> {
+        None
+    }
+    fn named(&self, _: &str) -> Option<&Computed> {
+        None
+    }
+}
+
+const SMALL: &str = r#"
+tokens = ["a", "b"]
+embeddings = [[1.0, 0.0], [0.0, 1.0]]
+w_q = [[1.0, 0.0], [0.0, 1.0]]
+w_k = [[1.0, 0.0], [0.0, 1.0]]
+w_v = [[1.0, 2.0], [3.0, 4.0]]
+show = ["embeddings", "matrices", "projection", "qkv", "scores", "output", "heatmap", "compare", "controls"]
+"#;
+
+#[test]
+fn every_view_renders_as_one_line() {
+    let html = widget(&computed(SMALL));
+    assert!(!html.contains('\n'));
+    for view in View::ALL {
+        assert!(
+            html.contains(&format!("attention-view attention-{}", view.0)),
+            "view {} missing",
+            view.0
+        );
+    }
+    assert!(!html.contains("template"), "a template failed: {html}");
+}
+
+#[test]
+fn the_data_contract_holds_every_field() {
+    let c = computed(SMALL);
+    let data = widget_data(&c);
+    for key in [
+        "tokens",
+        "embeddings",
+        "w_q",
+        "w_k",
+        "w_v",
+        "mask",
+        "scale",
+        "q",
+        "k",
+        "v",
+        "scores",
+        "weights",
+        "output",
+    ] {
+        assert!(data.get(key).is_some(), "missing {key}");
+    }
+    let html = widget(&c);
+    assert!(html.starts_with("<figure class=\"attention-widget\">"));
+    assert!(html.contains("<script type=\"application/json\" class=\"attention-data\">"));
+}
+
+#[test]
+fn masked_scores_are_null_in_the_data_and_a_cross_in_the_html() {
+    let c = computed(&format!("{SMALL}\nmask = \"causal\"\n"));
+    let data = widget_data(&c);
+    assert_eq!(data["scores"][0][1], Value::Null);
+    assert!(widget(&c).contains(">⨯</text>"));
+}
+
+#[test]
+fn tables_are_real_tables_with_headers_and_svgs_have_titles() {
+    let html = widget(&computed(SMALL));
+    assert!(html.contains("<th scope=\"col\">"));
+    assert!(html.contains("<th scope=\"row\">"));
+    assert_eq!(
+        html.matches("<svg").count(),
+        html.matches("<title>").count()
+    );
+    assert_eq!(html.matches("<svg").count(), 3);
+}
+
+#[test]
+fn hostile_token_text_is_escaped_everywhere() {
+    let body = SMALL.replace(
+        "[\"a\", \"b\"]",
+        r#"["</script><script>alert(1)</script>", "a&b\"'<x>"]"#,
+    );
+    let html = widget(&computed(&body));
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains("<x>"));
+    assert_eq!(
+        html.matches("</script>").count(),
+        1,
+        "only the data element closes a script"
+    );
+    assert!(html.contains("\\u003c/script\\u003e"));
+}
+
+#[test]
+fn json_in_script_cannot_close_the_element() {
+    let v = json!({"t": "</script><!-- & \u{2028}"});
+    let s = script_json(&v);
+    assert!(!s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}'));
+    let back: Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(back, v);
+}
+
+#[test]
+fn cell_classes_follow_one_rule() {
+    assert_eq!(cell_class(None, false), "masked");
+    assert_eq!(cell_class(Some(0.9), false), "strong");
+    assert_eq!(cell_class(Some(0.2), true), "changed");
+    assert_eq!(cell_class(Some(0.5), false), "");
+}
+
+#[test]
+fn big_heatmaps_leave_the_numbers_to_the_table() {
+    let n = HEATMAP_TEXT_UP_TO + 1;
+    let tokens: Vec<String> = (0..n).map(|i| format!("\"t{i}\"")).collect();
+    let emb: Vec<String> = (0..n).map(|i| format!("[{}.0, 1.0]", i % 3)).collect();
+    let body = format!(
+        "tokens = [{}]\nembeddings = [{}]\nw_q = [[1.0, 0.0]]\nw_k = [[0.5, 0.5]]\nw_v = [[1.0, 1.0]]\n",
+        tokens.join(", "),
+        emb.join(", ")
+    );
+    let html = widget(&computed(&body));
+    assert!(!html.contains("attention-cell-text"));
+    assert_eq!(html.matches("<rect").count(), n * n);
+}
