@@ -13,7 +13,8 @@ w_v = [[1.0, 2.0], [3.0, 4.0]]
 
 fn examples() -> Examples {
     let mut e = Examples::default();
-    e.add_file(&format!("[pair]\n{GOOD}"), "src/examples.toml").unwrap();
+    e.add_file(&format!("[pair]\n{GOOD}"), "src/examples.toml")
+        .unwrap();
     e
 }
 
@@ -24,7 +25,11 @@ fn chapter_with(body: &str) -> String {
 
 /// `GOOD` with one line replaced (by its key) or added.
 fn good_with(key: &str, line: &str) -> String {
-    let mut out: Vec<String> = GOOD.lines().filter(|l| !l.starts_with(&format!("{key} "))).map(String::from).collect();
+    let mut out: Vec<String> = GOOD
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{key} ")))
+        .map(String::from)
+        .collect();
     if !line.is_empty() {
         out.push(line.to_string());
     }
@@ -42,7 +47,10 @@ fn expect(case: &str, text: &str, line: usize, words: &[&str]) {
     let got = problems(text);
     assert!(!got.is_empty(), "{case}: no problem reported for\n{text}");
     let first = &got[0];
-    assert!(first.starts_with(&format!("src/ch.md:{line}: ")), "{case}: wrong place in `{first}` (wanted line {line})");
+    assert!(
+        first.starts_with(&format!("src/ch.md:{line}: ")),
+        "{case}: wrong place in `{first}` (wanted line {line})"
+    );
     for w in words {
         assert!(first.contains(w), "{case}: `{first}` lacks `{w}`");
     }
@@ -51,109 +59,399 @@ fn expect(case: &str, text: &str, line: usize, words: &[&str]) {
 // Line numbers: the fence is line 3, so the body's first line is 4.
 #[test]
 fn toml_syntax_errors_name_their_line() {
-    expect("unclosed string", &chapter_with("tokens = [\"a]\n"), 4, &["not valid TOML"]);
-    expect("missing value", &chapter_with("tokens = [\"a\"]\nscale =\n"), 5, &["not valid TOML"]);
-    expect("duplicate key", &chapter_with(&format!("{GOOD}scale = 1.0\nscale = 2.0\n")), 10, &["not valid TOML", "duplicate"]);
-    expect("bare words", &chapter_with("this is not toml\n"), 4, &["not valid TOML"]);
+    expect(
+        "unclosed string",
+        &chapter_with("tokens = [\"a]\n"),
+        4,
+        &["not valid TOML"],
+    );
+    expect(
+        "missing value",
+        &chapter_with("tokens = [\"a\"]\nscale =\n"),
+        5,
+        &["not valid TOML"],
+    );
+    expect(
+        "duplicate key",
+        &chapter_with(&format!("{GOOD}scale = 1.0\nscale = 2.0\n")),
+        10,
+        &["not valid TOML", "duplicate"],
+    );
+    expect(
+        "bare words",
+        &chapter_with("this is not toml\n"),
+        4,
+        &["not valid TOML"],
+    );
 }
 
 #[test]
 fn unknown_keys_suggest_the_nearest() {
-    expect("tokns", &chapter_with("tokns = [\"a\"]\n"), 4, &["unknown key `tokns`", "did you mean `tokens`"]);
-    expect("w-q", &chapter_with(&good_with("", "w-q = 1")), 9, &["unknown key `w-q`", "`w_q`"]);
-    expect("nonsense", &chapter_with(&good_with("", "zzzzzz = 1")), 9, &["unknown key", "the keys are"]);
+    expect(
+        "tokns",
+        &chapter_with("tokns = [\"a\"]\n"),
+        4,
+        &["unknown key `tokns`", "did you mean `tokens`"],
+    );
+    expect(
+        "w-q",
+        &chapter_with(&good_with("", "w-q = 1")),
+        9,
+        &["unknown key `w-q`", "`w_q`"],
+    );
+    expect(
+        "nonsense",
+        &chapter_with(&good_with("", "zzzzzz = 1")),
+        9,
+        &["unknown key", "the keys are"],
+    );
 }
 
 #[test]
 fn wrong_types_say_what_to_write() {
-    expect("tokens string", &chapter_with(&good_with("tokens", "tokens = \"a b\"")), 8, &["`tokens` holds a string", "list of strings"]);
-    expect("token number", &chapter_with(&good_with("tokens", "tokens = [\"a\", 2]")), 8, &["`tokens` holds an integer"]);
-    expect("matrix of strings", &chapter_with(&good_with("w_v", "w_v = [[\"x\", 1.0], [1.0, 1.0]]")), 8, &["`w_v` holds a string", "number"]);
-    expect("flat matrix", &chapter_with(&good_with("w_q", "w_q = [1.0, 2.0]")), 8, &["`w_q` must be a list of rows"]);
-    expect("scale string", &chapter_with(&good_with("", "scale = \"big\"")), 9, &["`scale` holds a string"]);
-    expect("focus number", &chapter_with(&good_with("", "focus = 3")), 9, &["`focus` holds an integer"]);
-    expect("show string", &chapter_with(&good_with("", "show = \"heatmap\"")), 9, &["`show` holds a string", "list of views"]);
-    expect("mask number", &chapter_with(&good_with("", "mask = 1")), 9, &["`mask` holds an integer", "causal"]);
-    expect("mask of numbers", &chapter_with(&good_with("", "mask = [[1, 0], [1, 1]]")), 9, &["`mask` holds an integer", "true"]);
-    expect("set_query list", &chapter_with(&good_with("", "set_query = [1.0]")), 9, &["`set_query` holds a list"]);
-    expect("assert string", &chapter_with(&good_with("", "assert = \"x\"")), 9, &["`assert` holds a string"]);
-    expect("date", &chapter_with(&good_with("", "scale = 1979-05-27")), 9, &["`scale` holds a date"]);
+    expect(
+        "tokens string",
+        &chapter_with(&good_with("tokens", "tokens = \"a b\"")),
+        8,
+        &["`tokens` holds a string", "list of strings"],
+    );
+    expect(
+        "token number",
+        &chapter_with(&good_with("tokens", "tokens = [\"a\", 2]")),
+        8,
+        &["`tokens` holds an integer"],
+    );
+    expect(
+        "matrix of strings",
+        &chapter_with(&good_with("w_v", "w_v = [[\"x\", 1.0], [1.0, 1.0]]")),
+        8,
+        &["`w_v` holds a string", "number"],
+    );
+    expect(
+        "flat matrix",
+        &chapter_with(&good_with("w_q", "w_q = [1.0, 2.0]")),
+        8,
+        &["`w_q` must be a list of rows"],
+    );
+    expect(
+        "scale string",
+        &chapter_with(&good_with("", "scale = \"big\"")),
+        9,
+        &["`scale` holds a string"],
+    );
+    expect(
+        "focus number",
+        &chapter_with(&good_with("", "focus = 3")),
+        9,
+        &["`focus` holds an integer"],
+    );
+    expect(
+        "show string",
+        &chapter_with(&good_with("", "show = \"heatmap\"")),
+        9,
+        &["`show` holds a string", "list of views"],
+    );
+    expect(
+        "mask number",
+        &chapter_with(&good_with("", "mask = 1")),
+        9,
+        &["`mask` holds an integer", "causal"],
+    );
+    expect(
+        "mask of numbers",
+        &chapter_with(&good_with("", "mask = [[1, 0], [1, 1]]")),
+        9,
+        &["`mask` holds an integer", "true"],
+    );
+    expect(
+        "set_query list",
+        &chapter_with(&good_with("", "set_query = [1.0]")),
+        9,
+        &["`set_query` holds a list"],
+    );
+    expect(
+        "assert string",
+        &chapter_with(&good_with("", "assert = \"x\"")),
+        9,
+        &["`assert` holds a string"],
+    );
+    expect(
+        "date",
+        &chapter_with(&good_with("", "scale = 1979-05-27")),
+        9,
+        &["`scale` holds a date"],
+    );
 }
 
 #[test]
 fn missing_fields_and_empty_blocks_name_the_fence() {
     expect("empty", &chapter_with(""), 3, &["empty", "example"]);
     expect("only blank lines", &chapter_with("\n\n"), 3, &["empty"]);
-    expect("no w_v", &chapter_with(&good_with("w_v", "")), 3, &["no `w_v`", "example = "]);
-    expect("only tokens", &chapter_with("tokens = [\"a\"]\n"), 3, &["no `embeddings`"]);
-    expect("empty tokens", &chapter_with(&good_with("tokens", "tokens = []")), 8, &["`tokens` is empty"]);
+    expect(
+        "no w_v",
+        &chapter_with(&good_with("w_v", "")),
+        3,
+        &["no `w_v`", "example = "],
+    );
+    expect(
+        "only tokens",
+        &chapter_with("tokens = [\"a\"]\n"),
+        3,
+        &["no `embeddings`"],
+    );
+    expect(
+        "empty tokens",
+        &chapter_with(&good_with("tokens", "tokens = []")),
+        8,
+        &["`tokens` is empty"],
+    );
 }
 
 #[test]
 fn every_shape_mismatch_is_named() {
-    expect("tokens vs embeddings", &chapter_with(&good_with("tokens", "tokens = [\"a\", \"b\", \"c\"]")), 4, &["`embeddings` has 2 rows but there are 3 tokens"]);
-    expect("ragged embeddings", &chapter_with(&good_with("embeddings", "embeddings = [\n  [1.0, 0.0],\n  [0.0, 1.0, 2.0],\n]")), 10, &["row 2 of `embeddings` has 3 entries but row 1 has 2"]);
-    expect("embeddings vs w_q", &chapter_with(&good_with("w_q", "w_q = [[1.0, 0.0, 1.0]]")), 8, &["`w_q` has 3 columns but the embeddings have 2 dimensions"]);
-    expect("w_q vs w_k", &chapter_with(&good_with("w_k", "w_k = [[1.0, 0.0]]")), 8, &["`w_k` has 1 rows but `w_q` has 2"]);
-    expect("w_v columns", &chapter_with(&good_with("w_v", "w_v = [[1.0], [2.0]]")), 8, &["`w_v` has 1 columns"]);
-    expect("ragged w_v", &chapter_with(&good_with("w_v", "w_v = [[1.0, 2.0], [3.0]]")), 8, &["row 2 of `w_v`"]);
-    expect("empty rows", &chapter_with(&good_with("w_v", "w_v = [[], []]")), 8, &["`w_v` has empty rows"]);
-    expect("dims count", &chapter_with(&good_with("", "dims = [\"one\"]")), 9, &["`dims` names 1 dimensions but the embeddings have 2"]);
-    expect("mask shape", &chapter_with(&good_with("", "mask = [[true]]")), 9, &["the mask is 1×1 but there are 2 tokens"]);
-    expect("ragged mask", &chapter_with(&good_with("", "mask = [[true, true], [true]]")), 9, &["row 2 of `mask`"]);
+    expect(
+        "tokens vs embeddings",
+        &chapter_with(&good_with("tokens", "tokens = [\"a\", \"b\", \"c\"]")),
+        4,
+        &["`embeddings` has 2 rows but there are 3 tokens"],
+    );
+    expect(
+        "ragged embeddings",
+        &chapter_with(&good_with(
+            "embeddings",
+            "embeddings = [\n  [1.0, 0.0],\n  [0.0, 1.0, 2.0],\n]",
+        )),
+        10,
+        &["row 2 of `embeddings` has 3 entries but row 1 has 2"],
+    );
+    expect(
+        "embeddings vs w_q",
+        &chapter_with(&good_with("w_q", "w_q = [[1.0, 0.0, 1.0]]")),
+        8,
+        &["`w_q` has 3 columns but the embeddings have 2 dimensions"],
+    );
+    expect(
+        "w_q vs w_k",
+        &chapter_with(&good_with("w_k", "w_k = [[1.0, 0.0]]")),
+        8,
+        &["`w_k` has 1 rows but `w_q` has 2"],
+    );
+    expect(
+        "w_v columns",
+        &chapter_with(&good_with("w_v", "w_v = [[1.0], [2.0]]")),
+        8,
+        &["`w_v` has 1 columns"],
+    );
+    expect(
+        "ragged w_v",
+        &chapter_with(&good_with("w_v", "w_v = [[1.0, 2.0], [3.0]]")),
+        8,
+        &["row 2 of `w_v`"],
+    );
+    expect(
+        "empty rows",
+        &chapter_with(&good_with("w_v", "w_v = [[], []]")),
+        8,
+        &["`w_v` has empty rows"],
+    );
+    expect(
+        "dims count",
+        &chapter_with(&good_with("", "dims = [\"one\"]")),
+        9,
+        &["`dims` names 1 dimensions but the embeddings have 2"],
+    );
+    expect(
+        "mask shape",
+        &chapter_with(&good_with("", "mask = [[true]]")),
+        9,
+        &["the mask is 1×1 but there are 2 tokens"],
+    );
+    expect(
+        "ragged mask",
+        &chapter_with(&good_with("", "mask = [[true, true], [true]]")),
+        9,
+        &["row 2 of `mask`"],
+    );
 }
 
 #[test]
 fn non_finite_numbers_are_refused_where_they_are_written() {
-    expect("nan", &chapter_with(&good_with("embeddings", "embeddings = [[nan, 0.0], [0.0, 1.0]]")), 8, &["`nan`", "not a finite number"]);
-    expect("inf", &chapter_with(&good_with("w_k", "w_k = [[1.0, 0.0], [0.0, inf]]")), 8, &["`inf`"]);
-    expect("-inf", &chapter_with(&good_with("", "scale = -inf")), 9, &["`-inf`"]);
-    expect("overflowing float literal", &chapter_with(&good_with("w_v", "w_v = [[1e999, 0.0], [0.0, 1.0]]")), 8, &["not a finite number"]);
+    expect(
+        "nan",
+        &chapter_with(&good_with(
+            "embeddings",
+            "embeddings = [[nan, 0.0], [0.0, 1.0]]",
+        )),
+        8,
+        &["`nan`", "not a finite number"],
+    );
+    expect(
+        "inf",
+        &chapter_with(&good_with("w_k", "w_k = [[1.0, 0.0], [0.0, inf]]")),
+        8,
+        &["`inf`"],
+    );
+    expect(
+        "-inf",
+        &chapter_with(&good_with("", "scale = -inf")),
+        9,
+        &["`-inf`"],
+    );
+    expect(
+        "overflowing float literal",
+        &chapter_with(&good_with("w_v", "w_v = [[1e999, 0.0], [0.0, 1.0]]")),
+        8,
+        &["not a finite number"],
+    );
 }
 
 #[test]
 fn overflow_inside_the_computation_is_reported() {
-    let body = good_with("embeddings", "embeddings = [[1e200, 1e200], [1e200, 1e200]]");
-    expect("1e200", &chapter_with(&body), 3, &["overflowed to infinity", "smaller values"]);
+    let body = good_with(
+        "embeddings",
+        "embeddings = [[1e200, 1e200], [1e200, 1e200]]",
+    );
+    expect(
+        "1e200",
+        &chapter_with(&body),
+        3,
+        &["overflowed to infinity", "smaller values"],
+    );
 }
 
 #[test]
 fn unknown_names_suggest_the_nearest() {
-    expect("unknown example", &chapter_with("example = \"pear\"\n"), 4, &["no example named `pear`", "did you mean `pair`"]);
-    expect("unknown view", &chapter_with(&good_with("", "show = [\"heatmapp\"]")), 9, &["unknown view `heatmapp`", "did you mean `heatmap`"]);
-    expect("unknown mask", &chapter_with(&good_with("", "mask = \"casual\"")), 9, &["unknown mask `casual`", "did you mean `causal`"]);
-    expect("unknown focus", &chapter_with(&good_with("", "focus = \"c\"")), 9, &["`focus` is `c`", "not one of the tokens"]);
-    expect("set_query range", &chapter_with(&good_with("", "set_query = { 7 = 1.0 }")), 9, &["dimensions 1 to 2"]);
-    expect("bad id", &chapter_with(&good_with("", "id = \"two words\"")), 9, &["may hold only letters"]);
+    expect(
+        "unknown example",
+        &chapter_with("example = \"pear\"\n"),
+        4,
+        &["no example named `pear`", "did you mean `pair`"],
+    );
+    expect(
+        "unknown view",
+        &chapter_with(&good_with("", "show = [\"heatmapp\"]")),
+        9,
+        &["unknown view `heatmapp`", "did you mean `heatmap`"],
+    );
+    expect(
+        "unknown mask",
+        &chapter_with(&good_with("", "mask = \"casual\"")),
+        9,
+        &["unknown mask `casual`", "did you mean `causal`"],
+    );
+    expect(
+        "unknown focus",
+        &chapter_with(&good_with("", "focus = \"c\"")),
+        9,
+        &["`focus` is `c`", "not one of the tokens"],
+    );
+    expect(
+        "set_query range",
+        &chapter_with(&good_with("", "set_query = { 7 = 1.0 }")),
+        9,
+        &["dimensions 1 to 2"],
+    );
+    expect(
+        "bad id",
+        &chapter_with(&good_with("", "id = \"two words\"")),
+        9,
+        &["may hold only letters"],
+    );
 }
 
 #[test]
 fn bad_assertions_and_false_claims_name_their_line() {
-    expect("unparsable", &chapter_with(&good_with("", "assert = [\"weights[a][b]\"]")), 9, &["cannot read the claim", "compares two things"]);
-    expect("unknown field", &chapter_with(&good_with("", "assert = [\"wieghts[a][b] > 0\"]")), 9, &["unknown field `wieghts`", "did you mean `weights`"]);
-    expect("unknown function", &chapter_with(&good_with("", "assert = [\"argmux(weights[a]) == b\"]")), 9, &["unknown function `argmux`"]);
-    expect("false claim", &chapter_with(&good_with("", "assert = [\"argmax(weights[a]) == b\"]")), 9, &["the claim", "is false", "left side is a"]);
-    expect("unknown token", &chapter_with(&good_with("", "assert = [\"weights[z][a] > 0\"]")), 9, &["`z` is not a row"]);
-    expect("claim on a later line", &chapter_with(&good_with("", "assert = [\n  \"sum(weights[*]) == 1\",\n  \"weights[a][a] > 0.99\",\n]")), 11, &["is false"]);
+    expect(
+        "unparsable",
+        &chapter_with(&good_with("", "assert = [\"weights[a][b]\"]")),
+        9,
+        &["cannot read the claim", "compares two things"],
+    );
+    expect(
+        "unknown field",
+        &chapter_with(&good_with("", "assert = [\"wieghts[a][b] > 0\"]")),
+        9,
+        &["unknown field `wieghts`", "did you mean `weights`"],
+    );
+    expect(
+        "unknown function",
+        &chapter_with(&good_with("", "assert = [\"argmux(weights[a]) == b\"]")),
+        9,
+        &["unknown function `argmux`"],
+    );
+    expect(
+        "false claim",
+        &chapter_with(&good_with("", "assert = [\"argmax(weights[a]) == b\"]")),
+        9,
+        &["the claim", "is false", "left side is a"],
+    );
+    expect(
+        "unknown token",
+        &chapter_with(&good_with("", "assert = [\"weights[z][a] > 0\"]")),
+        9,
+        &["`z` is not a row"],
+    );
+    expect(
+        "claim on a later line",
+        &chapter_with(&good_with(
+            "",
+            "assert = [\n  \"sum(weights[*]) == 1\",\n  \"weights[a][a] > 0.99\",\n]",
+        )),
+        11,
+        &["is false"],
+    );
 }
 
 #[test]
 fn bad_inline_values_name_their_line() {
-    expect("no block above", "# C\n\nSee `attn: weights[a][b]`.\n", 3, &["no attention block above"]);
-    expect("unknown name", "# C\n\n\nSee `attn: nothing:weights[a][b]`.\n", 4, &["nothing is named `nothing`"]);
-    let text = format!("{}\nThe weight is `attn: weights[a][q]`.\n", chapter_with(GOOD));
-    expect("unknown column", &text, 11, &["cannot compute the inline value", "`q` is not a column"]);
-    expect("a whole matrix", &format!("{}\n`attn: weights`\n", chapter_with(GOOD)), 11, &["whole matrix"]);
+    expect(
+        "no block above",
+        "# C\n\nSee `attn: weights[a][b]`.\n",
+        3,
+        &["no attention block above"],
+    );
+    expect(
+        "unknown name",
+        "# C\n\n\nSee `attn: nothing:weights[a][b]`.\n",
+        4,
+        &["nothing is named `nothing`"],
+    );
+    let text = format!(
+        "{}\nThe weight is `attn: weights[a][q]`.\n",
+        chapter_with(GOOD)
+    );
+    expect(
+        "unknown column",
+        &text,
+        11,
+        &["cannot compute the inline value", "`q` is not a column"],
+    );
+    expect(
+        "a whole matrix",
+        &format!("{}\n`attn: weights`\n", chapter_with(GOOD)),
+        11,
+        &["whole matrix"],
+    );
 }
 
 #[test]
 fn limits_are_enforced_with_a_clear_message() {
     let tokens: Vec<String> = (0..129).map(|i| format!("\"t{i}\"")).collect();
     let body = good_with("tokens", &format!("tokens = [{}]", tokens.join(", ")));
-    expect("too many tokens", &chapter_with(&body), 8, &["129 tokens are more than the limit of 128"]);
+    expect(
+        "too many tokens",
+        &chapter_with(&body),
+        8,
+        &["129 tokens are more than the limit of 128"],
+    );
     let wide: Vec<String> = (0..65).map(|_| "1.0".to_string()).collect();
     let body = good_with("w_q", &format!("w_q = [[{}]]", wide.join(", ")));
-    expect("too many dims", &chapter_with(&body), 8, &["beyond the limits"]);
+    expect(
+        "too many dims",
+        &chapter_with(&body),
+        8,
+        &["beyond the limits"],
+    );
 }
 
 #[test]

@@ -1,0 +1,237 @@
+//! Fixture books built end to end: in-process, through the preprocessor protocol (JSON in,
+//! JSON out, as mdbook sends it), and by mdbook-driver running our binary as a `command`.
+
+use mdbook_attention::cli;
+use mdbook_attention::mdbook::AttentionPreprocessor;
+use mdbook_driver::MDBook;
+use mdbook_preprocessor::book::BookItem;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A copy of a fixture book in a temporary folder, with the theme files it names.
+fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(name), dir.path());
+    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("theme");
+    for f in ["attention.js", "attention.css"] {
+        std::fs::copy(theme.join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn main_of(html: &str) -> &str {
+    let start = html.find("<main>").expect("a page has <main>");
+    let end = html.find("</main>").expect("a page has </main>");
+    &html[start..end]
+}
+
+#[test]
+fn in_process_build_renders_every_block_and_a_search_index() {
+    let dir = copy_fixture("mini");
+    let out = cli::build(dir.path(), None).expect("the fixture book builds");
+    let page = std::fs::read_to_string(out.join("widgets.html")).unwrap();
+    let main = main_of(&page);
+    assert_eq!(
+        main.matches("class=\"attention-widget\"").count(),
+        4,
+        "top level, blockquote, list and include"
+    );
+    assert!(!main.contains("```attention") && !main.contains("language-attention"));
+    assert!(main.contains("<blockquote>") && main.contains("<li>"));
+    assert!(
+        main.contains("<span class=\"attention-value\">0.33</span>"),
+        "softmax([1,0]/√2)[1] = 0.33"
+    );
+    assert!(
+        out.join("searchindex.js").exists()
+            || std::fs::read_dir(&out).unwrap().any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("searchindex"))
+    );
+}
+
+#[test]
+fn protocol_takes_the_json_mdbook_sends_and_returns_the_book() {
+    let dir = copy_fixture("mini");
+    let book = MDBook::load(dir.path()).unwrap();
+    let ctx = mdbook_preprocessor::PreprocessorContext::new(
+        dir.path().to_path_buf(),
+        book.config.clone(),
+        "html".into(),
+    );
+    let input = serde_json::to_string(&(ctx, book.book.clone())).unwrap();
+    let mut child = Command::new(BIN)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let processed: mdbook_preprocessor::book::Book =
+        serde_json::from_slice(&output.stdout).expect("stdout is only the book");
+    let chapters: Vec<_> = processed
+        .iter()
+        .filter_map(|i| match i {
+            BookItem::Chapter(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let widgets = chapters.iter().find(|c| c.name == "Widgets").unwrap();
+    // The links preprocessor has not run in this direct call, so the include stays.
+    assert_eq!(
+        widgets
+            .content
+            .matches("class=\"attention-widget\"")
+            .count(),
+        3
+    );
+    let plain = chapters.iter().find(|c| c.name == "Plain").unwrap();
+    let original = std::fs::read_to_string(dir.path().join("src/plain.md")).unwrap();
+    assert_eq!(
+        plain.content, original,
+        "a chapter without blocks comes back byte for byte"
+    );
+}
+
+#[test]
+fn supports_only_the_html_renderer() {
+    assert!(
+        Command::new(BIN)
+            .args(["supports", "html"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        !Command::new(BIN)
+            .args(["supports", "markdown"])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+#[test]
+fn stock_driver_running_our_command_builds_the_same_widgets() {
+    let inproc = copy_fixture("mini");
+    let stock = copy_fixture("mini");
+    let toml = std::fs::read_to_string(stock.path().join("book.toml")).unwrap();
+    std::fs::write(
+        stock.path().join("book.toml"),
+        toml.replace(
+            "[preprocessor.attention]\n",
+            &format!("[preprocessor.attention]\ncommand = {:?}\n", BIN),
+        ),
+    )
+    .unwrap();
+
+    let a = cli::build(inproc.path(), None).unwrap();
+    // No preprocessor registered in-process: mdbook-driver runs our binary through the protocol.
+    let b = MDBook::load(stock.path()).unwrap();
+    b.build().unwrap();
+    let b = b.build_dir_for("html");
+    for page in ["widgets.html", "plain.html"] {
+        let x = std::fs::read_to_string(a.join(page)).unwrap();
+        let y = std::fs::read_to_string(b.join(page)).unwrap();
+        assert_eq!(
+            main_of(&x),
+            main_of(&y),
+            "{page} differs between the two builds"
+        );
+    }
+}
+
+#[test]
+fn a_bad_book_fails_with_every_problem_and_a_nonzero_exit() {
+    let dir = copy_fixture("mini");
+    std::fs::write(
+        dir.path().join("src/plain.md"),
+        "# Plain\n\n```attention\nexample = \"pair\"\nshow = [\"heatmapp\"]\n```\n\n`attn: weights[a][zz]`\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["build"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("src/plain.md:5: unknown view `heatmapp`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("src/plain.md:8: cannot compute the inline value"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 problems"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn in_process_registration_replaces_the_command_entry() {
+    let dir = copy_fixture("mini");
+    let toml = std::fs::read_to_string(dir.path().join("book.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("book.toml"),
+        toml.replace(
+            "[preprocessor.attention]\n",
+            "[preprocessor.attention]\ncommand = \"false\"\n",
+        ),
+    )
+    .unwrap();
+    let mut book = MDBook::load(dir.path()).unwrap();
+    book.with_preprocessor(AttentionPreprocessor);
+    book.build()
+        .expect("the in-process preprocessor is used, not the command");
+}
+
+#[test]
+fn the_protocol_refuses_garbage_and_empty_input_with_a_message() {
+    for input in ["", "not json", "[{}, {}]", "{\"sections\": []}"] {
+        let mut child = Command::new(BIN)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success(), "input {input:?} was accepted");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.is_empty(),
+            "{stderr}"
+        );
+    }
+}
