@@ -1,0 +1,129 @@
+//! The browser must never show a number the book does not: 10,000 random cases computed by the
+//! Rust core are recomputed by `theme/attention.js` under node, field by field.
+
+use mdbook_attention::core::{AttentionInput, Mask, QueryOverride};
+use mdbook_attention::render::format::fmt;
+use ndarray::Array2;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::process::Command;
+
+/// xorshift64*: small, seeded, the same cases every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Mostly ordinary values, sometimes tiny, large, exact ties or zero.
+    fn value(&mut self) -> f64 {
+        let sign = if self.below(2) == 0 { -1.0 } else { 1.0 };
+        match self.below(20) {
+            0 => 0.0,
+            1 => sign * 1e-300 * self.unit(),
+            2 => sign * 1e6 * self.unit(),
+            3 => sign * (self.below(64) as f64) / 8.0,
+            4 => sign * 40.0 * self.unit(),
+            _ => sign * 3.0 * self.unit(),
+        }
+    }
+    fn matrix(&mut self, rows: usize, cols: usize) -> Array2<f64> {
+        Array2::from_shape_fn((rows, cols), |_| self.value())
+    }
+}
+
+fn rows(m: &Array2<f64>) -> Value {
+    json!(m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
+}
+fn opt_rows(m: &Array2<Option<f64>>) -> Value {
+    json!(m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>())
+}
+
+#[test]
+fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
+    let mut rng = Rng(0x5EED_CA75);
+    let path = std::env::temp_dir().join(format!("attention-consistency-{}.jsonl", std::process::id()));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let mut written = 0;
+    let mut masks_seen = [0usize; 3];
+    while written < 10_000 {
+        let n = if rng.below(20) == 0 { 1 + rng.below(64) as usize } else { 1 + rng.below(8) as usize };
+        let d = 1 + rng.below(6) as usize;
+        let d_k = 1 + rng.below(6) as usize;
+        let d_v = 1 + rng.below(6) as usize;
+        let (mask, mask_json) = match rng.below(3) {
+            0 => (Mask::None, json!("none")),
+            1 => (Mask::Causal, json!("causal")),
+            _ => {
+                // Some rows end up fully masked.
+                let m = Array2::from_shape_fn((n, n), |_| rng.below(3) != 0);
+                let j = json!(m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>());
+                (Mask::Explicit(m), j)
+            }
+        };
+        let scale = match rng.below(5) {
+            0 => Some(0.0),
+            1 => Some(-rng.unit() * 3.0),
+            2 => Some(rng.unit() * 100.0),
+            _ => None,
+        };
+        let overrides = if rng.below(4) == 0 {
+            vec![QueryOverride { token: rng.below(n as u64) as usize, dim: rng.below(d_k as u64) as usize, value: rng.value() }]
+        } else {
+            vec![]
+        };
+        let input = AttentionInput {
+            embeddings: rng.matrix(n, d),
+            w_q: rng.matrix(d_k, d),
+            w_k: rng.matrix(d_k, d),
+            w_v: rng.matrix(d_v, d),
+            mask,
+            scale,
+            query_overrides: overrides.clone(),
+        };
+        let Ok(r) = input.compute() else { continue };
+        masks_seen[match input.mask {
+            Mask::None => 0,
+            Mask::Causal => 1,
+            Mask::Explicit(_) => 2,
+        }] += 1;
+        let formatted: Vec<Value> = r.weights.iter().chain(r.output.iter()).chain(r.q.iter()).take(40).map(|x| json!([x, fmt(*x)])).collect();
+        let case = json!({
+            "input": {
+                "embeddings": rows(&input.embeddings), "w_q": rows(&input.w_q), "w_k": rows(&input.w_k), "w_v": rows(&input.w_v),
+                "mask": mask_json, "scale": scale,
+                "query_overrides": overrides.iter().map(|o| json!([o.token, o.dim, o.value])).collect::<Vec<_>>(),
+            },
+            "output": {
+                "q": rows(&r.q), "k": rows(&r.k), "v": rows(&r.v), "dots": opt_rows(&r.dots), "scores": opt_rows(&r.scores),
+                "weights": rows(&r.weights), "output": rows(&r.output), "scale": r.scale, "formatted": formatted,
+            },
+        });
+        writeln!(file, "{case}").unwrap();
+        written += 1;
+    }
+    // The formatter on its own: ties, huge numbers, negative zero, and random doubles.
+    let mut specials = vec![0.125, 0.375, -0.625, 2.675, 1.005, -0.0, -0.001, 1e15, 999999999999999.9, 1.125e18, 1.135e18, 1e300, -2.5e15, 4503599627370497.5];
+    specials.extend((0..5000).map(|_| f64::from_bits(rng.next()) ).filter(|x| x.is_finite()));
+    specials.extend((0..5000).map(|_| (rng.below(200_000) as f64 - 100_000.0) / 8.0));
+    let format_case = json!({ "format": specials.iter().map(|x| json!([x, fmt(*x)])).collect::<Vec<_>>() });
+    writeln!(file, "{format_case}").unwrap();
+    file.flush().unwrap();
+    assert!(masks_seen.iter().all(|&m| m > 1000), "every mask is well represented: {masks_seen:?}");
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/consistency.js");
+    let out = Command::new("node").arg(script).arg(&path).output().expect("node runs (install Node.js)");
+    let _ = std::fs::remove_file(&path);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "JS and Rust disagree:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("10000 cases"), "{stdout}");
+}

@@ -1,0 +1,54 @@
+// Reads cases made by the Rust core (tests/consistency.rs) and recomputes each one with
+// theme/attention.js: every field must agree within 1e-12 relative, and every formatted
+// number must be the same string.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const attention = require(path.join(__dirname, "../../theme/attention.js"));
+
+const TOLERANCE = 1e-12;
+const cases = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").map((l) => JSON.parse(l));
+let failed = 0, compared = 0;
+const failures = [];
+
+function agree(a, b) {
+  if (a === null || b === null) return a === b;
+  if (a === b) return true;
+  return Math.abs(a - b) <= TOLERANCE * Math.max(Math.abs(a), Math.abs(b));
+}
+function compare(name, got, want, where) {
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got) || got.length !== want.length) return fail(`${where} ${name}: shape ${JSON.stringify(got && got.length)} vs ${want.length}`);
+    want.forEach((w, i) => compare(name, got[i], w, `${where}[${i}]`));
+    return;
+  }
+  compared++;
+  if (!agree(got, want)) fail(`${where} ${name}: js ${got} vs rust ${want}`);
+}
+function fail(msg) {
+  failed++;
+  if (failures.length < 20) failures.push(msg);
+}
+
+cases.forEach((c, n) => {
+  if (c.format) {
+    c.format.forEach(([x, want]) => {
+      compared++;
+      const got = attention.fmt(x);
+      if (got !== want) fail(`format ${x}: js ${got} vs rust ${want}`);
+    });
+    return;
+  }
+  const r = attention.compute(c.input);
+  for (const field of ["q", "k", "v", "dots", "scores", "weights", "output"]) compare(field, r[field], c.output[field], `case ${n}`);
+  compare("scale", r.scale, c.output.scale, `case ${n}`);
+  c.output.formatted.forEach(([x, want]) => {
+    compared++;
+    if (attention.fmt(x) !== want) fail(`case ${n} format ${x}: js ${attention.fmt(x)} vs rust ${want}`);
+  });
+});
+failures.forEach((f) => console.error(f));
+const cases_n = cases.filter((c) => !c.format).length;
+console.log(`${cases_n} cases, ${compared} numbers compared`);
+console.log(`${compared - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
