@@ -8,6 +8,7 @@ use std::ops::Range;
 /// The info string that marks a block as ours (its first word).
 pub const BLOCK_LANGUAGE: &str = "attention";
 /// An inline code span starting with this is an inline value: `` `attn: weights[cat][black]` ``.
+/// A span holding only the prefix stays as code, so the syntax can be named in prose.
 pub const INLINE_PREFIX: &str = "attn:";
 
 /// Something to replace in a chapter.
@@ -82,7 +83,8 @@ pub fn find(text: &str) -> Vec<Found> {
                 }
             }
             Event::Code(code) if current.is_none() => {
-                if let Some(expr) = code.trim().strip_prefix(INLINE_PREFIX) {
+                // A bare `attn:` names the syntax itself and stays as code.
+                if let Some(expr) = code.trim().strip_prefix(INLINE_PREFIX).filter(|e| !e.trim().is_empty()) {
                     found.push(Found::Inline {
                         expr: expr.trim().to_string(),
                         line: line_of(text, range.start),
