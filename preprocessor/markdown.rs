@@ -84,7 +84,11 @@ pub fn find(text: &str) -> Vec<Found> {
             }
             Event::Code(code) if current.is_none() => {
                 // A bare `attn:` names the syntax itself and stays as code.
-                if let Some(expr) = code.trim().strip_prefix(INLINE_PREFIX).filter(|e| !e.trim().is_empty()) {
+                if let Some(expr) = code
+                    .trim()
+                    .strip_prefix(INLINE_PREFIX)
+                    .filter(|e| !e.trim().is_empty())
+                {
                     found.push(Found::Inline {
                         expr: expr.trim().to_string(),
                         line: line_of(text, range.start),

@@ -50,12 +50,19 @@ fn opt_rows(m: &Array2<Option<f64>>) -> Value {
 #[test]
 fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
     let mut rng = Rng(0x5EED_CA75);
-    let path = std::env::temp_dir().join(format!("attention-consistency-{}.jsonl", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "attention-consistency-{}.jsonl",
+        std::process::id()
+    ));
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     let mut written = 0;
     let mut masks_seen = [0usize; 3];
     while written < 10_000 {
-        let n = if rng.below(20) == 0 { 1 + rng.below(64) as usize } else { 1 + rng.below(8) as usize };
+        let n = if rng.below(20) == 0 {
+            1 + rng.below(64) as usize
+        } else {
+            1 + rng.below(8) as usize
+        };
         let d = 1 + rng.below(6) as usize;
         let d_k = 1 + rng.below(6) as usize;
         let d_v = 1 + rng.below(6) as usize;
@@ -76,7 +83,11 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             _ => None,
         };
         let overrides = if rng.below(4) == 0 {
-            vec![QueryOverride { token: rng.below(n as u64) as usize, dim: rng.below(d_k as u64) as usize, value: rng.value() }]
+            vec![QueryOverride {
+                token: rng.below(n as u64) as usize,
+                dim: rng.below(d_k as u64) as usize,
+                value: rng.value(),
+            }]
         } else {
             vec![]
         };
@@ -95,7 +106,14 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             Mask::Causal => 1,
             Mask::Explicit(_) => 2,
         }] += 1;
-        let formatted: Vec<Value> = r.weights.iter().chain(r.output.iter()).chain(r.q.iter()).take(40).map(|x| json!([x, fmt(*x)])).collect();
+        let formatted: Vec<Value> = r
+            .weights
+            .iter()
+            .chain(r.output.iter())
+            .chain(r.q.iter())
+            .take(40)
+            .map(|x| json!([x, fmt(*x)]))
+            .collect();
         let case = json!({
             "input": {
                 "embeddings": rows(&input.embeddings), "w_q": rows(&input.w_q), "w_k": rows(&input.w_k), "w_v": rows(&input.w_v),
@@ -111,19 +129,49 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
         written += 1;
     }
     // The formatter on its own: ties, huge numbers, negative zero, and random doubles.
-    let mut specials = vec![0.125, 0.375, -0.625, 2.675, 1.005, -0.0, -0.001, 1e15, 999999999999999.9, 1.125e18, 1.135e18, 1e300, -2.5e15, 4503599627370497.5];
-    specials.extend((0..5000).map(|_| f64::from_bits(rng.next()) ).filter(|x| x.is_finite()));
+    let mut specials = vec![
+        0.125,
+        0.375,
+        -0.625,
+        2.675,
+        1.005,
+        -0.0,
+        -0.001,
+        1e15,
+        999999999999999.9,
+        1.125e18,
+        1.135e18,
+        1e300,
+        -2.5e15,
+        4503599627370497.5,
+    ];
+    specials.extend(
+        (0..5000)
+            .map(|_| f64::from_bits(rng.next()))
+            .filter(|x| x.is_finite()),
+    );
     specials.extend((0..5000).map(|_| (rng.below(200_000) as f64 - 100_000.0) / 8.0));
-    let format_case = json!({ "format": specials.iter().map(|x| json!([x, fmt(*x)])).collect::<Vec<_>>() });
+    let format_case =
+        json!({ "format": specials.iter().map(|x| json!([x, fmt(*x)])).collect::<Vec<_>>() });
     writeln!(file, "{format_case}").unwrap();
     file.flush().unwrap();
-    assert!(masks_seen.iter().all(|&m| m > 1000), "every mask is well represented: {masks_seen:?}");
+    assert!(
+        masks_seen.iter().all(|&m| m > 1000),
+        "every mask is well represented: {masks_seen:?}"
+    );
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/consistency.js");
-    let out = Command::new("node").arg(script).arg(&path).output().expect("node runs (install Node.js)");
+    let out = Command::new("node")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("node runs (install Node.js)");
     let _ = std::fs::remove_file(&path);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "JS and Rust disagree:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "JS and Rust disagree:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("10000 cases"), "{stdout}");
 }

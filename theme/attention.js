@@ -214,7 +214,7 @@
   };
 
   Widget.prototype.wire = function () {
-    var self = this, root = this.root, controls = root.querySelector(".attention-controls");
+    var self = this, root = this.root, controls = root.querySelector(".attention-control-panel");
     if (controls) controls.hidden = false;
     root.addEventListener("input", function (e) {
       var t = e.target, st = self.state;
@@ -264,6 +264,8 @@
     });
     root.addEventListener("keydown", function (e) {
       var t = e.target;
+      // mdBook turns pages on Left/Right; inside a widget these keys belong to the widget.
+      if (/^(Arrow|Page|Home|End)/.test(e.key) && t.closest("input, select, [data-c], [role='button']")) e.stopPropagation();
       if ((e.key === "Enter" || e.key === " ") && t.closest("[data-token]") && t.getAttribute("role") === "button") {
         e.preventDefault();
         self.state.focus = +t.closest("[data-token]").getAttribute("data-token");

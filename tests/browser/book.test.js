@@ -1,0 +1,226 @@
+// The built book in real Chromium: every page, the tutorial's experiment, the keyboard, print,
+// themes and a phone-sized screen. Run by tests/run-all.sh after the book is built.
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const http = require("node:http");
+const fs = require("node:fs");
+const path = require("node:path");
+const { BOOK, launch, pages, fileUrl, openWatched, widgetTexts } = require("./helpers.js");
+
+let browser;
+test.before(async () => { browser = await launch(); });
+test.after(async () => { await browser.close(); });
+
+test("every page loads from disk with no console error and no request outside the book", async () => {
+  const context = await browser.newContext();
+  for (const p of pages()) {
+    const { page, problems } = await openWatched(context, fileUrl(p));
+    await page.waitForTimeout(50);
+    assert.deepEqual(problems, [], `${p}: ${problems.join("; ")}`);
+    await page.close();
+  }
+  await context.close();
+});
+
+test("every page served over http loads with no console error and no request outside the book", async () => {
+  const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".woff2": "font/woff2", ".png": "image/png", ".json": "application/json" };
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const file = path.join(BOOK, rel.endsWith("/") ? rel + "index.html" : rel);
+    if (!file.startsWith(BOOK) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const context = await browser.newContext();
+  try {
+    for (const p of pages()) {
+      const { page, problems } = await openWatched(context, base + p);
+      await page.waitForTimeout(50);
+      assert.deepEqual(problems, [], `${p}: ${problems.join("; ")}`);
+      await page.close();
+    }
+  } finally {
+    await context.close();
+    server.close();
+  }
+});
+
+test("every widget reads the same before and after the script runs", async () => {
+  const off = await browser.newContext({ javaScriptEnabled: false });
+  const on = await browser.newContext();
+  let widgets = 0;
+  for (const p of pages().filter((p) => p !== "print.html")) {
+    const a = await off.newPage();
+    await a.goto(fileUrl(p));
+    const before = await widgetTexts(a);
+    const b = await on.newPage();
+    await b.goto(fileUrl(p));
+    const hydrated = await b.$$eval(".attention-widget", (ws) => ws.filter((w) => w.attentionWidget).length);
+    const after = await widgetTexts(b);
+    assert.equal(hydrated, before.length, `${p}: every widget hydrates`);
+    assert.deepEqual(after, before, `${p}: widget text changed when the script ran`);
+    widgets += before.length;
+    await a.close();
+    await b.close();
+  }
+  assert.ok(widgets >= 13, `the book has widgets (${widgets})`);
+  await off.close();
+  await on.close();
+});
+
+/** The widget with a given build-time JSON field value. */
+async function widgetHandle(page, index) {
+  return (await page.$$(".attention-widget"))[index];
+}
+
+test("the experiment: raising Q_cat[1] to 1.0 raises the weight on black to the core's number", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const [live, raised] = await page.$$(".attention-widget");
+  const weightOnBlack = (w) => w.$eval("[data-b='w f 1']", (e) => e.textContent);
+  const before = await weightOnBlack(live);
+  const slider = await live.$("input[data-kind='q'][data-dim='0']");
+  assert.equal(await slider.getAttribute("aria-label"), "Query of cat, dimension 1");
+  await slider.evaluate((s) => { s.value = "1"; s.dispatchEvent(new Event("input", { bubbles: true })); });
+  const after = await weightOnBlack(live);
+  assert.ok(Number(after) > Number(before), `${after} > ${before}`);
+  // The build computed the same experiment in the block with set_query = { 1 = 1.0 }.
+  assert.equal(after, await weightOnBlack(raised));
+  for (const b of ["dots f 0", "scores f 3", "w f 4", "wsum f"]) {
+    assert.equal(await live.$eval(`[data-b='${b}']`, (e) => e.textContent), await raised.$eval(`[data-b='${b}']`, (e) => e.textContent), b);
+  }
+  await page.close();
+});
+
+test("sliders are real ARIA sliders: arrows, Page Up/Down, Home/End; moving back restores the widget", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const live = await widgetHandle(page, 0);
+  const original = await live.innerHTML();
+  const slider = await live.$("input[data-kind='q'][data-dim='0']");
+  assert.equal(await slider.evaluate((s) => s.type), "range");
+  await slider.focus();
+  const q = () => live.$eval("output[data-b='q f 0']", (e) => e.textContent);
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await q(), "0.42");
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await q(), "0.41");
+  await page.keyboard.press("End");
+  assert.equal(await q(), "2.00");
+  await page.keyboard.press("Home");
+  assert.equal(await q(), "-2.00");
+  await page.keyboard.press("PageUp");
+  assert.notEqual(await q(), "-2.00");
+  // Back to the start: the query is set, not projected, so use Reset, then compare everything.
+  await live.$eval(".attention-reset", (b) => b.click());
+  await page.evaluate(() => document.activeElement.blur());
+  assert.equal(await live.innerHTML(), original);
+  await page.close();
+});
+
+test("moving a slider and moving it back restores the widget exactly", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const live = await widgetHandle(page, 0);
+  const set = (v) => live.$eval("input[data-kind='x'][data-dim='1']", (s, v) => { s.value = v; s.dispatchEvent(new Event("input", { bubbles: true })); }, v);
+  const original = await live.evaluate((w) => w.textContent);
+  await set("1.5");
+  assert.notEqual(await live.evaluate((w) => w.textContent), original);
+  await set("0.8");
+  assert.equal(await live.evaluate((w) => w.textContent), original);
+  await page.close();
+});
+
+test("keyboard and clicks change the focus token; cells tell their exact value", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const live = await widgetHandle(page, 0);
+  const label = await live.$(".attention-row-label[data-token='1']");
+  await label.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await live.$eval("legend span", (e) => e.textContent), "black");
+  assert.equal(await live.$eval("input[data-kind='q'][data-dim='0']", (e) => e.getAttribute("aria-label")), "Query of black, dimension 1");
+  await live.$eval("tr[data-token='3'] > th", (e) => e.click());
+  assert.equal(await live.$eval("legend span", (e) => e.textContent), "ate");
+  const cell = await live.$("rect[data-c='w 2 1']");
+  await cell.focus();
+  const tip = await page.$eval(".attention-tip", (e) => e.textContent);
+  assert.match(tip, /^cat → black: weight 0\.26\d+; q·k = /);
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute("data-c")), "w 2 2");
+  await page.close();
+});
+
+test("the mask and scale controls recompute; causal masks the future", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const live = await widgetHandle(page, 0);
+  await live.$eval(".attention-mask", (s) => { s.value = "causal"; s.dispatchEvent(new Event("change", { bubbles: true })); });
+  assert.equal(await live.$eval("[data-b='w f 3']", (e) => e.textContent), "⨯");
+  assert.match(await live.$eval("rect[data-c='w 0 1']", (e) => e.getAttribute("class")), /masked/);
+  await live.$eval(".attention-scale-mode", (s) => { s.value = "one"; s.dispatchEvent(new Event("change", { bubbles: true })); });
+  assert.equal(await live.$eval("output[data-b='scale']", (e) => e.textContent), "1.00");
+  await page.close();
+});
+
+test("print.html holds every widget, alive, with no errors", async () => {
+  const context = await browser.newContext();
+  const { page, problems } = await openWatched(context, fileUrl("print.html"));
+  await page.waitForTimeout(300);
+  const [count, alive] = await page.$$eval(".attention-widget", (ws) => [ws.length, ws.filter((w) => w.attentionWidget).length]);
+  const perPage = pages().filter((p) => p !== "print.html" && p !== "index.html")
+    .map((p) => fs.readFileSync(path.join(BOOK, p), "utf8").split('class="attention-widget"').length - 1)
+    .reduce((a, b) => a + b, 0);
+  assert.equal(count, perPage, "print.html has every chapter's widgets");
+  assert.equal(alive, count);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+function luminance(rgb) {
+  const [r, g, b] = rgb.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((c) => {
+    c /= 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function contrast(a, b) {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+test("all five themes: readable text and a heatmap hue that stands out from the page", async () => {
+  for (const theme of ["light", "rust", "coal", "navy", "ayu"]) {
+    const context = await browser.newContext();
+    await context.addInitScript((t) => localStorage.setItem("mdbook-theme", t), theme);
+    const page = await context.newPage();
+    await page.goto(fileUrl("attention-matrix.html"));
+    assert.equal(await page.evaluate(() => document.documentElement.classList.contains(localStorage.getItem("mdbook-theme"))), true);
+    const c = await page.evaluate(() => {
+      const bg = getComputedStyle(document.documentElement).backgroundColor;
+      const cell = document.querySelector("rect.attention-cell:not(.masked)");
+      const text = document.querySelector(".attention-heatmap text");
+      const td = document.querySelector(".attention-alt td") || document.querySelector(".attention-widget td");
+      return { bg, fill: getComputedStyle(cell).fill, text: getComputedStyle(text).fill, td: getComputedStyle(td).color };
+    });
+    assert.ok(contrast(c.text, c.bg) >= 4.5, `${theme}: label contrast ${contrast(c.text, c.bg)}`);
+    assert.ok(contrast(c.fill, c.bg) >= 3, `${theme}: full-weight cell contrast ${contrast(c.fill, c.bg)}`);
+    await context.close();
+  }
+});
+
+test("on a 375-pixel screen no page is wider than the screen", async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
+  for (const p of pages()) {
+    if (p === "print.html") continue;
+    const page = await context.newPage();
+    await page.goto(fileUrl(p));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `${p} is ${width}px wide`);
+    await page.close();
+  }
+  await context.close();
+});
