@@ -23,8 +23,9 @@ const CONFIG_KEYS: &[&str] = &[
 
 pub struct AttentionPreprocessor;
 
-/// Reads `[preprocessor.attention]` and the named examples it points to.
-pub fn load_examples(ctx: &PreprocessorContext) -> anyhow::Result<Examples> {
+/// Reads `[preprocessor.attention]` and the named examples it points to, with the problems
+/// found in them.
+pub fn load_examples(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<Diagnostic>)> {
     let table: Option<toml::Table> = ctx
         .config
         .get(&format!("preprocessor.{NAME}"))
@@ -40,7 +41,7 @@ pub fn load_examples(ctx: &PreprocessorContext) -> anyhow::Result<Examples> {
         }
     }
     match table.get("examples") {
-        None => Ok(Examples::default()),
+        None => Ok((Examples::default(), Vec::new())),
         Some(toml::Value::String(rel)) => {
             let path = ctx.root.join(rel);
             if !path.exists() {
@@ -49,7 +50,7 @@ pub fn load_examples(ctx: &PreprocessorContext) -> anyhow::Result<Examples> {
                     path.display()
                 );
             }
-            Examples::load(&path, rel).map_err(report)
+            Ok(Examples::load(&path, rel))
         }
         Some(_) => bail!(
             "book.toml: `examples` in [preprocessor.attention] must be a path in quotes, like `examples = \"src/examples.toml\"`"
@@ -74,7 +75,7 @@ impl Preprocessor for AttentionPreprocessor {
     }
 
     fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
-        let examples = load_examples(ctx)?;
+        let (examples, mut problems) = load_examples(ctx)?;
         let src_dir = ctx
             .config
             .book
@@ -82,7 +83,6 @@ impl Preprocessor for AttentionPreprocessor {
             .to_string_lossy()
             .trim_end_matches('/')
             .to_string();
-        let mut problems = Vec::new();
         book.for_each_chapter_mut(|ch| {
             let Some(source) = &ch.source_path else {
                 return;

@@ -85,20 +85,22 @@ pub struct Examples {
 
 impl Examples {
     /// Reads a TOML file, or every `*.toml` file of a folder; each top-level table is one
-    /// example. `shown` is the path used in messages.
-    pub fn load(path: &Path, shown: &str) -> Result<Examples, Vec<Diagnostic>> {
+    /// example. `shown` is the path used in messages. Examples that compute are kept even when
+    /// others fail or a claim is false, so that the chapters can still be checked in the same run.
+    pub fn load(path: &Path, shown: &str) -> (Examples, Vec<Diagnostic>) {
         let place = Place {
             path: Arc::from(shown),
             line: 1,
         };
         let files: Vec<(std::path::PathBuf, String)> = if path.is_dir() {
-            let mut entries: Vec<_> = std::fs::read_dir(path)
-                .map_err(|e| {
-                    vec![Diagnostic::new(
-                        place.clone(),
-                        format!("cannot read the examples folder: {e}"),
-                    )]
-                })?
+            let entries = match std::fs::read_dir(path) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    let message = format!("cannot read the examples folder: {e}");
+                    return (Examples::default(), vec![Diagnostic::new(place, message)]);
+                }
+            };
+            let mut entries: Vec<_> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect();
@@ -134,11 +136,7 @@ impl Examples {
                 )),
             }
         }
-        if problems.is_empty() {
-            Ok(examples)
-        } else {
-            Err(problems)
-        }
+        (examples, problems)
     }
 
     /// Adds the examples of one TOML text, then computes them and checks their assertions.

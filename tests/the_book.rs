@@ -1,0 +1,281 @@
+//! The book itself: every part of the tutorial is in the built pages, prose quotes the numbers the
+//! figures hold, and changing the running example in its one definition moves every dependent
+//! number — or stops the build on the first claim that no longer holds.
+
+use mdbook_attention::cli;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A copy of the book (book.toml, src/, theme/) in a temporary folder.
+fn copy_book() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("book.toml"),
+        dir.path().join("book.toml"),
+    )
+    .unwrap();
+    for sub in ["src", "theme"] {
+        copy_dir(&Path::new(ROOT).join(sub), &dir.path().join(sub));
+    }
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target)
+        } else {
+            std::fs::copy(&path, &target).map(|_| ()).unwrap()
+        }
+    }
+}
+
+fn page(out: &Path, name: &str) -> String {
+    let html =
+        std::fs::read_to_string(out.join(name)).unwrap_or_else(|_| panic!("{name} was built"));
+    let start = html.find("<main>").unwrap();
+    let end = html.find("</main>").unwrap();
+    html[start..end].to_string()
+}
+
+/// The widgets' embedded data, in page order.
+fn widget_data(main: &str) -> Vec<Value> {
+    main.split("<script type=\"application/json\" class=\"attention-data\">")
+        .skip(1)
+        .map(|rest| serde_json::from_str(&rest[..rest.find("</script>").unwrap()]).unwrap())
+        .collect()
+}
+
+/// The texts of the inline values, in page order.
+fn inline_values(main: &str) -> Vec<String> {
+    main.split("<span class=\"attention-value\">")
+        .skip(1)
+        .map(|rest| rest[..rest.find("</span>").unwrap()].to_string())
+        .collect()
+}
+
+fn fmt(x: &Value) -> String {
+    mdbook_attention::render::format::fmt(x.as_f64().unwrap())
+}
+
+fn build(dir: &Path) -> anyhow::Result<PathBuf> {
+    cli::build(dir, Some(&dir.join("out")))
+}
+
+const CAT: usize = 2;
+const BLACK: usize = 1;
+
+#[test]
+fn every_part_of_the_tutorial_is_in_the_built_book() {
+    let dir = copy_book();
+    let out = build(dir.path()).expect("the book builds");
+    let parts: &[(&str, &[&str])] = &[
+        (
+            "why-attention.html",
+            &["The black cat ate fish", "which one", "ate fish", "context"],
+        ),
+        (
+            "sequential-vs-parallel.html",
+            &[
+                "recurrent neural network",
+                "“The” → “black” → “cat” → “ate” → “fish”",
+                "slow",
+                "Long sentences",
+                "self-attention",
+                "<svg",
+            ],
+        ),
+        (
+            "the-question.html",
+            &["Which other words in this sentence should I pay attention to?"],
+        ),
+        (
+            "attention-matrix.html",
+            &[
+                "Bidirectional attention",
+                "Causal (masked) attention",
+                "BERT",
+                "GPT",
+                "Claude",
+                "⨯",
+                "Darker",
+                "attention-compare",
+            ],
+        ),
+        (
+            "qkv.html",
+            &[
+                "What am I looking for?",
+                "What do I offer?",
+                "What information do I contain?",
+                "neither",
+            ],
+        ),
+        (
+            "embeddings.html",
+            &["768", "12,288", "description", "animal", "action"],
+        ),
+        (
+            "transforming-cat.html",
+            &[
+                "search pattern",
+                "identity tag",
+                "content package",
+                "animal",
+                "= <strong data-b=\"qp f 0\">0.41</strong>",
+            ],
+        ),
+        (
+            "scaled-dot-product.html",
+            &[
+                "<math",
+                "<msqrt>",
+                "softmax",
+                "Why divide by √d<sub>k</sub>?",
+                "enriched",
+            ],
+        ),
+        (
+            "experiment.html",
+            &["attention-control-panel", "Raise", "1.00", "training"],
+        ),
+        (
+            "where-next.html",
+            &["Multi-head attention", "Positional information"],
+        ),
+        (
+            "for-authors.html",
+            &[
+                "Every key",
+                "Views",
+                "Named examples",
+                "Inline values",
+                "Assertions",
+                "did you mean",
+            ],
+        ),
+    ];
+    for (name, needles) in parts {
+        let main = page(&out, name);
+        for needle in *needles {
+            assert!(main.contains(needle), "{name} lacks {needle:?}");
+        }
+        assert!(
+            !main.contains("attn: ") && !main.contains("language-attention"),
+            "{name} has an unprocessed block or value"
+        );
+    }
+    // Nothing is loaded from the network.
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "html") {
+            let html = std::fs::read_to_string(&path).unwrap();
+            for bad in ["src=\"http", "href=\"http://", "cdn.", "mathjax"] {
+                assert!(
+                    !html.to_lowercase().contains(bad) || bad == "href=\"http://",
+                    "{} loads {bad}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn prose_quotes_the_numbers_the_figures_hold() {
+    let dir = copy_book();
+    let out = build(dir.path()).unwrap();
+    // The question: cat's weights on black and on itself, and their sum.
+    let main = page(&out, "the-question.html");
+    let data = &widget_data(&main)[0];
+    let values = inline_values(&main);
+    assert_eq!(values[0], fmt(&data["weights"][CAT][BLACK]));
+    assert_eq!(values[1], fmt(&data["weights"][CAT][CAT]));
+    assert_eq!(values[2], "1.00");
+    // The projection of cat: 0.41, 1.06 and 0.95, in prose and in the figure.
+    let main = page(&out, "transforming-cat.html");
+    let data = &widget_data(&main)[0];
+    assert_eq!(fmt(&data["q"][CAT][0]), "0.41");
+    assert_eq!(fmt(&data["k"][CAT][0]), "1.06");
+    assert_eq!(fmt(&data["v"][CAT][0]), "0.95");
+    let values = inline_values(&main);
+    for quoted in ["0.41", "1.06", "0.95"] {
+        assert!(
+            values.iter().any(|v| v == quoted),
+            "transforming-cat quotes {quoted}"
+        );
+    }
+    // The experiment: the raised weight in prose is the one the build computed.
+    let main = page(&out, "experiment.html");
+    let data = widget_data(&main);
+    let values = inline_values(&main);
+    assert_eq!(
+        values[values.len() - 1],
+        fmt(&data[1]["weights"][CAT][BLACK])
+    );
+    assert_eq!(
+        values[values.len() - 2],
+        fmt(&data[0]["weights"][CAT][BLACK])
+    );
+    assert!(data[1]["weights"][CAT][BLACK].as_f64() > data[0]["weights"][CAT][BLACK].as_f64());
+    assert_eq!(data[1]["k"][BLACK][0].as_f64(), Some(1.0));
+}
+
+#[test]
+fn changing_the_running_example_moves_every_dependent_number() {
+    let dir = copy_book();
+    let examples = dir.path().join("src/examples.toml");
+    let text = std::fs::read_to_string(&examples).unwrap();
+    // The values' matrix is not pinned by any claim: changing it must change outputs everywhere.
+    let changed = text.replace("  [0.9, 0.3, 0.5],\n]", "  [0.2, 0.3, 1.5],\n]");
+    assert_ne!(changed, text, "the edit applies");
+    std::fs::write(&examples, changed).unwrap();
+    let out = build(dir.path()).expect("the book still builds");
+    let main = page(&out, "scaled-dot-product.html");
+    let data = widget_data(&main);
+    let output = &data[1]["output"][CAT];
+    let values = inline_values(&main);
+    let quoted: Vec<&String> = values.iter().filter(|v| v.contains('.')).collect();
+    assert!(
+        quoted.iter().any(|v| **v == fmt(&output[2])),
+        "the new output of cat ({}) is quoted: {quoted:?}",
+        fmt(&output[2])
+    );
+    let original = copy_book();
+    let before = build(original.path()).unwrap();
+    let old = widget_data(&page(&before, "scaled-dot-product.html"));
+    assert_ne!(
+        fmt(&old[1]["output"][CAT][2]),
+        fmt(&output[2]),
+        "the number moved"
+    );
+}
+
+#[test]
+fn breaking_a_claim_in_the_running_example_stops_the_build_at_its_line() {
+    let dir = copy_book();
+    let examples = dir.path().join("src/examples.toml");
+    let text = std::fs::read_to_string(&examples).unwrap();
+    // Black's key would no longer be 1.0, and cat would no longer attend most to black.
+    std::fs::write(
+        &examples,
+        text.replace("[0.85, 0.24, 0.28],  # black", "[0.1, 0.2, 0.3],  # black"),
+    )
+    .unwrap();
+    let err = format!("{:#}", build(dir.path()).unwrap_err());
+    assert!(
+        err.contains("src/examples.toml:")
+            && err.contains("k[black][1] == 1.0")
+            && err.contains("is false"),
+        "{err}"
+    );
+    assert!(
+        err.contains("src/experiment.md:"),
+        "chapters' claims are reported too: {err}"
+    );
+}
