@@ -165,8 +165,10 @@ fn every_part_of_the_tutorial_is_in_the_built_book() {
         for needle in *needles {
             assert!(main.contains(needle), "{name} lacks {needle:?}");
         }
+        // The authors' chapter shows the inline syntax inside code blocks, on purpose.
+        let quotes_syntax = *name == "for-authors.html";
         assert!(
-            !main.contains("attn: ") && !main.contains("language-attention"),
+            (quotes_syntax || !main.contains("attn: ")) && !main.contains("language-attention"),
             "{name} has an unprocessed block or value"
         );
     }
