@@ -367,6 +367,7 @@ fn heatmap(
     field: &str,
     result: &AttentionResult,
     compare_to: Option<&AttentionResult>,
+    heading: &str,
     title: &str,
 ) -> String {
     let n = c.spec.tokens.len();
@@ -438,6 +439,7 @@ fn heatmap(
     render(
         "heatmap",
         &json!({
+            "heading": heading,
             "title": title,
             "field": field,
             "size": size,
@@ -455,20 +457,10 @@ fn heatmap(
     )
 }
 
-fn mask_name(mask: &Mask) -> &'static str {
-    match mask {
-        Mask::None => "bidirectional",
-        Mask::Causal => "causal",
-        Mask::Explicit(_) => "custom mask",
-    }
-}
-
 fn heatmap_view(c: &Computed) -> String {
-    let title = format!(
-        "Attention weights ({}): row = the token attending, column = the token attended to; darker = stronger",
-        mask_name(&c.spec.input.mask)
-    );
-    heatmap(c, "w", &c.result, None, &title)
+    // No mask in the words: the reader can switch it, and the heading must stay true.
+    let title = "Attention weights: row = the token attending, column = the token attended to; darker = stronger";
+    heatmap(c, "w", &c.result, None, "Attention weights", title)
 }
 
 fn compare_view(c: &Computed) -> String {
@@ -481,6 +473,7 @@ fn compare_view(c: &Computed) -> String {
         "wn",
         &none,
         None,
+        "Bidirectional",
         "Bidirectional: every token sees the whole sentence",
     );
     let right = heatmap(
@@ -488,6 +481,7 @@ fn compare_view(c: &Computed) -> String {
         "wc",
         &causal,
         Some(&none),
+        "Causal (masked)",
         "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix",
     );
     format!("<div class=\"attention-compare\">{left}{right}</div>")

@@ -416,7 +416,10 @@ fn resolve<'s>(r: &Ref, scope: &'s dyn Scope) -> Result<&'s Computed, String> {
 }
 
 /// The labelled vectors a reference selects: one per row when the row index is `*`.
-fn vectors(c: &Computed, r: &Ref) -> Result<Vec<(Vec<String>, Vec<Val>)>, String> {
+/// Labels and values of one row (or one entry) that a reference selects.
+type Labelled = (Vec<String>, Vec<Val>);
+
+fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
     let spec = &c.spec;
     let res = &c.result;
     let n = spec.tokens.len();

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test of the project, exactly as CI does (.ci/run calls this script):
+# formatting, clippy, the Rust tests (including the JS-vs-Rust consistency test under node),
+# then the browser tests against a freshly built book in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! [ -x /usr/bin/chromium ]; then
+  echo "tests/run-all.sh: installing Debian's chromium for the browser tests"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+command -v node >/dev/null || { echo "tests/run-all.sh: Node.js (20 or later) is needed" >&2; exit 1; }
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+cargo fmt --all -- --check
+cargo clippy --release --all-targets --quiet -- -D warnings
+cargo test --release
+cargo run --release --quiet -- build -d target/test-book
+cd tests/browser && BOOK_DIR=../../target/test-book npm test --silent
