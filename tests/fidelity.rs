@@ -195,7 +195,7 @@ fn real_world_markdown_with_blocks_between_paragraphs_keeps_every_other_byte() {
                 in_code = !in_code;
             }
             with.push_str(line);
-            if !in_code && line.trim().is_empty() && with.len() % 3 == 0 {
+            if !in_code && line.trim().is_empty() && with.len().is_multiple_of(3) {
                 with.push_str("```attention\nexample = \"pair\"\n```\n\n");
                 inserted += 1;
             }
