@@ -39,8 +39,27 @@ pub fn show(values: &[Val]) -> String {
         .join(", ")
 }
 
-/// Processes one chapter; `path` is how messages name it (e.g. `src/intro.md`).
+/// What the widgets become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Interactive HTML, for mdBook's html renderer.
+    Html,
+    /// Plain Markdown tables and lists, for every other renderer (markdown, `mdbook test`, …).
+    StaticMarkdown,
+}
+
+/// Processes one chapter for the HTML renderer; `path` is how messages name it.
 pub fn process(text: &str, path: &str, examples: &Examples) -> Result<String, Vec<Diagnostic>> {
+    process_for(text, path, examples, Output::Html)
+}
+
+/// Processes one chapter for a given output.
+pub fn process_for(
+    text: &str,
+    path: &str,
+    examples: &Examples,
+    output: Output,
+) -> Result<String, Vec<Diagnostic>> {
     let found = markdown::find(text);
     if found.is_empty() {
         return Ok(text.to_string());
@@ -66,7 +85,10 @@ pub fn process(text: &str, path: &str, examples: &Examples) -> Result<String, Ve
                     spec::parse_block(&src, examples).and_then(|s| spec::compute(s, &scope));
                 match computed {
                     Ok(c) => {
-                        let html = render::widget(&c);
+                        let html = match output {
+                            Output::Html => render::widget(&c),
+                            Output::StaticMarkdown => render::static_markdown(&c),
+                        };
                         replacements.push((
                             block.range.clone(),
                             markdown::block_replacement(&block, &html, text),
@@ -100,13 +122,16 @@ pub fn process(text: &str, path: &str, examples: &Examples) -> Result<String, Ve
                 };
                 let value = expr::parse_expr(&text_expr).and_then(|e| expr::eval(&e, &scope));
                 match value {
-                    Ok(values) => replacements.push((
-                        range,
-                        format!(
-                            "<span class=\"attention-value\">{}</span>",
-                            escape_html(&show(&values))
-                        ),
-                    )),
+                    Ok(values) => {
+                        let shown = match output {
+                            Output::Html => format!(
+                                "<span class=\"attention-value\">{}</span>",
+                                escape_html(&show(&values))
+                            ),
+                            Output::StaticMarkdown => render::markdown_text(&show(&values)),
+                        };
+                        replacements.push((range, shown));
+                    }
                     Err(m) => problems.push(Diagnostic::new(
                         place,
                         format!(

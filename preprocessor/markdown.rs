@@ -52,8 +52,6 @@ fn continuation_prefix(text: &str, offset: usize) -> String {
             _ => ' ',
         })
         .collect::<String>()
-        .trim_end_matches(' ')
-        .to_string()
 }
 
 /// Every attention block and inline value, in document order.
@@ -104,13 +102,27 @@ pub fn find(text: &str) -> Vec<Found> {
 
 /// Replaces a block by one line of HTML and a blank line, both carrying the container
 /// prefix, so the HTML block ends where the fence ended and nothing after it is swallowed.
-pub fn block_replacement(block: &Block, html: &str, text: &str) -> String {
+///
+/// Content of several lines (the static Markdown form) carries the prefix on every later line.
+pub fn block_replacement(block: &Block, content: &str, text: &str) -> String {
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let ends_line = text[..block.range.end].ends_with('\n');
-    let mut out = String::with_capacity(html.len() + 8);
-    out.push_str(html);
+    let mut out = String::with_capacity(content.len() + 8);
+    // A blank line carries the container's markers but no trailing spaces.
+    let blank = block.continuation.trim_end();
+    for (i, line) in content.lines().enumerate() {
+        if i > 0 {
+            out.push_str(newline);
+            out.push_str(if line.is_empty() {
+                blank
+            } else {
+                &block.continuation
+            });
+        }
+        out.push_str(line);
+    }
     out.push_str(newline);
-    out.push_str(&block.continuation);
+    out.push_str(blank);
     if ends_line {
         out.push_str(newline);
     }

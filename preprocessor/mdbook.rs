@@ -1,7 +1,7 @@
 //! The mdBook side: the `Preprocessor` impl, its config, and one error listing every problem
 //! of the book with file and line.
 
-use crate::chapter;
+use crate::chapter::{self, Output};
 use crate::spec::Examples;
 use crate::spec::expr::suggest;
 use crate::spec::source::Diagnostic;
@@ -76,6 +76,11 @@ impl Preprocessor for AttentionPreprocessor {
 
     fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
         let (examples, mut problems) = load_examples(ctx)?;
+        let output = if ctx.renderer == "html" {
+            Output::Html
+        } else {
+            Output::StaticMarkdown
+        };
         let src_dir = ctx
             .config
             .book
@@ -88,7 +93,7 @@ impl Preprocessor for AttentionPreprocessor {
                 return;
             };
             let shown = format!("{src_dir}/{}", source.to_string_lossy());
-            match chapter::process(&ch.content, &shown, &examples) {
+            match chapter::process_for(&ch.content, &shown, &examples, output) {
                 Ok(content) => ch.content = content,
                 Err(mut p) => problems.append(&mut p),
             }
@@ -99,7 +104,8 @@ impl Preprocessor for AttentionPreprocessor {
         Ok(book)
     }
 
-    fn supports_renderer(&self, renderer: &str) -> anyhow::Result<bool> {
-        Ok(renderer == "html")
+    /// Every renderer: HTML gets the widgets, the others a static Markdown form.
+    fn supports_renderer(&self, _renderer: &str) -> anyhow::Result<bool> {
+        Ok(true)
     }
 }

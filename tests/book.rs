@@ -123,21 +123,49 @@ fn protocol_takes_the_json_mdbook_sends_and_returns_the_book() {
 }
 
 #[test]
-fn supports_only_the_html_renderer() {
+fn supports_every_renderer() {
+    for renderer in ["html", "markdown", "test", "epub"] {
+        assert!(
+            Command::new(BIN)
+                .args(["supports", renderer])
+                .status()
+                .unwrap()
+                .success(),
+            "{renderer}"
+        );
+    }
+}
+
+#[test]
+fn the_markdown_renderer_gets_a_readable_static_form() {
+    let dir = copy_fixture("mini");
+    let toml = std::fs::read_to_string(dir.path().join("book.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("book.toml"),
+        format!("{toml}\n[output.markdown]\n"),
+    )
+    .unwrap();
+    let book = cli::load(dir.path(), None).unwrap();
+    book.build().unwrap();
+    let md = std::fs::read_to_string(book.build_dir_for("markdown").join("widgets.md")).unwrap();
     assert!(
-        Command::new(BIN)
-            .args(["supports", "html"])
-            .status()
-            .unwrap()
-            .success()
+        !md.contains("<figure") && !md.contains("<script") && !md.contains("```attention"),
+        "{md}"
     );
     assert!(
-        !Command::new(BIN)
-            .args(["supports", "markdown"])
-            .status()
-            .unwrap()
-            .success()
+        md.contains("| a | 0.67 | 0.33 |"),
+        "the weights as a Markdown table:\n{md}"
     );
+    assert!(
+        md.contains("The weight of a on b is 0.33."),
+        "inline values are plain text:\n{md}"
+    );
+    assert!(
+        md.contains("> | a | 1.00 | ⨯ |"),
+        "inside a blockquote every line keeps its marker:\n{md}"
+    );
+    let html = std::fs::read_to_string(book.build_dir_for("html").join("widgets.html")).unwrap();
+    assert!(html.contains("class=\"attention-widget\""));
 }
 
 #[test]
@@ -215,9 +243,37 @@ fn in_process_registration_replaces_the_command_entry() {
         .expect("the in-process preprocessor is used, not the command");
 }
 
+/// What mdBook 0.4 sent: `sections` where 0.5 has `items`.
+const MDBOOK_04_INPUT: &str = r#"[{"root":"/tmp/b","config":{"book":{"title":"T","src":"src"}},"renderer":"html","mdbook_version":"0.4.40"},{"sections":[{"Chapter":{"name":"A","content":"x","number":null,"sub_items":[],"path":"a.md","source_path":"a.md","parent_names":[]}}],"__non_exhaustive":null}]"#;
+
+#[test]
+fn the_protocol_names_mdbook_0_4_input() {
+    let mut child = Command::new(BIN)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), MDBOOK_04_INPUT.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("mdBook 0.4 books are not supported"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_protocol_refuses_garbage_and_empty_input_with_a_message() {
-    for input in ["", "not json", "[{}, {}]", "{\"sections\": []}"] {
+    for input in [
+        "",
+        "not json",
+        "[{}, {}]",
+        "{\"sections\": []}",
+        MDBOOK_04_INPUT,
+    ] {
         let mut child = Command::new(BIN)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -60,7 +60,7 @@ fn blockquote_blocks_keep_the_quote_marker_on_the_blank_line() {
     let text = "> intro\n>\n> ```attention\n> a = 1\n> ```\n> outro\n";
     let b = &blocks(text)[0];
     assert_eq!(b.body, "a = 1\n");
-    assert_eq!(b.continuation, ">");
+    assert_eq!(b.continuation, "> ");
     let out = replace_all(text, "<div>w</div>");
     assert_eq!(out, "> intro\n>\n> <div>w</div>\n>\n> outro\n");
 }
@@ -137,5 +137,15 @@ fn splice_applies_replacements_back_to_front() {
     assert_eq!(
         splice("abcdef", vec![(0..1, "X".into()), (4..6, "YZW".into())]),
         "XbcdYZW"
+    );
+}
+
+#[test]
+fn several_lines_of_content_keep_their_container_on_every_line() {
+    let text = "- item\n\n  ```attention\n  a = 1\n  ```\n> ```attention\n> a = 1\n> ```\n";
+    let out = replace_all(text, "| a |\n|---|\n\n| b |");
+    assert_eq!(
+        out,
+        "- item\n\n  | a |\n  |---|\n\n  | b |\n\n> | a |\n> |---|\n>\n> | b |\n>\n"
     );
 }

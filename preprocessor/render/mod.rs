@@ -6,6 +6,9 @@
 //! text of a widget is identical before and after the script runs.
 
 pub mod format;
+mod static_form;
+
+pub use static_form::{markdown_text, static_markdown};
 
 use crate::core::{self, AttentionInput, AttentionResult, Mask};
 use crate::spec::View;
