@@ -291,3 +291,84 @@ fn the_protocol_refuses_garbage_and_empty_input_with_a_message() {
         );
     }
 }
+
+#[test]
+fn hostile_tokens_show_literally_and_inject_nothing() {
+    let dir = copy_fixture("hostile");
+    let out = cli::build(dir.path(), None).expect("the hostile book builds");
+    let page = std::fs::read_to_string(out.join("hostile.html")).unwrap();
+    let main = main_of(&page);
+    let scripts = main.matches("<script").count();
+    let data_scripts = main
+        .matches("<script type=\"application/json\" class=\"attention-data\">")
+        .count();
+    assert_eq!(scripts, data_scripts, "no script element but the data");
+    for injected in ["<img", "<b onmouseover", "</figure><script"] {
+        assert!(!main.contains(injected), "{injected} got through");
+    }
+    // No tag carries an event handler: the quotes in text nodes are only text.
+    for name in attribute_names(main) {
+        assert!(
+            !name.starts_with("on"),
+            "a tag got an event handler `{name}`"
+        );
+    }
+    let json_start =
+        main.find("class=\"attention-data\">").unwrap() + "class=\"attention-data\">".len();
+    let json_end = json_start + main[json_start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&main[json_start..json_end]).unwrap();
+    assert_eq!(data["tokens"][0], "<script>window.__xss = 1</script>");
+    assert_eq!(data["tokens"][5], "猫🐈‍⬛");
+    assert_eq!(data["dims"][1], "x\u{2028}y");
+    // In tables and SVG the text is escaped once, so a browser shows it literally.
+    assert!(main.contains("&lt;script&gt;window.__xss = 1&lt;/script&gt;"));
+    assert!(main.contains("猫🐈‍⬛") && main.contains("עִברִית"));
+    assert!(main.contains("<span class=\"attention-value\">"));
+}
+
+/// The attribute names of every tag in some HTML (values skipped, quotes respected).
+fn attribute_names(html: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' && bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic()) {
+            i += 1;
+            while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>' {
+                i += 1;
+            }
+            while i < bytes.len() && bytes[i] != b'>' {
+                while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+                    i += 1;
+                }
+                let start = i;
+                while i < bytes.len()
+                    && !bytes[i].is_ascii_whitespace()
+                    && !b"=>/".contains(&bytes[i])
+                {
+                    i += 1;
+                }
+                if i > start {
+                    names.push(html[start..i].to_ascii_lowercase());
+                }
+                if bytes.get(i) == Some(&b'=') {
+                    i += 1;
+                    if let Some(&q) = bytes.get(i).filter(|q| **q == b'"' || **q == b'\'') {
+                        i += 1;
+                        while i < bytes.len() && bytes[i] != q {
+                            i += 1;
+                        }
+                        i += 1;
+                    } else {
+                        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'>'
+                        {
+                            i += 1;
+                        }
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    names
+}

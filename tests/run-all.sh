@@ -19,4 +19,7 @@ cargo fmt --all -- --check
 cargo clippy --release --all-targets --quiet -- -D warnings
 cargo test --release
 cargo run --release --quiet -- build -d target/test-book
-cd tests/browser && BOOK_DIR=../../target/test-book npm test --silent
+# The hostile fixture names its assets beside book.toml; give it a copy of the theme.
+rm -rf target/hostile-book && cp -r tests/fixtures/hostile target/hostile-book && cp theme/attention.js theme/attention.css target/hostile-book/
+cargo run --release --quiet -- build target/hostile-book -d target/test-hostile
+cd tests/browser && BOOK_DIR=../../target/test-book HOSTILE_DIR=../../target/test-hostile npm test --silent
