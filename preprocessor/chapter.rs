@@ -65,6 +65,7 @@ pub fn process_for(
         return Ok(text.to_string());
     }
     let path: Arc<str> = Arc::from(path);
+    let newline = markdown::line_ending(text);
     let mut scope = ChapterScope {
         examples,
         ids: BTreeMap::new(),
@@ -91,7 +92,7 @@ pub fn process_for(
                         };
                         replacements.push((
                             block.range.clone(),
-                            markdown::block_replacement(&block, &html, text),
+                            markdown::block_replacement(&block, &html, text, newline),
                         ));
                         if let Some(id) = &c.spec.id {
                             if scope.ids.contains_key(id) || examples.computed(id).is_some() {

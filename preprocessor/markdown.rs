@@ -1,5 +1,5 @@
 //! Finds `attention` blocks and inline values in a chapter by byte offset, and splices HTML
-//! back in their place, back to front. Every other byte stays as it was.
+//! back in their place. Every other byte stays as it was.
 
 use mdbook_markdown::pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
@@ -104,8 +104,7 @@ pub fn find(text: &str) -> Vec<Found> {
 /// prefix, so the HTML block ends where the fence ended and nothing after it is swallowed.
 ///
 /// Content of several lines (the static Markdown form) carries the prefix on every later line.
-pub fn block_replacement(block: &Block, content: &str, text: &str) -> String {
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+pub fn block_replacement(block: &Block, content: &str, text: &str, newline: &str) -> String {
     let ends_line = text[..block.range.end].ends_with('\n');
     let mut out = String::with_capacity(content.len() + 8);
     // A blank line carries the container's markers but no trailing spaces.
@@ -129,13 +128,24 @@ pub fn block_replacement(block: &Block, content: &str, text: &str) -> String {
     out
 }
 
-/// Applies replacements, back to front; ranges must not overlap.
+/// The line ending a chapter uses: CRLF if any line has one.
+pub fn line_ending(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+/// Applies replacements (ranges must not overlap), copying every other byte as it is. One pass
+/// from the front: replacing back to front in place moves the tail once per block.
 pub fn splice(text: &str, mut replacements: Vec<(Range<usize>, String)>) -> String {
-    replacements.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-    let mut out = text.to_string();
+    replacements.sort_by_key(|(r, _)| r.start);
+    let extra: usize = replacements.iter().map(|(_, w)| w.len()).sum();
+    let mut out = String::with_capacity(text.len() + extra);
+    let mut at = 0;
     for (range, with) in replacements {
-        out.replace_range(range, &with);
+        out.push_str(&text[at..range.start]);
+        out.push_str(&with);
+        at = range.end;
     }
+    out.push_str(&text[at..]);
     out
 }
 

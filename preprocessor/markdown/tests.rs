@@ -13,7 +13,12 @@ fn blocks(text: &str) -> Vec<Block> {
 fn replace_all(text: &str, html: &str) -> String {
     let replacements = blocks(text)
         .iter()
-        .map(|b| (b.range.clone(), block_replacement(b, html, text)))
+        .map(|b| {
+            (
+                b.range.clone(),
+                block_replacement(b, html, text, line_ending(text)),
+            )
+        })
         .collect();
     splice(text, replacements)
 }

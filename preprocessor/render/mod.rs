@@ -5,6 +5,7 @@
 //! token), so `theme/attention.js` redraws the same elements with the same formatter and the
 //! text of a widget is identical before and after the script runs.
 
+mod cells;
 pub mod format;
 mod static_form;
 
@@ -13,6 +14,7 @@ pub use static_form::{markdown_text, static_markdown};
 use crate::core::{self, AttentionInput, AttentionResult, Mask};
 use crate::spec::View;
 use crate::spec::expr::Computed;
+use cells::{Cell, HeatCell, Row};
 use format::{fmt, fmt_opt};
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -22,6 +24,8 @@ use std::sync::LazyLock;
 /// Heatmaps write their weights in the cells up to this many tokens; beyond, the table below
 /// the heatmap carries the numbers.
 pub const HEATMAP_TEXT_UP_TO: usize = 24;
+/// The side of a heatmap cell, in pixels.
+pub const HEATMAP_CELL: u32 = 40;
 /// A cell is drawn "strong" (light text on a dark fill) above this weight.
 pub const STRONG_WEIGHT: f64 = 0.5;
 
@@ -71,22 +75,6 @@ fn script_json(value: &Value) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-#[derive(Serialize)]
-struct Cell {
-    text: String,
-    bind: Option<String>,
-    class: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-struct Row {
-    header: String,
-    focus: bool,
-    token: Option<String>,
-    cells: Vec<Cell>,
-}
-
-#[derive(Serialize)]
 struct Table {
     caption: String,
     corner: String,
@@ -95,21 +83,36 @@ struct Table {
     class: &'static str,
 }
 
+fn render_table(t: &Table) -> String {
+    render(
+        "table",
+        json!({
+            "caption": t.caption,
+            "head": cells::table_head(&t.corner, &t.columns),
+            "class": t.class,
+            "body": cells::table_body(&t.rows),
+        }),
+    )
+}
+
 fn cell(text: String, bind: impl Into<Option<String>>) -> Cell {
     Cell {
         text,
         bind: bind.into(),
-        class: None,
     }
 }
 
-fn render(name: &str, data: &impl Serialize) -> String {
-    TEMPLATES.render(name, data).unwrap_or_else(|e| {
-        format!(
-            "<p>template {name} failed: {}</p>",
-            escape_html(&e.to_string())
-        )
-    })
+/// Renders a template. The data is a `Value` handed over whole: `Registry::render` would
+/// serialize it once more, copying every pre-rendered string in it.
+fn render(name: &str, data: Value) -> String {
+    TEMPLATES
+        .render_with_context(name, &handlebars::Context::from(data))
+        .unwrap_or_else(|e| {
+            format!(
+                "<p>template {name} failed: {}</p>",
+                escape_html(&e.to_string())
+            )
+        })
 }
 
 fn token_table(
@@ -127,7 +130,7 @@ fn token_table(
         .map(|(i, t)| Row {
             header: t.clone(),
             focus: i == c.spec.focus,
-            token: Some(i.to_string()),
+            token: Some(i),
             cells: m
                 .row(i)
                 .iter()
@@ -231,7 +234,7 @@ fn projection_view(c: &Computed) -> String {
     }
     render(
         "projection",
-        &json!({ "token": c.spec.tokens[f], "equations": equations }),
+        json!({ "token": c.spec.tokens[f], "equations": equations }),
     )
 }
 
@@ -246,7 +249,7 @@ fn scores_view(c: &Computed) -> Table {
         .map(|(j, t)| Row {
             header: t.clone(),
             focus: j == f,
-            token: Some(j.to_string()),
+            token: Some(j),
             cells: vec![
                 cell(fmt_opt(r.dots[[f, j]]), format!("dots f {j}")),
                 cell(fmt_opt(r.scores[[f, j]]), format!("scores f {j}")),
@@ -296,7 +299,7 @@ fn output_view(c: &Computed) -> Table {
         .map(|(j, t)| Row {
             header: t.clone(),
             focus: j == f,
-            token: Some(j.to_string()),
+            token: Some(j),
             cells: std::iter::once(cell(fmt(r.weights[[f, j]]), format!("weights f {j}")))
                 .chain((0..d_v).map(|col| {
                     cell(
@@ -327,18 +330,6 @@ fn output_view(c: &Computed) -> Table {
         rows,
         class: "attention-steps",
     }
-}
-
-#[derive(Serialize)]
-struct HeatCell {
-    x: f64,
-    y: f64,
-    opacity: String,
-    text: String,
-    class: &'static str,
-    bind: String,
-    cx: f64,
-    cy: f64,
 }
 
 /// Class of a heatmap cell: the one rule the script mirrors in `cellClass`.
@@ -374,88 +365,67 @@ fn heatmap(
     title: &str,
 ) -> String {
     let n = c.spec.tokens.len();
-    let cell_size = 40.0;
     let longest = c
         .spec
         .tokens
         .iter()
         .map(|t| t.chars().count())
         .max()
-        .unwrap_or(1) as f64;
-    let label = (longest * 7.5 + 12.0).clamp(30.0, 140.0);
+        .unwrap_or(1) as u32;
+    // Whole pixels keep the geometry cheap to write and identical wherever it is written.
+    let label = (longest * 15 / 2 + 12).clamp(30, 140);
     let show_text = n <= HEATMAP_TEXT_UP_TO;
     let mut cells = Vec::with_capacity(n * n);
+    let mut alt_rows = Vec::with_capacity(n);
     for i in 0..n {
+        let mut alt_cells = Vec::with_capacity(n);
         for j in 0..n {
             let weight = result.scores[[i, j]].map(|_| result.weights[[i, j]]);
-            let changed = compare_to.is_some_and(|b| fmt_opt(weight) != fmt(b.weights[[i, j]]));
-            let x = label + j as f64 * cell_size;
-            let y = label + i as f64 * cell_size;
+            let text = fmt_opt(weight);
+            let changed = compare_to.is_some_and(|b| text != fmt(b.weights[[i, j]]));
+            let bind = format!("{field} {i} {j}");
             cells.push(HeatCell {
-                x,
-                y,
-                opacity: fmt(weight.unwrap_or(0.0)),
-                text: if show_text {
-                    fmt_opt(weight)
+                x: label + j as u32 * HEATMAP_CELL,
+                y: label + i as u32 * HEATMAP_CELL,
+                opacity: if weight.is_some() {
+                    text.clone()
                 } else {
-                    String::new()
+                    fmt(0.0)
                 },
-                class: cell_class(weight, compare_to.is_some() && changed),
-                bind: format!("{field} {i} {j}"),
-                cx: x + cell_size / 2.0,
-                cy: y + cell_size / 2.0 + 4.0,
+                text: text.clone(),
+                class: cell_class(weight, changed),
+                bind: bind.clone(),
             });
+            alt_cells.push(cell(text, bind));
         }
+        alt_rows.push(Row {
+            header: c.spec.tokens[i].clone(),
+            focus: i == c.spec.focus,
+            token: Some(i),
+            cells: alt_cells,
+        });
     }
-    let tokens: Vec<Value> = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mid = label + i as f64 * cell_size + cell_size / 2.0;
-            json!({ "text": t, "index": i, "mid": mid, "focus": i == c.spec.focus })
-        })
-        .collect();
-    let size = label + n as f64 * cell_size;
+    let size = label + n as u32 * HEATMAP_CELL;
     let alt = Table {
         caption: title.to_string(),
         corner: "attending ↓ / attended →".into(),
         columns: c.spec.tokens.clone(),
-        rows: (0..n)
-            .map(|i| Row {
-                header: c.spec.tokens[i].clone(),
-                focus: i == c.spec.focus,
-                token: Some(i.to_string()),
-                cells: (0..n)
-                    .map(|j| {
-                        cell(
-                            fmt_opt(result.scores[[i, j]].map(|_| result.weights[[i, j]])),
-                            format!("{field} {i} {j}"),
-                        )
-                    })
-                    .collect(),
-            })
-            .collect(),
+        rows: alt_rows,
         class: "attention-matrix",
     };
     render(
         "heatmap",
-        &json!({
+        json!({
             "heading": heading,
             "title": title,
             "field": field,
             "size": size,
-            "label": label,
-            "label_x": label - 6.0,
-            "label_y": label - 8.0,
-            "cells": cells,
-            "tokens": tokens,
+            "cells": cells::heat_cells(&cells, HEATMAP_CELL, show_text),
+            "labels": cells::heat_labels(&c.spec.tokens, label, HEATMAP_CELL, longest * 15 / 2 > HEATMAP_CELL),
             "show_text": show_text,
-            "rotate": longest * 7.5 > cell_size,
             "compare": compare_to.is_some(),
             "summary": "The same weights as a table",
-            "table": render("table", &alt),
+            "table": render_table(&alt),
         }),
     )
 }
@@ -522,7 +492,7 @@ fn controls_view(c: &Computed) -> String {
     let d_k = c.result.q.ncols();
     render(
         "controls",
-        &json!({
+        json!({
             "token": c.spec.tokens[f],
             "tokens": c.spec.tokens.iter().enumerate().map(|(i, t)| json!({"index": i, "text": t, "selected": i == f})).collect::<Vec<_>>(),
             "queries": queries,
@@ -578,23 +548,20 @@ pub fn widget(c: &Computed) -> String {
     let mut views = Vec::new();
     for view in &c.spec.views {
         let html = match view {
-            View::Embeddings => render(
-                "table",
-                &token_table(
-                    c,
-                    "Embeddings: one row per token, one column per dimension",
-                    "x",
-                    &c.spec.input.embeddings,
-                    c.spec.dims.clone(),
-                ),
-            ),
+            View::Embeddings => render_table(&token_table(
+                c,
+                "Embeddings: one row per token, one column per dimension",
+                "x",
+                &c.spec.input.embeddings,
+                c.spec.dims.clone(),
+            )),
             View::Matrices => [
                 ("W_Q", "Q", &c.spec.input.w_q),
                 ("W_K", "K", &c.spec.input.w_k),
                 ("W_V", "V", &c.spec.input.w_v),
             ]
             .iter()
-            .map(|(name, field, m)| render("table", &weight_table(c, name, field, m)))
+            .map(|(name, field, m)| render_table(&weight_table(c, name, field, m)))
             .collect::<Vec<_>>()
             .join(""),
             View::Projection => projection_view(c),
@@ -606,15 +573,12 @@ pub fn widget(c: &Computed) -> String {
             .iter()
             .map(|(name, field, m)| {
                 let caption = format!("{name}: one row per token");
-                render(
-                    "table",
-                    &token_table(c, &caption, field, m, numbered("", m.ncols())),
-                )
+                render_table(&token_table(c, &caption, field, m, numbered("", m.ncols())))
             })
             .collect::<Vec<_>>()
             .join(""),
-            View::Scores => render("table", &scores_view(c)),
-            View::Output => render("table", &output_view(c)),
+            View::Scores => render_table(&scores_view(c)),
+            View::Output => render_table(&output_view(c)),
             View::Heatmap => heatmap_view(c),
             View::Compare => compare_view(c),
             View::Controls => controls_view(c),
@@ -626,7 +590,7 @@ pub fn widget(c: &Computed) -> String {
     }
     let body = render(
         "widget",
-        &json!({
+        json!({
             "title": c.spec.title,
             "data": script_json(&widget_data(c)),
             "views": views.join(""),
