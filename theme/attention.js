@@ -170,14 +170,14 @@
     this.bound.forEach(function (el) {
       var t = self.text(el.getAttribute("data-b"));
       if (el.textContent !== t) el.textContent = t;
-      if (el.classList.contains("attention-cell-text")) el.setAttribute("class", "attention-cell-text " + self.cellClassOf(el.getAttribute("data-b")));
+      if (el.parentNode.classList.contains("attention-cell-texts")) el.setAttribute("class", self.cellClassOf(el.getAttribute("data-b")));
     });
     this.cells.forEach(function (el) {
       var bind = el.getAttribute("data-c"), p = bind.split(" ");
       var res = p[0] === "w" ? r : r[p[0]];
       var w = self.weight(res, +p[1], +p[2]);
       el.setAttribute("fill-opacity", fmt(w === null ? 0 : w));
-      el.setAttribute("class", "attention-cell " + self.cellClassOf(bind));
+      el.setAttribute("class", self.cellClassOf(bind));
     });
     var f = this.state.focus;
     Array.prototype.forEach.call(this.root.querySelectorAll("tr[data-token]"), function (tr) {

@@ -65,19 +65,25 @@ pub fn table_body(rows: &[Row]) -> String {
     out
 }
 
-/// The cells of a heatmap: a rect each, and its number when `show_text`.
+/// The cells of a heatmap: a group of rects, and a group of their numbers when `show_text`.
+/// Size, anchor and colours come from attention.css, so each cell carries only what varies.
 pub fn heat_cells(cells: &[HeatCell], size: u32, show_text: bool) -> String {
-    let mut out = String::with_capacity(cells.len() * if show_text { 220 } else { 120 });
+    let mut out = String::with_capacity(cells.len() * if show_text { 140 } else { 75 });
+    out.push_str("<g class=\"attention-cells\">");
     for c in cells {
         let _ = write!(
             out,
-            "<rect x=\"{}\" y=\"{}\" width=\"{size}\" height=\"{size}\" class=\"attention-cell {}\" fill-opacity=\"{}\" data-c=\"{}\"></rect>",
+            "<rect x=\"{}\" y=\"{}\" class=\"{}\" fill-opacity=\"{}\" data-c=\"{}\"></rect>",
             c.x, c.y, c.class, c.opacity, c.bind
         );
-        if show_text {
+    }
+    out.push_str("</g>");
+    if show_text {
+        out.push_str("<g class=\"attention-cell-texts\">");
+        for c in cells {
             let _ = write!(
                 out,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"attention-cell-text {}\" data-b=\"{}\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" class=\"{}\" data-b=\"{}\">{}</text>",
                 c.x + size / 2,
                 c.y + size / 2 + 4,
                 c.class,
@@ -85,6 +91,7 @@ pub fn heat_cells(cells: &[HeatCell], size: u32, show_text: bool) -> String {
                 escape_html(&c.text)
             );
         }
+        out.push_str("</g>");
     }
     out
 }

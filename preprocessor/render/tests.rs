@@ -138,6 +138,6 @@ fn big_heatmaps_leave_the_numbers_to_the_table() {
         emb.join(", ")
     );
     let html = widget(&computed(&body));
-    assert!(!html.contains("attention-cell-text"));
+    assert!(!html.contains("attention-cell-texts"));
     assert_eq!(html.matches("<rect").count(), n * n);
 }

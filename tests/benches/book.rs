@@ -1,0 +1,269 @@
+//! Whole-book figures, as ratios taken in one run (`cargo bench --bench book`):
+//! - this book built in-process, against the same book with its attention blocks left as plain
+//!   code blocks (what preprocessing adds);
+//! - the in-process build against mdbook-driver running our binary through the protocol, as the
+//!   stock `mdbook build` does;
+//! - growth with the number of tokens: time per block, page bytes, HTML bytes per heatmap cell;
+//! - a chapter edit under `serve`: rebuild time plus the watcher's debounce.
+//!
+//! It also leaves a built 5- and 64-token book in target/bench-books/ for the browser figures
+//! (tests/browser/bench.js).
+
+use mdbook_attention::spec::Examples;
+use mdbook_attention::{chapter, cli, serve};
+use mdbook_driver::MDBook;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
+const RUNS: usize = 9;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target)
+        } else {
+            std::fs::copy(&path, &target).map(|_| ()).unwrap()
+        }
+    }
+}
+
+fn copy_book(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::copy(Path::new(ROOT).join("book.toml"), to.join("book.toml")).unwrap();
+    copy_dir(&Path::new(ROOT).join("src"), &to.join("src"));
+    copy_dir(&Path::new(ROOT).join("theme"), &to.join("theme"));
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Alternates the builders so that machine noise falls on all of them alike.
+fn race(builders: &mut [(&str, Box<dyn FnMut()>)]) -> Vec<Duration> {
+    let mut times = vec![Vec::new(); builders.len()];
+    for _ in 0..RUNS {
+        for (i, (_, build)) in builders.iter_mut().enumerate() {
+            let start = Instant::now();
+            build();
+            times[i].push(start.elapsed());
+        }
+    }
+    times.into_iter().map(median).collect()
+}
+
+fn block(n: usize, d: usize, show: &str) -> String {
+    let row = |seed: usize| {
+        format!(
+            "[{}]",
+            (0..d)
+                .map(|j| format!("{:.2}", ((seed * 7 + j * 3) % 19) as f64 / 10.0 - 0.9))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let rows = |count: usize, seed: usize| {
+        (0..count)
+            .map(|i| row(i + seed))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let tokens = (0..n)
+        .map(|i| format!("\"t{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "```attention\ntokens = [{tokens}]\nembeddings = [{}]\nw_q = [{}]\nw_k = [{}]\nw_v = [{}]\nshow = [{show}]\n```\n",
+        rows(n, 0),
+        rows(d, 5),
+        rows(d, 9),
+        rows(d, 13)
+    )
+}
+
+fn main() {
+    let scratch = tempfile::tempdir().unwrap();
+    let with = scratch.path().join("with");
+    let plain = scratch.path().join("plain");
+    let protocol = scratch.path().join("protocol");
+    for dir in [&with, &plain, &protocol] {
+        copy_book(dir);
+    }
+    // The plain book: every attention block becomes a text block, inline values stay code.
+    for entry in std::fs::read_dir(plain.join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(
+                &path,
+                text.replace("```attention", "```text")
+                    .replace("`attn: ", "`"),
+            )
+            .unwrap();
+        }
+    }
+    let toml = std::fs::read_to_string(protocol.join("book.toml")).unwrap();
+    let toml = toml
+        .lines()
+        .map(|l| {
+            if l.starts_with("command = ") {
+                format!("command = {BIN:?}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(protocol.join("book.toml"), toml).unwrap();
+
+    let (w, p, q) = (with.clone(), plain.clone(), protocol.clone());
+    let times = race(&mut [
+        (
+            "with widgets",
+            Box::new(move || drop(cli::build(&w, None).unwrap())),
+        ),
+        (
+            "blocks as plain code",
+            Box::new(move || drop(cli::build(&p, None).unwrap())),
+        ),
+        (
+            "through the protocol",
+            Box::new(move || MDBook::load(&q).unwrap().build().unwrap()),
+        ),
+    ]);
+    println!("## This book, built {RUNS} times each, medians\n");
+    println!("| build | median ms | ratio |");
+    println!("|---|---:|---:|");
+    println!(
+        "| blocks left as plain code blocks | {:.1} | 1.00 |",
+        ms(times[1])
+    );
+    println!(
+        "| `mdbook-attention build` (in-process) | {:.1} | {:.2} |",
+        ms(times[0]),
+        ms(times[0]) / ms(times[1])
+    );
+    println!(
+        "| mdbook-driver running our binary by `command` (as stock `mdbook build`) | {:.1} | {:.2} |",
+        ms(times[2]),
+        ms(times[2]) / ms(times[1])
+    );
+
+    // Preprocessing alone, every chapter of the book.
+    let (examples, problems) = Examples::load(&with.join("src/examples.toml"), "src/examples.toml");
+    assert!(problems.is_empty());
+    let chapters: Vec<(String, String)> = std::fs::read_dir(with.join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    let pre = median(
+        (0..RUNS)
+            .map(|_| {
+                let start = Instant::now();
+                for (name, text) in &chapters {
+                    chapter::process(text, name, &examples).unwrap();
+                }
+                start.elapsed()
+            })
+            .collect(),
+    );
+    println!(
+        "\nPreprocessing every chapter of this book alone: {:.2} ms median.\n",
+        ms(pre)
+    );
+
+    println!("## Growth with the number of tokens (d = 3)\n");
+    println!(
+        "| tokens | views | preprocess one block, ms | widget HTML bytes | HTML bytes per heatmap cell |"
+    );
+    println!("|---:|---|---:|---:|---:|");
+    let examples = Examples::default();
+    for n in [5, 16, 64, 128] {
+        for (label, show) in [
+            ("heatmap", "\"heatmap\""),
+            (
+                "all",
+                "\"embeddings\", \"projection\", \"qkv\", \"scores\", \"output\", \"heatmap\", \"controls\"",
+            ),
+        ] {
+            let text = block(n, 3, show);
+            let time = median(
+                (0..RUNS)
+                    .map(|_| {
+                        let start = Instant::now();
+                        let out = chapter::process(&text, "g.md", &examples).unwrap();
+                        std::hint::black_box(out);
+                        start.elapsed()
+                    })
+                    .collect(),
+            );
+            let heat = chapter::process(&block(n, 3, "\"heatmap\""), "g.md", &examples).unwrap();
+            let html = chapter::process(&text, "g.md", &examples).unwrap();
+            println!(
+                "| {n} | {label} | {:.3} | {} | {:.0} |",
+                ms(time),
+                html.len(),
+                heat.len() as f64 / (n * n) as f64
+            );
+        }
+    }
+
+    // A chapter edit under serve: the rebuild after the watcher's 50 ms debounce.
+    let edit = median(
+        (0..RUNS)
+            .map(|i| {
+                std::fs::write(
+                    with.join("src/why-attention.md"),
+                    format!("# Why attention\n\nEdit {i}.\n"),
+                )
+                .unwrap();
+                let start = Instant::now();
+                serve::build_for_serving(&with, None).unwrap();
+                start.elapsed()
+            })
+            .collect(),
+    );
+    println!(
+        "\nA chapter edit under `serve`: rebuild {:.1} ms median, + 50 ms debounce = {:.1} ms to reload.\n",
+        ms(edit),
+        ms(edit) + 50.0
+    );
+
+    // Books for the browser figures.
+    let out = PathBuf::from(ROOT).join("target/bench-books");
+    for n in [5, 64] {
+        let book = scratch.path().join(format!("b{n}"));
+        std::fs::create_dir_all(book.join("src")).unwrap();
+        std::fs::write(book.join("book.toml"), "[book]\ntitle = \"bench\"\n[preprocessor.attention]\n[output.html]\nadditional-js = [\"attention.js\"]\nadditional-css = [\"attention.css\"]\n").unwrap();
+        for f in ["attention.js", "attention.css"] {
+            std::fs::copy(Path::new(ROOT).join("theme").join(f), book.join(f)).unwrap();
+        }
+        std::fs::write(book.join("src/SUMMARY.md"), "# S\n\n- [W](w.md)\n").unwrap();
+        std::fs::write(
+            book.join("src/w.md"),
+            format!(
+                "# W\n\n{}",
+                block(n, 3, "\"scores\", \"heatmap\", \"controls\"")
+            ),
+        )
+        .unwrap();
+        cli::build(&book, Some(&out.join(format!("tokens-{n}")))).unwrap();
+    }
+    println!("Browser books written to {}", out.display());
+}
