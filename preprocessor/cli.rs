@@ -34,6 +34,19 @@ pub enum Command {
         #[arg(short = 'd', long)]
         dest_dir: Option<PathBuf>,
     },
+    /// Add the widgets to any mdBook: [preprocessor.attention] and the JS and CSS (idempotent).
+    Install {
+        #[arg(default_value = ".")]
+        book_dir: PathBuf,
+    },
+    /// Build the book and pack it into one .tar.gz that opens from disk once unpacked.
+    Archive {
+        #[arg(default_value = ".")]
+        book_dir: PathBuf,
+        /// The archive to write.
+        #[arg(short = 'o', long, default_value = "book.tar.gz")]
+        output: PathBuf,
+    },
     /// Build, serve on localhost, and rebuild when a chapter, the theme or book.toml changes.
     Serve {
         #[arg(default_value = ".")]
@@ -120,6 +133,29 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Build { book_dir, dest_dir }) => {
             let out = build(&book_dir, dest_dir.as_deref())?;
             eprintln!("{NAME}: the book is in {}", out.display());
+        }
+        Some(Command::Install { book_dir }) => {
+            let done = crate::install::install(&book_dir)?;
+            let what = match (done.changed_config, done.wrote_assets) {
+                (false, false) => "already installed; nothing changed".to_string(),
+                (c, a) => format!(
+                    "installed{}{}",
+                    if c { " — book.toml updated" } else { "" },
+                    if a {
+                        " — theme/attention.js and theme/attention.css written"
+                    } else {
+                        ""
+                    }
+                ),
+            };
+            eprintln!("{NAME}: {what} in {}", book_dir.display());
+        }
+        Some(Command::Archive { book_dir, output }) => {
+            let out = crate::install::archive(&book_dir, &output)?;
+            eprintln!(
+                "{NAME}: the book is packed in {}; unpack it anywhere and open index.html",
+                out.display()
+            );
         }
         Some(Command::Serve {
             book_dir,

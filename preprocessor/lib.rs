@@ -7,11 +7,13 @@
 //! - [`markdown`]: find blocks and inline values in a chapter, splice HTML back;
 //! - [`chapter`]: one chapter's text in, the same text with widgets out;
 //! - [`mdbook`]: the mdBook `Preprocessor`, config, and errors with file:line;
-//! - [`cli`] and [`serve`]: `build`, `serve` and the preprocessor protocol, for `main.rs`.
+//! - [`cli`], [`serve`] and [`install`]: `build`, `serve`, `install`, `archive` and the
+//!   preprocessor protocol, for `main.rs`.
 
 pub mod chapter;
 pub mod cli;
 pub mod core;
+pub mod install;
 pub mod markdown;
 pub mod mdbook;
 pub mod render;

@@ -14,6 +14,7 @@ pub const NAME: &str = "attention";
 /// Keys of `[preprocessor.attention]`: ours, then the ones mdBook itself reads.
 const CONFIG_KEYS: &[&str] = &[
     "examples",
+    "assets-version",
     "command",
     "after",
     "before",
@@ -39,6 +40,10 @@ pub fn load_examples(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec
                 CONFIG_KEYS.join(", ")
             );
         }
+    }
+    let installed = table.get("assets-version").and_then(toml::Value::as_str);
+    if let Some(warning) = crate::install::stale_assets_warning(installed) {
+        eprintln!("{warning}");
     }
     match table.get("examples") {
         None => Ok((Examples::default(), Vec::new())),

@@ -127,8 +127,20 @@
       query_overrides: this.data.query_overrides, focus: this.data.focus
     };
     this.state = clone(this.initial);
-    this.bound = Array.prototype.slice.call(root.querySelectorAll("[data-b]"));
-    this.cells = Array.prototype.slice.call(root.querySelectorAll("[data-c]"));
+    // Bindings are parsed once; each redraw then only computes and writes what changed.
+    var parse = function (el, attr) {
+      var p = el.getAttribute(attr).split(" ");
+      return {
+        el: el, field: p[0], focusRow: p[1] === "f", i: +p[1], j: +p[2], c: +p[3],
+        cell: el.parentNode.classList.contains("attention-cell-texts"),
+        last: attr === "data-b" ? el.textContent : el.getAttribute("fill-opacity"),
+        lastClass: el.getAttribute("class")
+      };
+    };
+    this.bound = Array.prototype.map.call(root.querySelectorAll("[data-b]"), function (el) { return parse(el, "data-b"); });
+    this.cells = Array.prototype.map.call(root.querySelectorAll("[data-c]"), function (el) { return parse(el, "data-c"); });
+    this.rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-token]"));
+    this.compares = this.cells.some(function (b) { return b.field === "wn"; });
     this.wire();
     this.update();
   }
@@ -137,7 +149,7 @@
     var st = this.state, r = compute(st);
     var plain = function (m) { return project(st.embeddings, m); };
     r.qp = plain(st.w_q); r.kp = plain(st.w_k); r.vp = plain(st.w_v);
-    if (this.root.querySelector("[data-c^='wn ']")) {
+    if (this.compares) {
       r.wn = attend(r.q, r.k, r.v, "none", st.scale);
       r.wc = attend(r.q, r.k, r.v, "causal", st.scale);
     }
@@ -145,52 +157,47 @@
   };
 
   // The text of one binding: the browser's twin of the templates' numbers.
-  Widget.prototype.text = function (bind) {
-    var p = bind.split(" "), field = p[0], st = this.state, r = this.result, f = st.focus;
-    var i = p[1] === "f" ? f : +p[1], j = +p[2], c = +p[3];
-    switch (field) {
+  Widget.prototype.text = function (b) {
+    var st = this.state, r = this.result, i = b.focusRow ? st.focus : b.i, j = b.j;
+    switch (b.field) {
       case "tok": return this.data.tokens[i];
       case "x": return fmt(st.embeddings[i][j]);
       case "scale": return fmt(r.scale);
       case "wsum": return fmt(r.weights[i].reduce(function (s, w) { return s + w; }, 0));
-      case "wv": return fmt(r.weights[i][j] * r.v[j][c]);
-      case "w": return fmt(this.weight(r, i, j));
-      case "wn": case "wc": return fmt(this.weight(r[field], i, j));
-      case "dots": case "scores": return fmt(r[field][i][j]);
-      default: return fmt(r[field][i][j]);
+      case "wv": return fmt(r.weights[i][j] * r.v[j][b.c]);
+      case "w": case "wn": case "wc": return fmt(this.weight(b, i, j));
+      default: return fmt(r[b.field][i][j]);
     }
   };
-  Widget.prototype.weight = function (res, i, j) {
+  // The weight behind a heatmap binding (w: the widget's mask; wn, wc: none, causal); null if masked.
+  Widget.prototype.weight = function (b, i, j) {
+    var res = b.field === "w" ? this.result : this.result[b.field];
     return res.scores[i][j] === null ? null : res.weights[i][j];
+  };
+  Widget.prototype.cellClassOf = function (b, w) {
+    var changed = b.field === "wc" && fmt(w) !== fmt(this.result.wn.weights[b.i][b.j]);
+    return cellClass(w, changed);
   };
 
   Widget.prototype.update = function () {
     this.recompute();
-    var self = this, r = this.result;
-    this.bound.forEach(function (el) {
-      var t = self.text(el.getAttribute("data-b"));
-      if (el.textContent !== t) el.textContent = t;
-      if (el.parentNode.classList.contains("attention-cell-texts")) el.setAttribute("class", self.cellClassOf(el.getAttribute("data-b")));
+    var self = this;
+    this.bound.forEach(function (b) {
+      var t = self.text(b);
+      if (b.last !== t) { b.el.textContent = t; b.last = t; }
+      if (b.cell) self.setClass(b, self.cellClassOf(b, self.weight(b, b.i, b.j)));
     });
-    this.cells.forEach(function (el) {
-      var bind = el.getAttribute("data-c"), p = bind.split(" ");
-      var res = p[0] === "w" ? r : r[p[0]];
-      var w = self.weight(res, +p[1], +p[2]);
-      el.setAttribute("fill-opacity", fmt(w === null ? 0 : w));
-      el.setAttribute("class", self.cellClassOf(bind));
+    this.cells.forEach(function (b) {
+      var w = self.weight(b, b.i, b.j), opacity = fmt(w === null ? 0 : w);
+      if (b.last !== opacity) { b.el.setAttribute("fill-opacity", opacity); b.last = opacity; }
+      self.setClass(b, self.cellClassOf(b, w));
     });
     var f = this.state.focus;
-    Array.prototype.forEach.call(this.root.querySelectorAll("tr[data-token]"), function (tr) {
-      tr.classList.toggle("focus", +tr.getAttribute("data-token") === f);
-    });
+    this.rows.forEach(function (tr) { tr.classList.toggle("focus", +tr.getAttribute("data-token") === f); });
     this.syncControls();
   };
-  Widget.prototype.cellClassOf = function (bind) {
-    var p = bind.split(" "), r = this.result, i = +p[1], j = +p[2];
-    var res = p[0] === "w" ? r : r[p[0]];
-    var w = this.weight(res, i, j);
-    var changed = p[0] === "wc" && fmt(w) !== fmt(r.wn.weights[i][j]);
-    return cellClass(w, changed);
+  Widget.prototype.setClass = function (b, cls) {
+    if (b.lastClass !== cls) { b.el.setAttribute("class", cls); b.lastClass = cls; }
   };
 
   Widget.prototype.syncControls = function () {
@@ -280,11 +287,10 @@
       }
     });
     var first = {};
-    this.cells.forEach(function (el) {
-      var field = el.getAttribute("data-c").split(" ")[0];
-      el.setAttribute("tabindex", first[field] ? "-1" : "0");
-      first[field] = true;
-      el.setAttribute("role", "img");
+    this.cells.forEach(function (b) {
+      b.el.setAttribute("tabindex", first[b.field] ? "-1" : "0");
+      first[b.field] = true;
+      b.el.setAttribute("role", "img");
     });
     root.addEventListener("pointerover", function (e) { if (e.target.matches("[data-c]")) self.tip(e.target); });
     root.addEventListener("focusin", function (e) { if (e.target.matches("[data-c]")) self.tip(e.target); });

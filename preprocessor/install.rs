@@ -1,0 +1,155 @@
+//! `install`: adopt the widgets in any mdBook, and `archive`: one file of the built book that
+//! opens from disk anywhere.
+//!
+//! `install` edits book.toml with toml_edit, so comments and order survive, and running it twice
+//! changes nothing the second time. The JS and CSS it writes are the ones in this repository's
+//! `theme/`, embedded in the binary: one source of truth.
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use toml_edit::{Array, DocumentMut, Item, Table, value};
+
+pub const ASSET_JS: &str = include_str!("../theme/attention.js");
+pub const ASSET_CSS: &str = include_str!("../theme/attention.css");
+/// Where `install` puts the assets, relative to the book's root.
+pub const ASSET_DIR: &str = "theme";
+
+/// The version of the embedded assets: the crate version and a hash of their bytes.
+pub fn asset_version() -> String {
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = ASSET_JS
+        .bytes()
+        .chain(ASSET_CSS.bytes())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    format!(
+        "{}+{:012x}",
+        env!("CARGO_PKG_VERSION"),
+        hash & 0xffff_ffff_ffff
+    )
+}
+
+/// What `install` did, for the message.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Installed {
+    pub changed_config: bool,
+    pub wrote_assets: bool,
+}
+
+/// Adds the preprocessor and the assets to a book; idempotent.
+pub fn install(book_dir: &Path) -> anyhow::Result<Installed> {
+    let config_path = book_dir.join("book.toml");
+    let text = std::fs::read_to_string(&config_path).with_context(|| {
+        format!(
+            "cannot read {} — pass the folder of an mdBook",
+            config_path.display()
+        )
+    })?;
+    let mut doc: DocumentMut = text
+        .parse()
+        .with_context(|| format!("{} is not valid TOML", config_path.display()))?;
+    let js = format!("{ASSET_DIR}/attention.js");
+    let css = format!("{ASSET_DIR}/attention.css");
+
+    let pre = table_at(&mut doc, &["preprocessor", "attention"])?;
+    if !pre.contains_key("after") {
+        let mut after = Array::new();
+        after.push("links");
+        pre.insert("after", value(after));
+    }
+    let version = asset_version();
+    if pre.get("assets-version").and_then(Item::as_str) != Some(version.as_str()) {
+        pre.insert("assets-version", value(version));
+    }
+    let html = table_at(&mut doc, &["output", "html"])?;
+    add_to_list(html, "additional-js", &js)?;
+    add_to_list(html, "additional-css", &css)?;
+
+    let new_text = doc.to_string();
+    let mut done = Installed::default();
+    if new_text != text {
+        std::fs::write(&config_path, new_text)?;
+        done.changed_config = true;
+    }
+    let dir = book_dir.join(ASSET_DIR);
+    std::fs::create_dir_all(&dir)?;
+    for (path, content) in [
+        (book_dir.join(&js), ASSET_JS),
+        (book_dir.join(&css), ASSET_CSS),
+    ] {
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(content) {
+            std::fs::write(&path, content)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            done.wrote_assets = true;
+        }
+    }
+    Ok(done)
+}
+
+/// The table at a dotted path, created (as a real `[a.b]` table) when missing.
+fn table_at<'d>(doc: &'d mut DocumentMut, path: &[&str]) -> anyhow::Result<&'d mut Table> {
+    let mut table = doc.as_table_mut();
+    for key in path {
+        let item = table.entry(key).or_insert_with(|| {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            Item::Table(t)
+        });
+        let Some(t) = item.as_table_mut() else {
+            bail!(
+                "book.toml: `{}` is not a table — write it as [{}]",
+                path.join("."),
+                path.join(".")
+            );
+        };
+        table = t;
+    }
+    table.set_implicit(false);
+    Ok(table)
+}
+
+fn add_to_list(table: &mut Table, key: &str, entry: &str) -> anyhow::Result<()> {
+    let item = table.entry(key).or_insert_with(|| value(Array::new()));
+    let Some(list) = item.as_array_mut() else {
+        bail!(
+            "book.toml: `{key}` in [output.html] is not a list — write it as {key} = [\"{entry}\"]"
+        );
+    };
+    if !list.iter().any(|v| v.as_str() == Some(entry)) {
+        list.push(entry);
+    }
+    Ok(())
+}
+
+/// Says so when a book's installed assets are older than this binary's.
+pub fn stale_assets_warning(installed: Option<&str>) -> Option<String> {
+    let installed = installed?;
+    let current = asset_version();
+    (installed != current).then(|| {
+        format!("warning: this book's widget assets are version {installed}, but mdbook-attention has {current} — run `mdbook-attention install` in the book's folder to update them")
+    })
+}
+
+/// Builds a book and packs the result into one `.tar.gz` that opens from disk when unpacked.
+pub fn archive(book_dir: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+    let staging = tempfile::tempdir()?;
+    let built = crate::cli::build(book_dir, Some(&staging.path().join("book")))?;
+    let file =
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    let top = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| {
+            n.trim_end_matches(".tar.gz")
+                .trim_end_matches(".tgz")
+                .to_string()
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "book".into());
+    tar.append_dir_all(&top, &built)?;
+    tar.into_inner()?.finish()?;
+    Ok(out.to_path_buf())
+}

@@ -1,0 +1,65 @@
+// Browser figures (a benchmark, not a test): asset size, slider latency for 5 and 64 tokens in
+// headless Chromium, and each chapter's page weight. Run after `cargo bench --bench book`, which
+// builds target/bench-books/, and after building the book into target/test-book:
+//   node tests/browser/bench.js
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const zlib = require("node:zlib");
+const { launch } = require("./helpers.js");
+
+const ROOT = path.resolve(__dirname, "../..");
+const gz = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
+
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}
+
+async function sliderLatency(browser, tokens) {
+  const page = await browser.newPage();
+  await page.goto("file://" + path.join(ROOT, `target/bench-books/tokens-${tokens}/w.html`));
+  const times = await page.evaluate(() => {
+    const input = document.querySelector(".attention-widget input[data-kind='q'][data-dim='0']");
+    const out = { script: [], layout: [] };
+    for (let i = 0; i < 300; i++) {
+      input.value = String(-1 + (i % 200) / 100);
+      const start = performance.now();
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      const scripted = performance.now();
+      document.body.getBoundingClientRect(); // force style and layout
+      const laid = performance.now();
+      out.script.push(scripted - start);
+      out.layout.push(laid - start);
+    }
+    return out;
+  });
+  await page.close();
+  return times;
+}
+
+(async () => {
+  const js = path.join(ROOT, "theme/attention.js");
+  const css = path.join(ROOT, "theme/attention.css");
+  console.log("## Assets\n");
+  console.log(`attention.js + attention.css: ${fs.statSync(js).size + fs.statSync(css).size} bytes, ${gz(js) + gz(css)} bytes gzipped (budget 12,288)\n`);
+  const browser = await launch();
+  console.log("## Slider latency (recompute and redraw per input event, 300 events)\n");
+  console.log("| tokens | median ms | p95 ms | median ms incl. style+layout | p95 ms incl. style+layout |");
+  console.log("|---:|---:|---:|---:|---:|");
+  for (const n of [5, 64]) {
+    const t = await sliderLatency(browser, n);
+    console.log(`| ${n} | ${percentile(t.script, 0.5).toFixed(3)} | ${percentile(t.script, 0.95).toFixed(3)} | ${percentile(t.layout, 0.5).toFixed(3)} | ${percentile(t.layout, 0.95).toFixed(3)} |`);
+  }
+  await browser.close();
+  const book = path.join(ROOT, "target/test-book");
+  if (fs.existsSync(book)) {
+    console.log("\n## Page weight of each chapter (HTML only; the shared assets are cached)\n");
+    console.log("| page | HTML bytes | gzipped |");
+    console.log("|---|---:|---:|");
+    for (const f of fs.readdirSync(book).filter((f) => f.endsWith(".html") && !["404.html", "toc.html", "index.html"].includes(f)).sort()) {
+      const file = path.join(book, f);
+      console.log(`| ${f} | ${fs.statSync(file).size} | ${gz(file)} |`);
+    }
+  }
+})();
