@@ -49,7 +49,10 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Alternates the builders so that machine noise falls on all of them alike.
-fn race(builders: &mut [(&str, Box<dyn FnMut()>)]) -> Vec<Duration> {
+/// A named way to build a book.
+type Builder<'a> = (&'a str, Box<dyn FnMut()>);
+
+fn race(builders: &mut [Builder]) -> Vec<Duration> {
     let mut times = vec![Vec::new(); builders.len()];
     for _ in 0..RUNS {
         for (i, (_, build)) in builders.iter_mut().enumerate() {
