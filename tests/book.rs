@@ -5,39 +5,23 @@ use mdbook_attention::cli;
 use mdbook_attention::mdbook::AttentionPreprocessor;
 use mdbook_driver::MDBook;
 use mdbook_preprocessor::book::BookItem;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+mod common;
+use common::copy_fixture;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// A copy of a fixture book in a temporary folder, with the theme files it names.
-fn copy_fixture(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(name), dir.path());
-    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("theme");
-    for f in ["attention.js", "attention.css"] {
-        std::fs::copy(theme.join(f), dir.path().join(f)).unwrap();
-    }
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
+/// Runs the binary as mdBook runs a preprocessor: `input` on stdin, no arguments.
+fn run_protocol(input: &str) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn main_of(html: &str) -> &str {
@@ -83,14 +67,7 @@ fn protocol_takes_the_json_mdbook_sends_and_returns_the_book() {
         "html".into(),
     );
     let input = serde_json::to_string(&(ctx, book.book.clone())).unwrap();
-    let mut child = Command::new(BIN)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = run_protocol(&input);
     assert!(
         output.status.success(),
         "{}",
@@ -248,15 +225,7 @@ const MDBOOK_04_INPUT: &str = r#"[{"root":"/tmp/b","config":{"book":{"title":"T"
 
 #[test]
 fn the_protocol_names_mdbook_0_4_input() {
-    let mut child = Command::new(BIN)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), MDBOOK_04_INPUT.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_protocol(MDBOOK_04_INPUT);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -274,14 +243,7 @@ fn the_protocol_refuses_garbage_and_empty_input_with_a_message() {
         "{\"sections\": []}",
         MDBOOK_04_INPUT,
     ] {
-        let mut child = Command::new(BIN)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = run_protocol(input);
         assert!(!out.status.success(), "input {input:?} was accepted");
         assert!(out.stdout.is_empty());
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -4,31 +4,15 @@
 use mdbook_attention::install::{self, ASSET_CSS, ASSET_JS, Installed};
 use std::process::Command;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
 
 const BOOK_TOML: &str = "# A book of someone else's.\n[book]\ntitle = \"Theirs\" # keep me\nsrc = \"src\"\n\n[output.html]\n# their own styles stay first\nadditional-css = [\"custom.css\"]\n";
 
-fn fresh_book() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("book.toml"), BOOK_TOML).unwrap();
-    std::fs::write(dir.path().join("custom.css"), "body { }\n").unwrap();
-    std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    std::fs::write(
-        dir.path().join("src/SUMMARY.md"),
-        "# Summary\n\n- [One](one.md)\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("src/one.md"),
-        "# One\n\n```attention\ntokens = [\"x\", \"y\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nw_q = [[1.0, 0.0]]\nw_k = [[1.0, 0.0]]\nw_v = [[1.0, 2.0]]\nshow = [\"heatmap\", \"controls\"]\n```\n",
-    )
-    .unwrap();
-    dir
-}
-
 #[test]
 fn install_adopts_a_fresh_book_keeps_its_comments_and_is_idempotent() {
-    let dir = fresh_book();
+    let dir = common::someone_elses_book(BOOK_TOML);
     let first = install::install(dir.path()).unwrap();
     assert_eq!(
         first,
@@ -80,7 +64,7 @@ fn install_adopts_a_fresh_book_keeps_its_comments_and_is_idempotent() {
 
 #[test]
 fn archive_unpacks_to_a_book_that_opens_from_disk() {
-    let dir = fresh_book();
+    let dir = common::someone_elses_book(BOOK_TOML);
     install::install(dir.path()).unwrap();
     let out = dir.path().join("theirs.tar.gz");
     let status = Command::new(BIN)

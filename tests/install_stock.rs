@@ -7,28 +7,13 @@ use mdbook_driver::MDBook;
 use std::path::Path;
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
+mod common;
 
-fn fresh_book() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("book.toml"), "[book]\ntitle = \"Theirs\"\n").unwrap();
-    std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    std::fs::write(
-        dir.path().join("src/SUMMARY.md"),
-        "# Summary\n\n- [One](one.md)\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("src/one.md"),
-        "# One\n\n```attention\ntokens = [\"x\", \"y\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nw_q = [[1.0, 0.0]]\nw_k = [[1.0, 0.0]]\nw_v = [[1.0, 2.0]]\n```\n",
-    )
-    .unwrap();
-    dir
-}
+const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
 
 #[test]
 fn an_installed_book_builds_like_the_stock_cli_does_with_a_stale_asset_warning() {
-    let dir = fresh_book();
+    let dir = common::someone_elses_book("[book]\ntitle = \"Theirs\"\n");
     let status = Command::new(BIN)
         .arg("install")
         .arg(dir.path())

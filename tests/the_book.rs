@@ -6,34 +6,8 @@ use mdbook_attention::cli;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// A copy of the book (book.toml, src/, theme/) in a temporary folder.
-fn copy_book() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        Path::new(ROOT).join("book.toml"),
-        dir.path().join("book.toml"),
-    )
-    .unwrap();
-    for sub in ["src", "theme"] {
-        copy_dir(&Path::new(ROOT).join(sub), &dir.path().join(sub));
-    }
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target)
-        } else {
-            std::fs::copy(&path, &target).map(|_| ()).unwrap()
-        }
-    }
-}
+mod common;
+use common::copy_book;
 
 fn page(out: &Path, name: &str) -> String {
     let html =

@@ -11,18 +11,9 @@ fn computed(body: &str) -> Computed {
         header_line: 1,
     };
     let spec = spec::parse_block(&src, &Examples::default()).expect("block parses");
-    spec::compute(spec, &NoNames).expect("block computes")
+    spec::compute(spec, &spec::NoScope).expect("block computes")
 }
 
-struct NoNames;
-impl crate::spec::expr::Scope for NoNames {
-    fn current(&self) -> Option<&Computed> {
-        None
-    }
-    fn named(&self, _: &str) -> Option<&Computed> {
-        None
-    }
-}
 
 const SMALL: &str = r#"
 tokens = ["a", "b"]

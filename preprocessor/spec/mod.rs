@@ -202,7 +202,8 @@ impl Examples {
     }
 }
 
-struct NoScope;
+/// A scope with no names: for examples, which stand alone, and for tests.
+pub struct NoScope;
 impl Scope for NoScope {
     fn current(&self) -> Option<&Computed> {
         None

@@ -15,29 +15,11 @@ use mdbook_driver::MDBook;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+#[path = "../common/mod.rs"]
+mod common;
+use common::{ROOT, copy_book_into as copy_book, synthetic_block as block};
 const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
 const RUNS: usize = 9;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target)
-        } else {
-            std::fs::copy(&path, &target).map(|_| ()).unwrap()
-        }
-    }
-}
-
-fn copy_book(to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    std::fs::copy(Path::new(ROOT).join("book.toml"), to.join("book.toml")).unwrap();
-    copy_dir(&Path::new(ROOT).join("src"), &to.join("src"));
-    copy_dir(&Path::new(ROOT).join("theme"), &to.join("theme"));
-}
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
@@ -62,35 +44,6 @@ fn race(builders: &mut [Builder]) -> Vec<Duration> {
         }
     }
     times.into_iter().map(median).collect()
-}
-
-fn block(n: usize, d: usize, show: &str) -> String {
-    let row = |seed: usize| {
-        format!(
-            "[{}]",
-            (0..d)
-                .map(|j| format!("{:.2}", ((seed * 7 + j * 3) % 19) as f64 / 10.0 - 0.9))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let rows = |count: usize, seed: usize| {
-        (0..count)
-            .map(|i| row(i + seed))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let tokens = (0..n)
-        .map(|i| format!("\"t{i}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "```attention\ntokens = [{tokens}]\nembeddings = [{}]\nw_q = [{}]\nw_k = [{}]\nw_v = [{}]\nshow = [{show}]\n```\n",
-        rows(n, 0),
-        rows(d, 5),
-        rows(d, 9),
-        rows(d, 13)
-    )
 }
 
 fn main() {

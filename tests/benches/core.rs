@@ -27,35 +27,8 @@ fn input(n: usize, d: usize) -> AttentionInput {
 
 const FIVE_TOKEN_BLOCK: &str = "```attention\ntokens = [\"The\", \"black\", \"cat\", \"ate\", \"fish\"]\nembeddings = [[0.1, 0.1, 0.1], [0.85, 0.24, 0.28], [0.2, 0.8, 0.1], [0.1, 0.2, 0.9], [0.1, 0.7, 0.4]]\nw_q = [[1.0, 0.2, 0.5], [0.1, 0.9, 0.1], [0.2, 0.1, 0.8]]\nw_k = [[0.8, 1.1, 0.2], [0.9, 0.1, 0.1], [0.1, 0.3, 0.9]]\nw_v = [[0.6, 0.9, 1.1], [0.4, 0.2, 0.7], [0.9, 0.3, 0.5]]\nshow = [\"heatmap\"]\n```\n";
 
-/// A block of `n` tokens and `d` dimensions with every view.
-pub fn big_block(n: usize, d: usize) -> String {
-    let row = |seed: usize| {
-        format!(
-            "[{}]",
-            (0..d)
-                .map(|j| format!("{:.2}", ((seed * 7 + j * 3) % 19) as f64 / 10.0 - 0.9))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let rows = |count: usize, seed: usize| {
-        (0..count)
-            .map(|i| row(i + seed))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let tokens = (0..n)
-        .map(|i| format!("\"t{i}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "```attention\ntokens = [{tokens}]\nembeddings = [{}]\nw_q = [{}]\nw_k = [{}]\nw_v = [{}]\nshow = [\"embeddings\", \"qkv\", \"scores\", \"output\", \"heatmap\", \"controls\"]\n```\n",
-        rows(n, 0),
-        rows(d, 5),
-        rows(d, 9),
-        rows(d, 13)
-    )
-}
+#[path = "../common/mod.rs"]
+mod common;
 
 fn core(c: &mut Criterion) {
     let mut group = c.benchmark_group("core");
@@ -78,7 +51,11 @@ fn blocks(c: &mut Criterion) {
     group.bench_function("five tokens: parse, compute, render", |b| {
         b.iter(|| chapter::process(black_box(FIVE_TOKEN_BLOCK), "b.md", &examples).unwrap())
     });
-    let big = big_block(64, 3);
+    let big = common::synthetic_block(
+        64,
+        3,
+        "\"embeddings\", \"qkv\", \"scores\", \"output\", \"heatmap\", \"controls\"",
+    );
     group.bench_function("64 tokens, every view", |b| {
         b.iter(|| chapter::process(black_box(&big), "b.md", &examples).unwrap())
     });

@@ -1,0 +1,93 @@
+//! Shared by the integration tests and benches: copies of books in temporary folders, and
+//! synthetic attention blocks. Each test crate uses a part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// This repository's book (book.toml, src/, theme/), copied into `to`.
+pub fn copy_book_into(to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::copy(Path::new(ROOT).join("book.toml"), to.join("book.toml")).unwrap();
+    for sub in ["src", "theme"] {
+        copy_dir(&Path::new(ROOT).join(sub), &to.join(sub));
+    }
+}
+
+/// This repository's book in a temporary folder.
+pub fn copy_book() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_book_into(dir.path());
+    dir
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(ROOT).join("tests/fixtures").join(name)
+}
+
+/// A fixture book in a temporary folder, with the theme files it names beside its book.toml.
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture(name), dir.path());
+    for f in ["attention.js", "attention.css"] {
+        std::fs::copy(Path::new(ROOT).join("theme").join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+/// A book that is not ours: a comment to keep, its own stylesheet, one attention block.
+pub fn someone_elses_book(book_toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("book.toml"), book_toml).unwrap();
+    std::fs::write(dir.path().join("custom.css"), "body { }\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("src/SUMMARY.md"),
+        "# Summary\n\n- [One](one.md)\n",
+    )
+    .unwrap();
+    let block = "```attention\ntokens = [\"x\", \"y\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nw_q = [[1.0, 0.0]]\nw_k = [[1.0, 0.0]]\nw_v = [[1.0, 2.0]]\nshow = [\"heatmap\", \"controls\"]\n```\n";
+    std::fs::write(dir.path().join("src/one.md"), format!("# One\n\n{block}")).unwrap();
+    dir
+}
+
+/// A block of `n` tokens and `d` dimensions with the given `show` list (written inside `[…]`).
+pub fn synthetic_block(n: usize, d: usize, show: &str) -> String {
+    let row = |seed: usize| {
+        let cells: Vec<String> = (0..d)
+            .map(|j| format!("{:.2}", ((seed * 7 + j * 3) % 19) as f64 / 10.0 - 0.9))
+            .collect();
+        format!("[{}]", cells.join(", "))
+    };
+    let rows = |count: usize, seed: usize| {
+        (0..count)
+            .map(|i| row(i + seed))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let tokens = (0..n)
+        .map(|i| format!("\"t{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "```attention\ntokens = [{tokens}]\nembeddings = [{}]\nw_q = [{}]\nw_k = [{}]\nw_v = [{}]\nshow = [{show}]\n```\n",
+        rows(n, 0),
+        rows(d, 5),
+        rows(d, 9),
+        rows(d, 13)
+    )
+}
