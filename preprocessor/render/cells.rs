@@ -7,9 +7,66 @@
 use super::escape_html;
 use std::fmt::Write;
 
+/// A `data-b` / `data-c` binding, written without allocating: `"w 2 3"`, `"q f 1"`, `"wsum f"`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bind {
+    field: &'static str,
+    focus: bool,
+    parts: [Option<usize>; 3],
+}
+
+impl Bind {
+    /// Row `row`, column `col` of a field.
+    pub fn at(field: &'static str, row: usize, col: usize) -> Bind {
+        Bind {
+            field,
+            focus: false,
+            parts: [Some(row), Some(col), None],
+        }
+    }
+    /// The focus token's row, then the given indexes.
+    pub fn focus(field: &'static str, cols: &[usize]) -> Bind {
+        let mut parts = [None; 3];
+        for (p, c) in parts.iter_mut().zip(cols) {
+            *p = Some(*c);
+        }
+        Bind {
+            field,
+            focus: true,
+            parts,
+        }
+    }
+}
+
+impl Bind {
+    /// Appends the binding's text; integers by `itoa`, as `write!` costs more than the rest.
+    pub fn write_to(&self, out: &mut String) {
+        out.push_str(self.field);
+        if self.focus {
+            out.push_str(" f");
+        }
+        for p in self.parts.iter().flatten() {
+            out.push(' ');
+            push_int(out, *p);
+        }
+    }
+}
+
+impl std::fmt::Display for Bind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = String::new();
+        self.write_to(&mut s);
+        f.write_str(&s)
+    }
+}
+
+fn push_int(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
 pub struct Cell {
     pub text: String,
-    pub bind: Option<String>,
+    pub bind: Option<Bind>,
 }
 
 pub struct Row {
@@ -25,7 +82,7 @@ pub struct HeatCell {
     pub opacity: String,
     pub text: String,
     pub class: &'static str,
-    pub bind: String,
+    pub bind: Bind,
 }
 
 /// The header cells of a table: the corner, then one per column.
@@ -47,18 +104,24 @@ pub fn table_body(rows: &[Row]) -> String {
             out.push_str(" class=\"focus\"");
         }
         if let Some(t) = row.token {
-            let _ = write!(out, " data-token=\"{t}\"");
+            out.push_str(" data-token=\"");
+            push_int(&mut out, t);
+            out.push('"');
         }
-        let _ = write!(out, "><th scope=\"row\">{}</th>", escape_html(&row.header));
+        out.push_str("><th scope=\"row\">");
+        out.push_str(&escape_html(&row.header));
+        out.push_str("</th>");
         for cell in &row.cells {
             match &cell.bind {
                 Some(b) => {
-                    let _ = write!(out, "<td data-b=\"{b}\">{}</td>", escape_html(&cell.text));
+                    out.push_str("<td data-b=\"");
+                    b.write_to(&mut out);
+                    out.push_str("\">");
                 }
-                None => {
-                    let _ = write!(out, "<td>{}</td>", escape_html(&cell.text));
-                }
+                None => out.push_str("<td>"),
             }
+            out.push_str(&escape_html(&cell.text));
+            out.push_str("</td>");
         }
         out.push_str("</tr>");
     }
@@ -71,25 +134,33 @@ pub fn heat_cells(cells: &[HeatCell], size: u32, show_text: bool) -> String {
     let mut out = String::with_capacity(cells.len() * if show_text { 140 } else { 75 });
     out.push_str("<g class=\"attention-cells\">");
     for c in cells {
-        let _ = write!(
-            out,
-            "<rect x=\"{}\" y=\"{}\" class=\"{}\" fill-opacity=\"{}\" data-c=\"{}\"></rect>",
-            c.x, c.y, c.class, c.opacity, c.bind
-        );
+        out.push_str("<rect x=\"");
+        push_int(&mut out, c.x);
+        out.push_str("\" y=\"");
+        push_int(&mut out, c.y);
+        out.push_str("\" class=\"");
+        out.push_str(c.class);
+        out.push_str("\" fill-opacity=\"");
+        out.push_str(&c.opacity);
+        out.push_str("\" data-c=\"");
+        c.bind.write_to(&mut out);
+        out.push_str("\"></rect>");
     }
     out.push_str("</g>");
     if show_text {
         out.push_str("<g class=\"attention-cell-texts\">");
         for c in cells {
-            let _ = write!(
-                out,
-                "<text x=\"{}\" y=\"{}\" class=\"{}\" data-b=\"{}\">{}</text>",
-                c.x + size / 2,
-                c.y + size / 2 + 4,
-                c.class,
-                c.bind,
-                escape_html(&c.text)
-            );
+            out.push_str("<text x=\"");
+            push_int(&mut out, c.x + size / 2);
+            out.push_str("\" y=\"");
+            push_int(&mut out, c.y + size / 2 + 4);
+            out.push_str("\" class=\"");
+            out.push_str(c.class);
+            out.push_str("\" data-b=\"");
+            c.bind.write_to(&mut out);
+            out.push_str("\">");
+            out.push_str(&escape_html(&c.text));
+            out.push_str("</text>");
         }
         out.push_str("</g>");
     }

@@ -12,7 +12,43 @@ pub const SCIENTIFIC_FROM: f64 = 1e15;
 /// What a masked entry shows.
 pub const MASKED: &str = "⨯";
 
+// The fast path prints hundredths.
+const _: () = assert!(DECIMALS == 2);
+
+/// Below this, `x·100` is computed to within 1e-5, so integer rounding is exact away from ties.
+const FAST_BELOW: f64 = 1e9;
+
 pub fn fmt(x: f64) -> String {
+    fmt_fast(x).unwrap_or_else(|| fmt_exact(x))
+}
+
+/// The common case without the exact float formatter: round `|x|·100` to an integer and print
+/// it. Values within 1e-3 of a tie go to `fmt_exact`, which knows the true decimal expansion.
+fn fmt_fast(x: f64) -> Option<String> {
+    let a = x.abs();
+    if a.is_nan() || a >= FAST_BELOW {
+        return None;
+    }
+    let scaled = a * 100.0;
+    let whole = scaled.floor();
+    let frac = scaled - whole;
+    if (frac - 0.5).abs() < 1e-3 {
+        return None;
+    }
+    let n = (if frac > 0.5 { whole + 1.0 } else { whole }) as u64;
+    let mut s = String::with_capacity(16);
+    if x < 0.0 && n > 0 {
+        s.push('-');
+    }
+    s.push_str(itoa::Buffer::new().format(n / 100));
+    s.push('.');
+    s.push(char::from(b'0' + (n % 100 / 10) as u8));
+    s.push(char::from(b'0' + (n % 10) as u8));
+    Some(s)
+}
+
+/// Rust's exact formatting: correct for every value, ties to even.
+fn fmt_exact(x: f64) -> String {
     let s = if x.abs() >= SCIENTIFIC_FROM {
         format!("{x:.DECIMALS$e}")
     } else {
@@ -56,6 +92,27 @@ mod tests {
         assert_eq!(fmt(1e300), "1.00e300");
         assert_eq!(fmt(-2.5e15 - 2.0), "-2.50e15");
         assert_eq!(fmt(999999999999999.9), "999999999999999.88");
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_exact_formatter() {
+        // xorshift: many magnitudes, and values right next to ties.
+        let mut state = 0x1234_5678_9abc_def0_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..200_000 {
+            let r = next();
+            let magnitude = 10f64.powi((r % 12) as i32 - 3);
+            let x = ((next() >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * magnitude;
+            let near_tie = (x * 200.0).round() / 200.0 + f64::EPSILON * x * ((r % 5) as f64 - 2.0);
+            for v in [x, near_tie, -near_tie] {
+                assert_eq!(fmt(v), fmt_exact(v), "{v:e}");
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub use static_form::{markdown_text, static_markdown};
 use crate::core::{self, AttentionInput, AttentionResult, Mask};
 use crate::spec::View;
 use crate::spec::expr::Computed;
-use cells::{Cell, HeatCell, Row};
+use cells::{Bind, Cell, HeatCell, Row};
 use format::{fmt, fmt_opt};
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -68,11 +68,18 @@ pub fn escape_html(s: &str) -> String {
 /// JSON that is safe inside `<script>`: no `<`, `>` or `&` can end the element early.
 fn script_json(value: &Value) -> String {
     let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
-    text.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 struct Table {
@@ -95,7 +102,7 @@ fn render_table(t: &Table) -> String {
     )
 }
 
-fn cell(text: String, bind: impl Into<Option<String>>) -> Cell {
+fn cell(text: String, bind: impl Into<Option<Bind>>) -> Cell {
     Cell {
         text,
         bind: bind.into(),
@@ -118,7 +125,7 @@ fn render(name: &str, data: Value) -> String {
 fn token_table(
     c: &Computed,
     caption: &str,
-    field: &str,
+    field: &'static str,
     m: &ndarray::Array2<f64>,
     columns: Vec<String>,
 ) -> Table {
@@ -135,7 +142,7 @@ fn token_table(
                 .row(i)
                 .iter()
                 .enumerate()
-                .map(|(j, x)| cell(fmt(*x), format!("{field} {i} {j}")))
+                .map(|(j, x)| cell(fmt(*x), Bind::at(field, i, j)))
                 .collect(),
         })
         .collect();
@@ -251,11 +258,11 @@ fn scores_view(c: &Computed) -> Table {
             focus: j == f,
             token: Some(j),
             cells: vec![
-                cell(fmt_opt(r.dots[[f, j]]), format!("dots f {j}")),
-                cell(fmt_opt(r.scores[[f, j]]), format!("scores f {j}")),
+                cell(fmt_opt(r.dots[[f, j]]), Bind::focus("dots", &[j])),
+                cell(fmt_opt(r.scores[[f, j]]), Bind::focus("scores", &[j])),
                 cell(
                     fmt_opt(r.scores[[f, j]].map(|_| r.weights[[f, j]])),
-                    format!("w f {j}"),
+                    Bind::focus("w", &[j]),
                 ),
             ],
         })
@@ -266,7 +273,7 @@ fn scores_view(c: &Computed) -> Table {
             cells: vec![
                 cell(String::new(), None),
                 cell(String::new(), None),
-                cell(fmt(row_sum(r, f)), "wsum f".to_string()),
+                cell(fmt(row_sum(r, f)), Bind::focus("wsum", &[])),
             ],
         }))
         .collect();
@@ -300,11 +307,11 @@ fn output_view(c: &Computed) -> Table {
             header: t.clone(),
             focus: j == f,
             token: Some(j),
-            cells: std::iter::once(cell(fmt(r.weights[[f, j]]), format!("weights f {j}")))
+            cells: std::iter::once(cell(fmt(r.weights[[f, j]]), Bind::focus("weights", &[j])))
                 .chain((0..d_v).map(|col| {
                     cell(
                         fmt(r.weights[[f, j]] * r.v[[j, col]]),
-                        format!("wv f {j} {col}"),
+                        Bind::focus("wv", &[j, col]),
                     )
                 }))
                 .collect(),
@@ -315,7 +322,7 @@ fn output_view(c: &Computed) -> Table {
         focus: false,
         token: None,
         cells: std::iter::once(cell(String::new(), None))
-            .chain((0..d_v).map(|col| cell(fmt(r.output[[f, col]]), format!("output f {col}"))))
+            .chain((0..d_v).map(|col| cell(fmt(r.output[[f, col]]), Bind::focus("output", &[col]))))
             .collect(),
     });
     let mut columns = vec!["weight".to_string()];
@@ -358,7 +365,7 @@ fn weights_under(c: &Computed, mask: Mask) -> Option<AttentionResult> {
 /// One heatmap: `field` is `w` (the block's mask), `wn` (none) or `wc` (causal).
 fn heatmap(
     c: &Computed,
-    field: &str,
+    field: &'static str,
     result: &AttentionResult,
     compare_to: Option<&AttentionResult>,
     heading: &str,
@@ -383,7 +390,7 @@ fn heatmap(
             let weight = result.scores[[i, j]].map(|_| result.weights[[i, j]]);
             let text = fmt_opt(weight);
             let changed = compare_to.is_some_and(|b| text != fmt(b.weights[[i, j]]));
-            let bind = format!("{field} {i} {j}");
+            let bind = Bind::at(field, i, j);
             cells.push(HeatCell {
                 x: label + j as u32 * HEATMAP_CELL,
                 y: label + i as u32 * HEATMAP_CELL,
@@ -394,7 +401,7 @@ fn heatmap(
                 },
                 text: text.clone(),
                 class: cell_class(weight, changed),
-                bind: bind.clone(),
+                bind,
             });
             alt_cells.push(cell(text, bind));
         }

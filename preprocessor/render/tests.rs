@@ -14,7 +14,6 @@ fn computed(body: &str) -> Computed {
     spec::compute(spec, &spec::NoScope).expect("block computes")
 }
 
-
 const SMALL: &str = r#"
 tokens = ["a", "b"]
 embeddings = [[1.0, 0.0], [0.0, 1.0]]
