@@ -34,11 +34,26 @@ pub struct Block {
     pub continuation: String,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    1 + text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+/// 1-based line numbers of increasing offsets, counting each byte once.
+struct LineCounter<'t> {
+    text: &'t str,
+    offset: usize,
+    line: usize,
+}
+
+impl LineCounter<'_> {
+    fn line_of(&mut self, offset: usize) -> usize {
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        self.line += self.text.as_bytes()[self.offset..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 /// The container prefix of the line holding `offset`, made fit for a following line: list
@@ -58,13 +73,18 @@ fn continuation_prefix(text: &str, offset: usize) -> String {
 pub fn find(text: &str) -> Vec<Found> {
     let mut found = Vec::new();
     let mut current: Option<Block> = None;
+    let mut lines = LineCounter {
+        text,
+        offset: 0,
+        line: 1,
+    };
     for (event, range) in new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split_whitespace().next() == Some(BLOCK_LANGUAGE) =>
             {
                 current = Some(Block {
-                    fence_line: line_of(text, range.start),
+                    fence_line: lines.line_of(range.start),
                     continuation: continuation_prefix(text, range.start),
                     range,
                     body: String::new(),
@@ -89,7 +109,7 @@ pub fn find(text: &str) -> Vec<Found> {
                 {
                     found.push(Found::Inline {
                         expr: expr.trim().to_string(),
-                        line: line_of(text, range.start),
+                        line: lines.line_of(range.start),
                         range,
                     });
                 }
