@@ -47,9 +47,11 @@ fn add_reload_script(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whether a changed path should trigger a rebuild (not the output folder itself).
-fn is_source_change(path: &Path, out: &Path) -> bool {
-    !path.starts_with(out)
+/// Whether a changed path should trigger a rebuild: not the output, not the book's folder itself
+/// (its entry list changes when a build replaces the output), not target/ or .git/.
+fn is_source_change(path: &Path, root: &Path, out: &Path) -> bool {
+    path != root
+        && !path.starts_with(out)
         && !path
             .components()
             .any(|c| c.as_os_str() == "target" || c.as_os_str() == ".git")
@@ -72,7 +74,10 @@ pub fn serve(
     // Watch chapters, theme and book.toml; rebuild on a plain thread.
     let (change_tx, change_rx) = std::sync::mpsc::channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
+        // Reading a file is no change: a build reads every chapter, and must not trigger the next.
+        if let Ok(event) = event
+            && !matches!(event.kind, notify::EventKind::Access(_))
+        {
             for path in event.paths {
                 let _ = change_tx.send(path);
             }
@@ -89,9 +94,9 @@ pub fn serve(
     );
     std::thread::spawn(move || {
         while let Ok(first) = change_rx.recv() {
-            let mut relevant = is_source_change(&first, &rebuild_out);
+            let mut relevant = is_source_change(&first, &rebuild_dir, &rebuild_out);
             while let Ok(next) = change_rx.recv_timeout(DEBOUNCE) {
-                relevant |= is_source_change(&next, &rebuild_out);
+                relevant |= is_source_change(&next, &rebuild_dir, &rebuild_out);
             }
             if !relevant {
                 continue;

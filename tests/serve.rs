@@ -1,0 +1,132 @@
+//! `serve` end to end: it serves the built book on localhost, rebuilds when a chapter changes,
+//! tells open pages to reload, and keeps serving (with the error on stderr) when an edit breaks
+//! a block. Bounded waits, loopback only.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
+
+struct Server(Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+/// Polls until `ok` holds, for at most `limit`.
+fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn serve_rebuilds_on_a_chapter_edit_and_tells_the_page_to_reload() {
+    let book = common::copy_fixture("mini");
+    let port = free_port();
+    let _server = Server(
+        Command::new(BIN)
+            .args(["serve", "-n", "127.0.0.1", "-p", &port.to_string()])
+            .arg(book.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(
+        wait_for(Duration::from_secs(30), || get(port, "/widgets.html")
+            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))),
+        "the server answers"
+    );
+    let page = get(port, "/widgets.html").unwrap();
+    assert!(page.contains("class=\"attention-widget\""));
+    assert!(
+        page.contains("/__attention/reload"),
+        "pages listen for rebuilds"
+    );
+
+    // Listen for the reload event, then edit a chapter.
+    let mut events = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    events
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        events,
+        "GET /__attention/reload HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let mut events = BufReader::new(events);
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(
+        book.path().join("src/plain.md"),
+        "# Plain\n\nEdited while serving.\n",
+    )
+    .unwrap();
+    let mut line = String::new();
+    let mut reloaded = false;
+    while events.read_line(&mut line).is_ok_and(|n| n > 0) {
+        if line.starts_with("data: rebuilt") {
+            reloaded = true;
+            break;
+        }
+        line.clear();
+    }
+    assert!(reloaded, "the page is told to reload");
+    assert!(wait_for(Duration::from_secs(20), || get(
+        port,
+        "/plain.html"
+    )
+    .is_some_and(|r| r.contains("Edited while serving."))));
+
+    // A broken block does not stop the server; fixing it brings the book back.
+    std::fs::write(
+        book.path().join("src/plain.md"),
+        "# Plain\n\n```attention\ntokns = 1\n```\n",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        get(port, "/widgets.html")
+            .unwrap()
+            .starts_with("HTTP/1.1 200"),
+        "still serving"
+    );
+    std::fs::write(book.path().join("src/plain.md"), "# Plain\n\nFixed.\n").unwrap();
+    assert!(wait_for(Duration::from_secs(20), || get(
+        port,
+        "/plain.html"
+    )
+    .is_some_and(|r| r.contains("Fixed."))));
+}
