@@ -255,3 +255,26 @@ fn breaking_a_claim_in_the_running_example_stops_the_build_at_its_line() {
         "chapters' claims are reported too: {err}"
     );
 }
+
+#[test]
+fn the_error_shown_in_the_authors_chapter_is_the_one_the_tool_prints() {
+    let chapter =
+        std::fs::read_to_string(std::path::Path::new(common::ROOT).join("src/for-authors.md"))
+            .unwrap();
+    let section = &chapter[chapter.find("## When something is wrong").unwrap()..];
+    let start = section.find("```text\n").unwrap() + "```text\n".len();
+    let documented = &section[start..start + section[start..].find("```").unwrap()];
+    // The documented case: `show = ["heatmapp"]` on line 12 of src/intro.md.
+    let intro = format!(
+        "{}```attention\nexample = \"running\"\nshow = [\"heatmapp\"]\n```\n",
+        "\n".repeat(9)
+    );
+    let (examples, _) = mdbook_attention::spec::Examples::load(
+        &std::path::Path::new(common::ROOT).join("src/examples.toml"),
+        "src/examples.toml",
+    );
+    let problems =
+        mdbook_attention::chapter::process(&intro, "src/intro.md", &examples).unwrap_err();
+    let printed = mdbook_attention::mdbook::report(problems).to_string();
+    assert_eq!(printed.trim_end(), documented.trim_end());
+}
