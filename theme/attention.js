@@ -165,6 +165,10 @@
       case "scale": return fmt(r.scale);
       case "wsum": return fmt(r.weights[i].reduce(function (s, w) { return s + w; }, 0));
       case "wv": return fmt(r.weights[i][j] * r.v[j][b.c]);
+      // One product w·x of a projection (core::projection_terms): "qt f row term".
+      case "qt": return fmt(st.w_q[j][b.c] * st.embeddings[i][b.c]);
+      case "kt": return fmt(st.w_k[j][b.c] * st.embeddings[i][b.c]);
+      case "vt": return fmt(st.w_v[j][b.c] * st.embeddings[i][b.c]);
       case "w": case "wn": case "wc": return fmt(this.weight(b, i, j));
       default: return fmt(r[b.field][i][j]);
     }

@@ -11,7 +11,7 @@ mod static_form;
 
 pub use static_form::{markdown_text, static_markdown};
 
-use crate::core::{self, AttentionInput, AttentionResult, Mask};
+use crate::core::{self, AttentionResult, Mask};
 use crate::spec::View;
 use crate::spec::expr::Computed;
 use cells::{Bind, Cell, HeatCell, Row};
@@ -177,25 +177,13 @@ fn numbered(prefix: &str, count: usize) -> Vec<String> {
     (1..=count).map(|i| format!("{prefix}{i}")).collect()
 }
 
-/// The projected query before any `set_query` override: what the arithmetic adds up to.
-fn projected(
-    input: &AttentionInput,
-    w: &ndarray::Array2<f64>,
-    token: usize,
-    dim: usize,
-) -> (Vec<f64>, f64) {
-    let x = input.embeddings.row(token);
-    (
-        core::projection_terms(x, w.row(dim)),
-        core::dot(x, w.row(dim)),
-    )
-}
-
 #[derive(Serialize)]
 struct Term {
     w: String,
     x: String,
     x_bind: String,
+    product: String,
+    product_bind: String,
 }
 
 #[derive(Serialize)]
@@ -218,15 +206,21 @@ fn projection_view(c: &Computed) -> String {
         ("W_V", "v", &input.w_v),
     ] {
         for r in 0..w.nrows() {
-            let (_, sum) = projected(input, w, f, r);
+            let x = input.embeddings.row(f);
+            let products = core::projection_terms(x, w.row(r));
+            // Before any set_query override: this is what the products add up to.
+            let sum = core::dot(x, w.row(r));
             let terms = w
                 .row(r)
                 .iter()
+                .zip(products)
                 .enumerate()
-                .map(|(j, wj)| Term {
+                .map(|(j, (wj, product))| Term {
                     w: fmt(*wj),
-                    x: fmt(input.embeddings[[f, j]]),
+                    x: fmt(x[j]),
                     x_bind: format!("x f {j}"),
+                    product: fmt(product),
+                    product_bind: format!("{out}t f {r} {j}"),
                 })
                 .collect();
             equations.push(Equation {
