@@ -465,8 +465,9 @@ fn compare_view(c: &Computed) -> String {
 fn controls_view(c: &Computed) -> String {
     let f = c.spec.focus;
     let slider = |kind: &str, bind: &str, dim: usize, label: &str, value: f64| {
-        let min = (value.min(-2.0)).floor();
-        let max = (value.max(2.0)).ceil();
+        // Whole numbers, as the script writes them when the focus moves (attention.js, syncControls).
+        let min = value.min(-2.0).floor() as i64;
+        let max = value.max(2.0).ceil() as i64;
         json!({ "kind": kind, "dim": dim, "label": label, "bind": bind, "value": value, "text": fmt(value), "min": min, "max": max })
     };
     let queries: Vec<Value> = (0..c.result.q.ncols())
