@@ -214,8 +214,10 @@
         input.max = Math.ceil(Math.max(value, 2));
         input.value = value;
       }
+      // "Query of cat, dimension 1": the legend's words, the focus token, the slider's label.
+      var legend = input.closest("fieldset").querySelector("legend").firstChild.textContent;
       var label = input.parentNode.querySelector("span").textContent;
-      input.setAttribute("aria-label", (kind === "q" ? "Query of " : "Embedding of ") + tok + ", " + label);
+      input.setAttribute("aria-label", legend + tok + ", " + label);
       input.setAttribute("aria-valuetext", fmt(value));
     });
     var focusSelect = this.root.querySelector(".attention-focus");

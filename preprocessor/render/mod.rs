@@ -464,17 +464,16 @@ fn compare_view(c: &Computed) -> String {
 
 fn controls_view(c: &Computed) -> String {
     let f = c.spec.focus;
-    let slider = |kind: &str, bind: &str, dim: usize, label: &str, value: f64| {
+    let slider = |bind: Bind, dim: usize, label: &str, value: f64| {
         // Whole numbers, as the script writes them when the focus moves (attention.js, syncControls).
         let min = value.min(-2.0).floor() as i64;
         let max = value.max(2.0).ceil() as i64;
-        json!({ "kind": kind, "dim": dim, "label": label, "bind": bind, "value": value, "text": fmt(value), "min": min, "max": max })
+        json!({ "dim": dim, "label": label, "bind": bind.to_string(), "value": value, "text": fmt(value), "min": min, "max": max })
     };
     let queries: Vec<Value> = (0..c.result.q.ncols())
         .map(|d| {
             slider(
-                "q",
-                &format!("q f {d}"),
+                Bind::focus("q", &[d]),
                 d,
                 &format!("dimension {}", d + 1),
                 c.result.q[[f, d]],
@@ -484,22 +483,25 @@ fn controls_view(c: &Computed) -> String {
     let embeddings: Vec<Value> = (0..c.spec.dims.len())
         .map(|d| {
             slider(
-                "x",
-                &format!("x f {d}"),
+                Bind::focus("x", &[d]),
                 d,
                 &c.spec.dims[d],
                 c.spec.input.embeddings[[f, d]],
             )
         })
         .collect();
+    // The legend also names each slider for screen readers ("Query of cat, dimension 1").
+    let groups = json!([
+        { "legend": "Query of", "kind": "q", "sliders": queries },
+        { "legend": "Embedding of", "kind": "x", "sliders": embeddings },
+    ]);
     let d_k = c.result.q.ncols();
     render(
         "controls",
         json!({
             "token": c.spec.tokens[f],
             "tokens": c.spec.tokens.iter().enumerate().map(|(i, t)| json!({"index": i, "text": t, "selected": i == f})).collect::<Vec<_>>(),
-            "queries": queries,
-            "embeddings": embeddings,
+            "groups": groups,
             "default_scale": format!("1/√{d_k}"),
             "scale": fmt(c.result.scale),
             "custom_scale": c.spec.input.scale.is_some(),
