@@ -24,9 +24,9 @@ const CONFIG_KEYS: &[&str] = &[
 
 pub struct AttentionPreprocessor;
 
-/// Reads `[preprocessor.attention]` and the named examples it points to, with the problems
-/// found in them.
-pub fn load_examples(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<Diagnostic>)> {
+/// Reads `[preprocessor.attention]`: checks its keys, warns on stderr when the installed assets
+/// are stale, and loads the named examples it points to, with the problems found in them.
+pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<Diagnostic>)> {
     let table: Option<toml::Table> = ctx
         .config
         .get(&format!("preprocessor.{NAME}"))
@@ -80,7 +80,7 @@ impl Preprocessor for AttentionPreprocessor {
     }
 
     fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
-        let (examples, mut problems) = load_examples(ctx)?;
+        let (examples, mut problems) = read_config(ctx)?;
         let output = if ctx.renderer == "html" {
             Output::Html
         } else {

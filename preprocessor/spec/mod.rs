@@ -542,10 +542,13 @@ fn matrix(fields: &Fields, key: &str, problems: &mut Vec<Diagnostic>) -> Option<
         ));
         return None;
     }
-    if m.nrows() > MAX_TOKENS.max(MAX_DIMS)
-        || m.ncols() > MAX_DIMS
-        || (key != "embeddings" && m.nrows() > MAX_DIMS)
-    {
+    // Embeddings have a row per token; weight matrices a row per output dimension.
+    let max_rows = if key == "embeddings" {
+        MAX_TOKENS
+    } else {
+        MAX_DIMS
+    };
+    if m.nrows() > max_rows || m.ncols() > MAX_DIMS {
         problems.push(Diagnostic::new(
             place.clone(),
             format!("`{key}` is {}×{}, beyond the limits ({MAX_TOKENS} tokens, {MAX_DIMS} dimensions) — use a smaller example", m.nrows(), m.ncols()),
