@@ -88,7 +88,14 @@ pub fn process_for(
                     Ok(c) => {
                         let html = match output {
                             Output::Html => render::widget(&c),
-                            Output::StaticMarkdown => render::static_markdown(&c),
+                            Output::StaticMarkdown => Ok(render::static_markdown(&c)),
+                        };
+                        let html = match html {
+                            Ok(html) => html,
+                            Err(m) => {
+                                problems.push(Diagnostic::new(src.header(), m));
+                                String::new()
+                            }
                         };
                         replacements.push((
                             block.range.clone(),

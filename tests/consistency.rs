@@ -2,7 +2,9 @@
 //! Rust core are recomputed by `theme/attention.js` under node, field by field.
 
 use mdbook_attention::core::{AttentionInput, Mask, QueryOverride};
+use mdbook_attention::core;
 use mdbook_attention::render::format::fmt;
+use mdbook_attention::render::pencil;
 use ndarray::Array2;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -114,6 +116,28 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             .take(40)
             .map(|x| json!([x, fmt(*x)]))
             .collect();
+        // The pencil rule on this case's totals: row sums, output sums, a dot product, a quotient.
+        let n = r.weights.nrows();
+        let mut pencils = Vec::new();
+        for i in 0..n.min(4) {
+            let row = r.score_row(i);
+            let exps = core::exps(&row);
+            let total = exps.iter().fold(0.0, |s, e| s + e);
+            let weights: Vec<f64> = (0..n).filter_map(|j| r.weight(i, j)).collect();
+            let sum = r.weights.row(i).iter().fold(0.0, |s, w| s + w);
+            pencils.push(json!(["sum", sum, weights, pencil::sum(sum, weights.iter().copied())]));
+            pencils.push(json!(["sum", total, exps, pencil::sum(total, exps.iter().copied())]));
+            for c in 0..r.v.ncols().min(2) {
+                let terms: Vec<f64> = (0..n).map(|j| r.weighted_value(i, j, c)).collect();
+                pencils.push(json!(["sum", r.output[[i, c]], terms, pencil::sum(r.output[[i, c]], terms.iter().copied())]));
+            }
+            let pairs: Vec<(f64, f64)> = (0..r.q.ncols()).map(|d| (r.q[[i, d]], r.k[[0, d]])).collect();
+            let exact = core::dot(r.q.row(i), r.k.row(0));
+            pencils.push(json!(["products", exact, pairs, pencil::sum_of_products(exact, pairs.iter().copied())]));
+            if total > 0.0 {
+                pencils.push(json!(["quotient", r.weights[[i, 0]], [exps[0], total], pencil::quotient(r.weights[[i, 0]], exps[0], total)]));
+            }
+        }
         let case = json!({
             "input": {
                 "embeddings": rows(&input.embeddings), "w_q": rows(&input.w_q), "w_k": rows(&input.w_k), "w_v": rows(&input.w_v),
@@ -123,6 +147,8 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             "output": {
                 "q": rows(&r.q), "k": rows(&r.k), "v": rows(&r.v), "dots": opt_rows(&r.dots), "scores": opt_rows(&r.scores),
                 "weights": rows(&r.weights), "output": rows(&r.output), "scale": r.scale, "formatted": formatted,
+                "pencil": pencils,
+                "exps": (0..n).map(|i| core::exps(&r.score_row(i))).collect::<Vec<_>>(),
             },
         });
         writeln!(file, "{case}").unwrap();

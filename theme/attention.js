@@ -22,14 +22,23 @@
     if (mask === "causal") return j <= i;
     return mask[i][j];
   }
+  // The largest allowed score of a row (null when every entry is masked), and e^(score - max).
+  function rowMax(scores) {
+    var max = null;
+    scores.forEach(function (s) { if (s !== null && (max === null || s > max)) max = s; });
+    return max;
+  }
+  function exps(scores) {
+    var max = rowMax(scores);
+    if (max === null) max = 0;
+    return scores.map(function (s) { return s === null ? 0 : Math.exp(s - max); });
+  }
   function softmax(scores) {
-    var max = -Infinity;
-    scores.forEach(function (s) { if (s !== null && s > max) max = s; });
-    if (max === -Infinity) return scores.map(function () { return 0; });
-    var exps = scores.map(function (s) { return s === null ? 0 : Math.exp(s - max); });
+    if (rowMax(scores) === null) return scores.map(function () { return 0; });
+    var e = exps(scores);
     var total = 0;
-    exps.forEach(function (e) { total = total + e; });
-    return exps.map(function (e) { return e / total; });
+    e.forEach(function (x) { total = total + x; });
+    return e.map(function (x) { return x / total; });
   }
   // Attention from Q, K, V; scale null means 1/sqrt(d_k).
   function attend(q, k, v, mask, scale) {
@@ -102,21 +111,61 @@
     if (neg) s = "-" + s;
     return s === "-0.00" ? "0.00" : s;
   }
-  var STRONG_WEIGHT = 0.5;
-  function cellClass(weight, changed) {
-    if (weight === null) return "masked";
-    var strong = weight > STRONG_WEIGHT;
-    if (changed) return strong ? "strong changed" : "changed";
-    return strong ? "strong" : "";
+  // ---- the pencil rule (see render/pencil.rs) ----------------------------------------------
+  // A total is shown "≈ x" when redoing its arithmetic on the shown, rounded operands would not
+  // give x. Shown numbers are exact decimals: count them in hundredths, with BigInt.
+  var APPROX = "\u2248 ";
+  function hundredths(shown) {
+    var m = /^(-?)(\d+)\.(\d\d)$/.exec(shown);
+    if (!m) return null;
+    var v = BigInt(m[2]) * 100n + BigInt(m[3]);
+    return m[1] ? -v : v;
+  }
+  function roundToHundredths(x) {
+    var r = ((x % 100n) + 100n) % 100n, q = (x - r) / 100n;
+    return r > 50n || (r === 50n && ((q % 2n) + 2n) % 2n === 1n) ? q + 1n : q;
+  }
+  function pencilSumOfProducts(total, pairs) {
+    var shown = fmt(total), acc = 0n;
+    for (var i = 0; i < pairs.length; i++) {
+      var a = hundredths(fmt(pairs[i][0])), b = hundredths(fmt(pairs[i][1]));
+      if (a === null || b === null) return APPROX + shown;
+      acc += a * b;
+    }
+    var s = hundredths(shown);
+    return s !== null && roundToHundredths(acc) === s ? shown : APPROX + shown;
+  }
+  function pencilSum(total, terms) {
+    return pencilSumOfProducts(total, terms.map(function (t) { return [t, 1]; }));
+  }
+  function pencilQuotient(total, a, b) {
+    var shown = fmt(total), x = Number(fmt(a)), y = Number(fmt(b));
+    return y !== 0 && isFinite(x) && isFinite(y) && fmt(x / y) === shown ? shown : APPROX + shown;
   }
 
-  var api = { dot: dot, project: project, softmax: softmax, attend: attend, compute: compute, fmt: fmt, cellClass: cellClass };
+  // ---- heatmap colour (see render/heatmap.rs) -----------------------------------------------
+  var STRONG_OPACITY = 0.7;
+  function opacity(weight, largest) { return fmt(weight !== null && largest > 0 ? weight / largest : 0); }
+  function cellClass(weight, largest) {
+    if (weight === null) return "masked";
+    return Number(opacity(weight, largest)) > STRONG_OPACITY ? "strong" : "";
+  }
+
+  var api = {
+    dot: dot, project: project, softmax: softmax, exps: exps, rowMax: rowMax, attend: attend, compute: compute, fmt: fmt,
+    pencilSum: pencilSum, pencilSumOfProducts: pencilSumOfProducts, pencilQuotient: pencilQuotient,
+    opacity: opacity, cellClass: cellClass
+  };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document === "undefined" || window.attentionBook) return;
   window.attentionBook = api;
 
   // ---- widgets ------------------------------------------------------------------------------
   function clone(x) { return JSON.parse(JSON.stringify(x)); }
+  function sum(xs) { var t = 0; xs.forEach(function (x) { t = t + x; }); return t; }
+  function range(n) { var out = []; for (var i = 0; i < n; i++) out.push(i); return out; }
+  // Views whose widget explains q·k: only there do tooltips show the dot product behind a weight.
+  var EXPLAINS_DOTS = ["projection", "qkv", "matmul", "scores", "softmax", "controls"];
 
   function Widget(root) {
     this.root = root;
@@ -127,19 +176,24 @@
       query_overrides: this.data.query_overrides, focus: this.data.focus
     };
     this.state = clone(this.initial);
+    this.explainsDots = this.data.views.some(function (v) { return EXPLAINS_DOTS.indexOf(v) >= 0; });
     // Bindings are parsed once; each redraw then only computes and writes what changed.
     var parse = function (el, attr) {
       var p = el.getAttribute(attr).split(" ");
       return {
         el: el, field: p[0], focusRow: p[1] === "f", i: +p[1], j: +p[2], c: +p[3],
         cell: el.parentNode.classList.contains("attention-cell-texts"),
-        last: attr === "data-b" ? el.textContent : el.getAttribute("fill-opacity"),
+        last: attr === "data-c" ? el.getAttribute("fill-opacity") : attr === "data-b" ? el.textContent : null,
         lastClass: el.getAttribute("class")
       };
     };
-    this.bound = Array.prototype.map.call(root.querySelectorAll("[data-b]"), function (el) { return parse(el, "data-b"); });
-    this.cells = Array.prototype.map.call(root.querySelectorAll("[data-c]"), function (el) { return parse(el, "data-c"); });
+    var all = function (sel, attr) { return Array.prototype.map.call(root.querySelectorAll(sel), function (el) { return parse(el, attr); }); };
+    this.bound = all("[data-b]", "data-b");
+    this.cells = all("[data-c]", "data-c");
+    this.outlines = all("[data-o]", "data-o");
     this.rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-token]"));
+    this.focusRows = Array.prototype.slice.call(root.querySelectorAll(".attention-focus-row"));
+    this.regions = Array.prototype.filter.call(root.querySelectorAll(".attention-scroll[role='region']"), function (r) { return r.querySelector("caption"); });
     this.compares = this.cells.some(function (b) { return b.field === "wn"; });
     this.wire();
     this.update();
@@ -153,55 +207,108 @@
       r.wn = attend(r.q, r.k, r.v, "none", st.scale);
       r.wc = attend(r.q, r.k, r.v, "causal", st.scale);
     }
+    // Softmax of the focus row, step by step (the softmax view).
+    var row = r.scores[st.focus];
+    r.smax = rowMax(row);
+    r.ex = exps(row);
+    r.esum = sum(r.ex);
+    // The largest weight any heatmap draws: the darkest colour of the legend.
+    var largest = 0, self = this;
+    this.cells.forEach(function (b) {
+      var w = self.weightIn(r, b.field, b.i, b.j);
+      if (w !== null && w > largest) largest = w;
+    });
+    r.wmax = largest;
     this.result = r;
   };
 
-  // The text of one binding: the browser's twin of the templates' numbers.
+  // The words and numbers of one binding: the browser's twin of render/views.rs.
   Widget.prototype.text = function (b) {
-    var st = this.state, r = this.result, i = b.focusRow ? st.focus : b.i, j = b.j;
+    var st = this.state, r = this.result, i = b.focusRow ? st.focus : b.i, j = b.j, c = b.c;
+    var products = function (w, row) { return st.embeddings[i].map(function (x, col) { return [w[row][col], x]; }); };
     switch (b.field) {
       case "tok": return this.data.tokens[i];
       case "x": return fmt(st.embeddings[i][j]);
       case "scale": return fmt(r.scale);
-      case "wsum": return fmt(r.weights[i].reduce(function (s, w) { return s + w; }, 0));
-      case "wv": return fmt(r.weights[i][j] * r.v[j][b.c]);
-      // One product w·x of a projection (core::projection_terms): "qt f row term".
-      case "qt": return fmt(st.w_q[j][b.c] * st.embeddings[i][b.c]);
-      case "kt": return fmt(st.w_k[j][b.c] * st.embeddings[i][b.c]);
-      case "vt": return fmt(st.w_v[j][b.c] * st.embeddings[i][b.c]);
-      case "w": case "wn": case "wc": return fmt(this.weight(b, i, j));
+      case "wmax": return fmt(r.wmax);
+      case "w": case "wn": case "wc": return fmt(this.weightIn(r, b.field, i, j));
+      case "wsum":
+        return pencilSum(sum(r.weights[i]), range(r.weights[i].length).filter(function (t) { return r.scores[i][t] !== null; }).map(function (t) { return r.weights[i][t]; }));
+      case "ss": return r.dots[i][j] === null ? MASKED : pencilSumOfProducts(r.scores[i][j], [[r.dots[i][j], r.scale]]);
+      case "wv": return fmt(r.weights[i][j] * r.v[j][c]);
+      case "osum": return pencilSum(r.output[i][j], r.v.map(function (v, t) { return r.weights[i][t] * v[j]; }));
+      // One product w·x of a projection (core::projection_terms): "qt f row term"; "qp f row" their sum.
+      case "qt": return pencilSumOfProducts(st.w_q[j][c] * st.embeddings[i][c], [[st.w_q[j][c], st.embeddings[i][c]]]);
+      case "kt": return pencilSumOfProducts(st.w_k[j][c] * st.embeddings[i][c], [[st.w_k[j][c], st.embeddings[i][c]]]);
+      case "vt": return pencilSumOfProducts(st.w_v[j][c] * st.embeddings[i][c], [[st.w_v[j][c], st.embeddings[i][c]]]);
+      case "qp": return pencilSum(r.qp[i][j], products(st.w_q, j).map(function (p) { return p[0] * p[1]; }));
+      case "kp": return pencilSum(r.kp[i][j], products(st.w_k, j).map(function (p) { return p[0] * p[1]; }));
+      case "vp": return pencilSum(r.vp[i][j], products(st.w_v, j).map(function (p) { return p[0] * p[1]; }));
+      case "md": return pencilSumOfProducts(dot(r.q[i], r.k[j]), r.q[i].map(function (x, d) { return [x, r.k[j][d]]; }));
+      case "smax": return fmt(r.smax);
+      case "sm": return r.scores[i][j] === null || r.smax === null ? MASKED : pencilSumOfProducts(r.scores[i][j] - r.smax, [[r.scores[i][j], 1], [r.smax, -1]]);
+      case "ex": return fmt(r.ex[j]);
+      case "esum": return pencilSum(r.esum, r.ex);
+      case "sw": return r.scores[i][j] === null || r.smax === null ? fmt(0) : pencilQuotient(r.weights[i][j], r.ex[j], r.esum);
+      case "rsum": return pencilSum(st.embeddings[i][j] + r.output[i][j], [st.embeddings[i][j], r.output[i][j]]);
       default: return fmt(r[b.field][i][j]);
     }
   };
   // The weight behind a heatmap binding (w: the widget's mask; wn, wc: none, causal); null if masked.
-  Widget.prototype.weight = function (b, i, j) {
-    var res = b.field === "w" ? this.result : this.result[b.field];
+  Widget.prototype.weightIn = function (r, field, i, j) {
+    var res = field === "w" ? r : r[field];
     return res.scores[i][j] === null ? null : res.weights[i][j];
-  };
-  Widget.prototype.cellClassOf = function (b, w) {
-    var changed = b.field === "wc" && fmt(w) !== fmt(this.result.wn.weights[b.i][b.j]);
-    return cellClass(w, changed);
   };
 
   Widget.prototype.update = function () {
     this.recompute();
-    var self = this;
+    var self = this, r = this.result;
     this.bound.forEach(function (b) {
       var t = self.text(b);
       if (b.last !== t) { b.el.textContent = t; b.last = t; }
-      if (b.cell) self.setClass(b, self.cellClassOf(b, self.weight(b, b.i, b.j)));
+      if (b.cell) self.setClass(b, cellClass(self.weightIn(r, b.field, b.i, b.j), r.wmax));
     });
     this.cells.forEach(function (b) {
-      var w = self.weight(b, b.i, b.j), opacity = fmt(w === null ? 0 : w);
-      if (b.last !== opacity) { b.el.setAttribute("fill-opacity", opacity); b.last = opacity; }
-      self.setClass(b, self.cellClassOf(b, w));
+      var w = self.weightIn(r, b.field, b.i, b.j), o = opacity(w, r.wmax);
+      if (b.last !== o) { b.el.setAttribute("fill-opacity", o); b.last = o; }
+      self.setClass(b, cellClass(w, r.wmax));
+    });
+    // Outlined: a causal cell that reads differently from the bidirectional one, masked or not.
+    this.outlines.forEach(function (b) {
+      var changed = fmt(self.weightIn(r, "wc", b.i, b.j)) !== fmt(self.weightIn(r, "wn", b.i, b.j));
+      self.setClass(b, changed ? "changed" : "");
     });
     var f = this.state.focus;
     this.rows.forEach(function (tr) { tr.classList.toggle("focus", +tr.getAttribute("data-token") === f); });
+    this.focusRows.forEach(function (rect) {
+      rect.setAttribute("y", +rect.getAttribute("data-origin") + f * +rect.getAttribute("height"));
+    });
+    // Region labels are their tables' captions, which may have just changed.
+    this.regions.forEach(function (region) {
+      var label = region.querySelector("caption").textContent;
+      if (region.getAttribute("aria-label") !== label) region.setAttribute("aria-label", label);
+    });
     this.syncControls();
+    this.describeState();
   };
   Widget.prototype.setClass = function (b, cls) {
     if (b.lastClass !== cls) { b.el.setAttribute("class", cls); b.lastClass = cls; }
+  };
+
+  // What the reader changed, in words, with the way back: a figure never drifts from its text.
+  Widget.prototype.describeState = function () {
+    var line = this.root.querySelector(".attention-state");
+    if (!line) return;
+    var st = this.state, init = this.initial, tokens = this.data.tokens, parts = [];
+    if (st.focus !== init.focus) parts.push("following \u201C" + tokens[st.focus] + "\u201D, not \u201C" + tokens[init.focus] + "\u201D");
+    if (JSON.stringify(st.query_overrides) !== JSON.stringify(init.query_overrides)) parts.push("a query moved");
+    if (JSON.stringify(st.embeddings) !== JSON.stringify(init.embeddings)) parts.push("an embedding moved");
+    if (st.scale !== init.scale) parts.push("scale " + fmt(this.result.scale));
+    if (JSON.stringify(st.mask) !== JSON.stringify(init.mask)) parts.push(typeof st.mask === "string" ? "mask: " + st.mask : "mask as written");
+    var text = parts.length ? "You changed this figure: " + parts.join("; ") + "." : "";
+    var span = line.querySelector(".attention-state-text");
+    if (span.textContent !== text) span.textContent = text;
+    line.hidden = parts.length === 0;
   };
 
   Widget.prototype.syncControls = function () {
@@ -224,6 +331,33 @@
     if (focusSelect) focusSelect.value = String(st.focus);
     var scale = this.root.querySelector(".attention-scale");
     if (scale && document.activeElement !== scale) scale.value = r.scale;
+    var self = this, steps = this.data.steps || [];
+    var untouched = JSON.stringify([st.focus, st.embeddings, st.scale, st.mask]) ===
+      JSON.stringify([this.initial.focus, this.initial.embeddings, this.initial.scale, this.initial.mask]);
+    Array.prototype.forEach.call(this.root.querySelectorAll(".attention-step"), function (button) {
+      var mine = self.stepOverrides(steps[+button.getAttribute("data-step")]);
+      button.setAttribute("aria-pressed", String(untouched && JSON.stringify(st.query_overrides) === JSON.stringify(mine)));
+    });
+  };
+  // The query overrides a step makes from the figure as the text describes it: the block's
+  // own, with the step's entries for its focus token set on top.
+  Widget.prototype.stepOverrides = function (step) {
+    var focus = this.initial.focus;
+    var out = this.initial.query_overrides.filter(function (o) {
+      return !(o[0] === focus && (step || []).some(function (e) { return e[0] === o[1]; }));
+    });
+    (step || []).forEach(function (e) { out.push([focus, e[0], e[1]]); });
+    return out;
+  };
+
+  Widget.prototype.reset = function () {
+    var root = this.root;
+    this.state = clone(this.initial);
+    var mode = root.querySelector(".attention-scale-mode");
+    if (mode) mode.value = this.initial.scale === null ? "default" : "custom";
+    var mask = root.querySelector(".attention-mask");
+    if (mask) mask.value = typeof this.initial.mask === "string" ? this.initial.mask : "custom";
+    this.update();
   };
 
   Widget.prototype.wire = function () {
@@ -258,12 +392,12 @@
       self.update();
     });
     root.addEventListener("click", function (e) {
-      if (e.target.closest(".attention-reset")) {
-        self.state = clone(self.initial);
-        var mode = root.querySelector(".attention-scale-mode");
-        if (mode) mode.value = self.initial.scale === null ? "default" : "custom";
-        var mask = root.querySelector(".attention-mask");
-        if (mask) mask.value = typeof self.initial.mask === "string" ? self.initial.mask : "custom";
+      if (e.target.closest(".attention-reset, .attention-back")) { self.reset(); return; }
+      var step = e.target.closest(".attention-step");
+      if (step) {
+        // A step starts from the figure as the text describes it, then moves the query.
+        self.reset();
+        self.state.query_overrides = self.stepOverrides(self.data.steps[+step.getAttribute("data-step")]);
         self.update();
         return;
       }
@@ -304,7 +438,9 @@
     root.addEventListener("focusout", function (e) { if (e.target.matches("[data-c]")) self.tip(null); });
   };
 
-  // The exact value of a cell and the dot product behind it.
+  // The value of a cell, in the book's number format, and (where the widget explains q·k) the
+  // dot product behind it, by the pencil rule. The tip sits under the whole heatmap, so it never
+  // covers the row or column the reader is looking at.
   Widget.prototype.tip = function (cell) {
     var tip = Widget.tipElement;
     if (!tip) {
@@ -316,16 +452,22 @@
     if (!cell) { tip.hidden = true; return; }
     var p = cell.getAttribute("data-c").split(" "), i = +p[1], j = +p[2], r = this.result;
     var res = p[0] === "w" ? r : r[p[0]], tokens = this.data.tokens;
-    var terms = r.q[i].map(function (x, d) { return fmt(x) + "\u00D7" + fmt(r.k[j][d]); }).join(" + ");
     var text = tokens[i] + " \u2192 " + tokens[j] + ": ";
-    text += res.scores[i][j] === null
-      ? "masked (a token may not look ahead)"
-      : "weight " + res.weights[i][j] + "; q\u00B7k = " + terms + " = " + fmt(res.dots[i][j]) + ", \u00D7 " + fmt(res.scale) + " = " + fmt(res.scores[i][j]);
+    if (res.scores[i][j] === null) {
+      text += "masked (a token may not look ahead)";
+    } else {
+      text += "weight " + fmt(res.weights[i][j]);
+      if (this.explainsDots) {
+        var terms = r.q[i].map(function (x, d) { return fmt(x) + "\u00D7" + fmt(r.k[j][d]); }).join(" + ");
+        var dotText = pencilSumOfProducts(res.dots[i][j], r.q[i].map(function (x, d) { return [x, r.k[j][d]]; }));
+        text += "; q\u00B7k = " + terms + " = " + dotText + ", \u00D7 " + fmt(res.scale) + " = " + pencilSumOfProducts(res.scores[i][j], [[res.dots[i][j], res.scale]]);
+      }
+    }
     tip.textContent = text;
     cell.setAttribute("aria-label", text);
-    var box = cell.getBoundingClientRect();
+    var box = cell.closest(".attention-heatmap-box").getBoundingClientRect();
     tip.style.left = Math.max(4, window.scrollX + box.left) + "px";
-    tip.style.top = (window.scrollY + box.bottom + 6) + "px";
+    tip.style.top = (window.scrollY + box.bottom + 4) + "px";
     tip.hidden = false;
   };
 

@@ -160,23 +160,55 @@ pub fn projection_terms(x: ArrayView1<f64>, w_row: ArrayView1<f64>) -> Vec<f64> 
     w_row.iter().zip(x.iter()).map(|(w, x)| w * x).collect()
 }
 
-/// Softmax over the allowed entries of one row, subtracting the row maximum first so that
-/// no `exp` overflows. A row with no allowed entry gives all zeros.
-pub fn softmax(scores: &[Option<f64>]) -> Vec<f64> {
-    let max = scores
-        .iter()
-        .flatten()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
-    if max == f64::NEG_INFINITY {
-        return vec![0.0; scores.len()];
-    }
-    let exps: Vec<f64> = scores
+/// `e^(score − row max)` for each allowed entry of one row, `0` where masked: the numerators of
+/// softmax. A row with no allowed entry gives all zeros.
+pub fn exps(scores: &[Option<f64>]) -> Vec<f64> {
+    let max = row_max(scores).unwrap_or(0.0);
+    scores
         .iter()
         .map(|s| s.map_or(0.0, |s| (s - max).exp()))
-        .collect();
+        .collect()
+}
+
+/// The largest allowed score of a row, which softmax subtracts first so that no `exp`
+/// overflows; `None` when every entry is masked.
+pub fn row_max(scores: &[Option<f64>]) -> Option<f64> {
+    scores.iter().flatten().copied().reduce(f64::max)
+}
+
+/// Softmax over the allowed entries of one row, subtracting the row maximum first. A row with
+/// no allowed entry gives all zeros.
+pub fn softmax(scores: &[Option<f64>]) -> Vec<f64> {
+    if row_max(scores).is_none() {
+        return vec![0.0; scores.len()];
+    }
+    let exps = exps(scores);
     let total = exps.iter().fold(0.0, |sum, e| sum + e);
     exps.iter().map(|e| e / total).collect()
+}
+
+impl AttentionResult {
+    /// Row `i` of the scores, as softmax sees it.
+    pub fn score_row(&self, i: usize) -> Vec<Option<f64>> {
+        self.scores.row(i).to_vec()
+    }
+    /// Whether token `i` may attend to token `j`.
+    pub fn allowed(&self, i: usize, j: usize) -> bool {
+        self.scores[[i, j]].is_some()
+    }
+    /// The weight of `i` on `j`, or `None` where masked.
+    pub fn weight(&self, i: usize, j: usize) -> Option<f64> {
+        self.allowed(i, j).then(|| self.weights[[i, j]])
+    }
+    /// `weight(i, j) · v[j][c]`: one term of output `i`, dimension `c`.
+    pub fn weighted_value(&self, i: usize, j: usize, c: usize) -> f64 {
+        self.weights[[i, j]] * self.v[[j, c]]
+    }
+    /// The output added back to the embeddings (the residual connection); `None` unless the
+    /// values have as many dimensions as the embeddings.
+    pub fn residual(&self, embeddings: &Array2<f64>) -> Option<Array2<f64>> {
+        (embeddings.dim() == self.output.dim()).then(|| embeddings + &self.output)
+    }
 }
 
 fn check_finite(matrix: &'static str, m: &Array2<f64>) -> Result<(), AttentionError> {

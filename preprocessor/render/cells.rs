@@ -1,10 +1,12 @@
-//! The repeated inner markup of tables and heatmaps, written straight into a string.
+//! The HTML writer of the figure model, and the repeated inner markup of heatmaps, written
+//! straight into a string.
 //!
 //! A 64-token widget has 8,192 heatmap and table cells. Handlebars still renders every view's
 //! frame, but rendering each cell through it took 60% of a build under callgrind, so the two
 //! innermost loops live here. The markup is the same the templates would write.
 
 use super::escape_html;
+use super::model::{Caption, Part, Row};
 use std::fmt::Write;
 
 /// A `data-b` / `data-c` binding, written without allocating: `"w 2 3"`, `"q f 1"`, `"wsum f"`.
@@ -22,6 +24,14 @@ impl Bind {
             field,
             focus: false,
             parts: [Some(row), Some(col), None],
+        }
+    }
+    /// A field with no indexes: `"scale"`, `"wmax"`.
+    pub fn plain(field: &'static str) -> Bind {
+        Bind {
+            field,
+            focus: false,
+            parts: [None; 3],
         }
     }
     /// The focus token's row, then the given indexes.
@@ -64,18 +74,6 @@ fn push_int(out: &mut String, n: impl itoa::Integer) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 
-pub struct Cell {
-    pub text: String,
-    pub bind: Option<Bind>,
-}
-
-pub struct Row {
-    pub header: String,
-    pub focus: bool,
-    pub token: Option<usize>,
-    pub cells: Vec<Cell>,
-}
-
 pub struct HeatCell {
     pub x: u32,
     pub y: u32,
@@ -83,19 +81,43 @@ pub struct HeatCell {
     pub text: String,
     pub class: &'static str,
     pub bind: Bind,
+    /// In a compared heatmap: whether the cell differs from the other one.
+    pub changed: Option<bool>,
+}
+
+/// How far a changed-cell outline sits inside its cell, so its whole stroke shows.
+pub const OUTLINE_INSET: u32 = 2;
+
+/// A caption as HTML: bound parts become spans the browser rewrites.
+pub fn caption_html(caption: &Caption) -> String {
+    let mut out = String::new();
+    for part in &caption.0 {
+        match part {
+            Part::Text(t) => out.push_str(&escape_html(t)),
+            Part::Bound(b, t) => {
+                out.push_str("<span data-b=\"");
+                b.write_to(&mut out);
+                out.push_str("\">");
+                out.push_str(&escape_html(t));
+                out.push_str("</span>");
+            }
+        }
+    }
+    out
 }
 
 /// The header cells of a table: the corner, then one per column.
-pub fn table_head(corner: &str, columns: &[String]) -> String {
+pub fn table_head(corner: &str, columns: &[String], marked: Option<usize>) -> String {
     let mut out = format!("<th scope=\"col\">{}</th>", escape_html(corner));
-    for c in columns {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", escape_html(c));
+    for (i, c) in columns.iter().enumerate() {
+        let class = if marked == Some(i) { " class=\"mark\"" } else { "" };
+        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", escape_html(c));
     }
     out
 }
 
 /// The `<tbody>` rows of a table.
-pub fn table_body(rows: &[Row]) -> String {
+pub fn table_body(rows: &[Row], marked: Option<usize>) -> String {
     let mut out =
         String::with_capacity(rows.len() * rows.first().map_or(1, |r| r.cells.len() + 1) * 40);
     for row in rows {
@@ -111,15 +133,17 @@ pub fn table_body(rows: &[Row]) -> String {
         out.push_str("><th scope=\"row\">");
         out.push_str(&escape_html(&row.header));
         out.push_str("</th>");
-        for cell in &row.cells {
-            match &cell.bind {
-                Some(b) => {
-                    out.push_str("<td data-b=\"");
-                    b.write_to(&mut out);
-                    out.push_str("\">");
-                }
-                None => out.push_str("<td>"),
+        for (i, cell) in row.cells.iter().enumerate() {
+            out.push_str("<td");
+            if marked == Some(i) {
+                out.push_str(" class=\"mark\"");
             }
+            if let Some(b) = &cell.bind {
+                out.push_str(" data-b=\"");
+                b.write_to(&mut out);
+                out.push('"');
+            }
+            out.push('>');
             out.push_str(&escape_html(&cell.text));
             out.push_str("</td>");
         }
@@ -161,6 +185,22 @@ pub fn heat_cells(cells: &[HeatCell], size: u32, show_text: bool) -> String {
             out.push_str("\">");
             out.push_str(&escape_html(&c.text));
             out.push_str("</text>");
+        }
+        out.push_str("</g>");
+    }
+    // Outlines last, inside their cells: no later cell can paint over them, masked ones included.
+    if cells.iter().any(|c| c.changed.is_some()) {
+        out.push_str("<g class=\"attention-changes\">");
+        for c in cells {
+            out.push_str("<rect x=\"");
+            push_int(&mut out, c.x + OUTLINE_INSET);
+            out.push_str("\" y=\"");
+            push_int(&mut out, c.y + OUTLINE_INSET);
+            out.push_str("\" class=\"");
+            out.push_str(if c.changed == Some(true) { "changed" } else { "" });
+            out.push_str("\" data-o=\"");
+            c.bind.write_to(&mut out);
+            out.push_str("\"></rect>");
         }
         out.push_str("</g>");
     }

@@ -1,33 +1,33 @@
 //! Spec + result → one line of HTML per widget.
 //!
-//! Each view is a handlebars template embedded in the binary. Every number that the browser
-//! may recompute carries a `data-b` binding (`"q f 1"`: field, row, column; `f` is the focus
+//! Table views build a figure model (`views.rs`, `model.rs`) that `cells.rs` writes as HTML and
+//! `static_form.rs` as Markdown; heatmaps live in `heatmap.rs`; every frame is a handlebars
+//! template embedded in the binary. Every number (and every word) that the browser may
+//! recompute carries a `data-b` binding (`"q f 1"`: field, row, column; `f` is the focus
 //! token), so `theme/attention.js` redraws the same elements with the same formatter and the
-//! text of a widget is identical before and after the script runs.
+//! text of a widget is identical before and after the script runs. A template that fails is a
+//! build error, never a half-written page.
 
 mod cells;
 pub mod format;
+mod heatmap;
+mod model;
+pub mod pencil;
 mod static_form;
+mod views;
 
+pub use heatmap::{HEATMAP_CELL, HEATMAP_TEXT_UP_TO, STRONG_OPACITY, cell_class};
 pub use static_form::{markdown_text, static_markdown};
 
-use crate::core::{self, AttentionResult, Mask};
+use crate::core::Mask;
 use crate::spec::View;
 use crate::spec::expr::Computed;
-use cells::{Bind, Cell, HeatCell, Row};
-use format::{fmt, fmt_opt};
+use format::fmt;
 use handlebars::Handlebars;
-use serde::Serialize;
+use model::Table;
 use serde_json::{Value, json};
+use std::cell::RefCell;
 use std::sync::LazyLock;
-
-/// Heatmaps write their weights in the cells up to this many tokens; beyond, the table below
-/// the heatmap carries the numbers.
-pub const HEATMAP_TEXT_UP_TO: usize = 24;
-/// The side of a heatmap cell, in pixels.
-pub const HEATMAP_CELL: u32 = 40;
-/// A cell is drawn "strong" (light text on a dark fill) above this weight.
-pub const STRONG_WEIGHT: f64 = 0.5;
 
 static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut hb = Handlebars::new();
@@ -66,8 +66,9 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// JSON that is safe inside `<script>`: no `<`, `>` or `&` can end the element early.
-fn script_json(value: &Value) -> String {
-    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+fn script_json(value: &Value) -> Result<String, String> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| format!("the widget's data cannot be written: {e}"))?;
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         match c {
@@ -79,401 +80,80 @@ fn script_json(value: &Value) -> String {
             c => out.push(c),
         }
     }
-    out
+    Ok(out)
 }
 
-struct Table {
-    caption: String,
-    corner: String,
-    columns: Vec<String>,
-    rows: Vec<Row>,
-    class: &'static str,
+thread_local! {
+    /// The first template failure of the widget being rendered; `widget` turns it into an error.
+    static FAILURE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Renders a template. The data is a `Value` handed over whole: `Registry::render` would
+/// serialize it once more, copying every pre-rendered string in it. A failure is remembered
+/// and reported by [`widget`] as a build error.
+fn render(name: &str, data: Value) -> String {
+    TEMPLATES
+        .render_with_context(name, &handlebars::Context::from(data))
+        .unwrap_or_else(|e| {
+            FAILURE.with(|f| {
+                f.borrow_mut()
+                    .get_or_insert_with(|| format!("the {name} template failed: {e}"));
+            });
+            String::new()
+        })
 }
 
 fn render_table(t: &Table) -> String {
     render(
         "table",
         json!({
-            "caption": t.caption,
-            "head": cells::table_head(&t.corner, &t.columns),
+            "caption": cells::caption_html(&t.caption),
+            "label": t.caption.plain(),
+            "head": cells::table_head(&t.corner, &t.columns, t.marked),
             "class": t.class,
-            "body": cells::table_body(&t.rows),
+            "body": cells::table_body(&t.rows, t.marked),
         }),
     )
 }
 
-fn cell(text: String, bind: impl Into<Option<Bind>>) -> Cell {
-    Cell {
-        text,
-        bind: bind.into(),
-    }
-}
-
-/// Renders a template. The data is a `Value` handed over whole: `Registry::render` would
-/// serialize it once more, copying every pre-rendered string in it.
-fn render(name: &str, data: Value) -> String {
-    TEMPLATES
-        .render_with_context(name, &handlebars::Context::from(data))
-        .unwrap_or_else(|e| {
-            format!(
-                "<p>template {name} failed: {}</p>",
-                escape_html(&e.to_string())
-            )
-        })
-}
-
-fn token_table(
-    c: &Computed,
-    caption: &str,
-    field: &'static str,
-    m: &ndarray::Array2<f64>,
-    columns: Vec<String>,
-) -> Table {
-    let rows = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Row {
-            header: t.clone(),
-            focus: i == c.spec.focus,
-            token: Some(i),
-            cells: m
-                .row(i)
-                .iter()
-                .enumerate()
-                .map(|(j, x)| cell(fmt(*x), Bind::at(field, i, j)))
-                .collect(),
-        })
-        .collect();
-    Table {
-        caption: caption.into(),
-        corner: "token".into(),
-        columns,
-        rows,
-        class: "attention-matrix",
-    }
-}
-
-fn weight_table(c: &Computed, name: &str, field: &str, m: &ndarray::Array2<f64>) -> Table {
-    let rows = (0..m.nrows())
-        .map(|r| Row {
-            header: format!("row {}", r + 1),
-            focus: false,
-            token: None,
-            cells: m.row(r).iter().map(|x| cell(fmt(*x), None)).collect(),
-        })
-        .collect();
-    Table {
-        caption: format!("{name}: row i makes dimension i of {field}"),
-        corner: String::new(),
-        columns: c.spec.dims.clone(),
-        rows,
-        class: "attention-matrix",
-    }
-}
-
-fn numbered(prefix: &str, count: usize) -> Vec<String> {
-    (1..=count).map(|i| format!("{prefix}{i}")).collect()
-}
-
-#[derive(Serialize)]
-struct Term {
-    w: String,
-    x: String,
-    x_bind: String,
-    product: String,
-    product_bind: String,
-}
-
-#[derive(Serialize)]
-struct Equation {
-    matrix: &'static str,
-    out: &'static str,
-    row: usize,
-    terms: Vec<Term>,
-    result: String,
-    result_bind: String,
+fn render_tables(tables: &[Table]) -> String {
+    tables.iter().map(render_table).collect()
 }
 
 fn projection_view(c: &Computed) -> String {
-    let f = c.spec.focus;
-    let input = &c.spec.input;
-    let mut equations = Vec::new();
-    for (matrix, out, w) in [
-        ("W_Q", "q", &input.w_q),
-        ("W_K", "k", &input.w_k),
-        ("W_V", "v", &input.w_v),
-    ] {
-        for r in 0..w.nrows() {
-            let x = input.embeddings.row(f);
-            let products = core::projection_terms(x, w.row(r));
-            // Before any set_query override: this is what the products add up to.
-            let sum = core::dot(x, w.row(r));
-            let terms = w
-                .row(r)
-                .iter()
-                .zip(products)
-                .enumerate()
-                .map(|(j, (wj, product))| Term {
-                    w: fmt(*wj),
-                    x: fmt(x[j]),
-                    x_bind: format!("x f {j}"),
-                    product: fmt(product),
-                    product_bind: format!("{out}t f {r} {j}"),
-                })
-                .collect();
-            equations.push(Equation {
-                matrix,
-                out,
-                row: r + 1,
-                terms,
-                result: fmt(sum),
-                result_bind: format!("{out}p f {r}"),
-            });
-        }
-    }
+    let equations: Vec<Value> = views::projection(c)
+        .into_iter()
+        .map(|e| {
+            json!({
+                "matrix": e.matrix,
+                "out": e.out,
+                "row": e.row,
+                "terms": e.terms.iter().map(|(w, (x, xb), (p, pb))| json!({
+                    "w": w, "x": x, "x_bind": xb.to_string(), "product": p, "product_bind": pb.to_string(),
+                })).collect::<Vec<_>>(),
+                "result": e.result.0,
+                "result_bind": e.result.1.to_string(),
+            })
+        })
+        .collect();
     render(
         "projection",
-        json!({ "token": c.spec.tokens[f], "equations": equations }),
+        json!({ "token": c.spec.tokens[c.spec.focus], "equations": equations }),
     )
-}
-
-fn scores_view(c: &Computed) -> Table {
-    let f = c.spec.focus;
-    let r = &c.result;
-    let rows = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(j, t)| Row {
-            header: t.clone(),
-            focus: j == f,
-            token: Some(j),
-            cells: vec![
-                cell(fmt_opt(r.dots[[f, j]]), Bind::focus("dots", &[j])),
-                cell(fmt_opt(r.scores[[f, j]]), Bind::focus("scores", &[j])),
-                cell(
-                    fmt_opt(r.scores[[f, j]].map(|_| r.weights[[f, j]])),
-                    Bind::focus("w", &[j]),
-                ),
-            ],
-        })
-        .chain(std::iter::once(Row {
-            header: "sum".into(),
-            focus: false,
-            token: None,
-            cells: vec![
-                cell(String::new(), None),
-                cell(String::new(), None),
-                cell(fmt(row_sum(r, f)), Bind::focus("wsum", &[])),
-            ],
-        }))
-        .collect();
-    Table {
-        caption: format!(
-            "The query of {} against every key: dot product, scaled by {}, softmax",
-            c.spec.tokens[f],
-            fmt(r.scale)
-        ),
-        corner: "key".into(),
-        columns: vec!["q · k".into(), "× scale".into(), "weight".into()],
-        rows,
-        class: "attention-steps",
-    }
-}
-
-fn row_sum(r: &AttentionResult, i: usize) -> f64 {
-    r.weights.row(i).iter().fold(0.0, |s, w| s + w)
-}
-
-fn output_view(c: &Computed) -> Table {
-    let f = c.spec.focus;
-    let r = &c.result;
-    let d_v = r.v.ncols();
-    let mut rows: Vec<Row> = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(j, t)| Row {
-            header: t.clone(),
-            focus: j == f,
-            token: Some(j),
-            cells: std::iter::once(cell(fmt(r.weights[[f, j]]), Bind::focus("weights", &[j])))
-                .chain((0..d_v).map(|col| {
-                    cell(
-                        fmt(r.weights[[f, j]] * r.v[[j, col]]),
-                        Bind::focus("wv", &[j, col]),
-                    )
-                }))
-                .collect(),
-        })
-        .collect();
-    rows.push(Row {
-        header: "output".into(),
-        focus: false,
-        token: None,
-        cells: std::iter::once(cell(String::new(), None))
-            .chain((0..d_v).map(|col| cell(fmt(r.output[[f, col]]), Bind::focus("output", &[col]))))
-            .collect(),
-    });
-    let mut columns = vec!["weight".to_string()];
-    columns.extend(numbered("weight × v", d_v));
-    Table {
-        caption: format!(
-            "The output of {}: each value scaled by its weight, then summed",
-            c.spec.tokens[f]
-        ),
-        corner: "token".into(),
-        columns,
-        rows,
-        class: "attention-steps",
-    }
-}
-
-/// Class of a heatmap cell: the one rule the script mirrors in `cellClass`.
-pub fn cell_class(weight: Option<f64>, changed: bool) -> &'static str {
-    match (weight, changed) {
-        (None, _) => "masked",
-        (Some(w), true) if w > STRONG_WEIGHT => "strong changed",
-        (Some(_), true) => "changed",
-        (Some(w), false) if w > STRONG_WEIGHT => "strong",
-        _ => "",
-    }
-}
-
-/// Weights under a given mask, for the bidirectional/causal comparison.
-fn weights_under(c: &Computed, mask: Mask) -> Option<AttentionResult> {
-    core::attend(
-        c.result.q.clone(),
-        c.result.k.clone(),
-        c.result.v.clone(),
-        &mask,
-        c.spec.input.scale,
-    )
-    .ok()
-}
-
-/// One heatmap: `field` is `w` (the block's mask), `wn` (none) or `wc` (causal).
-fn heatmap(
-    c: &Computed,
-    field: &'static str,
-    result: &AttentionResult,
-    compare_to: Option<&AttentionResult>,
-    heading: &str,
-    title: &str,
-) -> String {
-    let n = c.spec.tokens.len();
-    let longest = c
-        .spec
-        .tokens
-        .iter()
-        .map(|t| t.chars().count())
-        .max()
-        .unwrap_or(1) as u32;
-    // Whole pixels keep the geometry cheap to write and identical wherever it is written.
-    let label = (longest * 15 / 2 + 12).clamp(30, 140);
-    let show_text = n <= HEATMAP_TEXT_UP_TO;
-    let mut cells = Vec::with_capacity(n * n);
-    let mut alt_rows = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut alt_cells = Vec::with_capacity(n);
-        for j in 0..n {
-            let weight = result.scores[[i, j]].map(|_| result.weights[[i, j]]);
-            let text = fmt_opt(weight);
-            let changed = compare_to.is_some_and(|b| text != fmt(b.weights[[i, j]]));
-            let bind = Bind::at(field, i, j);
-            cells.push(HeatCell {
-                x: label + j as u32 * HEATMAP_CELL,
-                y: label + i as u32 * HEATMAP_CELL,
-                opacity: if weight.is_some() {
-                    text.clone()
-                } else {
-                    fmt(0.0)
-                },
-                text: text.clone(),
-                class: cell_class(weight, changed),
-                bind,
-            });
-            alt_cells.push(cell(text, bind));
-        }
-        alt_rows.push(Row {
-            header: c.spec.tokens[i].clone(),
-            focus: i == c.spec.focus,
-            token: Some(i),
-            cells: alt_cells,
-        });
-    }
-    let size = label + n as u32 * HEATMAP_CELL;
-    let alt = Table {
-        caption: title.to_string(),
-        corner: "attending ↓ / attended →".into(),
-        columns: c.spec.tokens.clone(),
-        rows: alt_rows,
-        class: "attention-matrix",
-    };
-    render(
-        "heatmap",
-        json!({
-            "heading": heading,
-            "title": title,
-            "field": field,
-            "size": size,
-            "cell": HEATMAP_CELL,
-            "cells": cells::heat_cells(&cells, HEATMAP_CELL, show_text),
-            "labels": cells::heat_labels(&c.spec.tokens, label, HEATMAP_CELL, longest * 15 / 2 > HEATMAP_CELL),
-            "show_text": show_text,
-            "compare": compare_to.is_some(),
-            "summary": "The same weights as a table",
-            "table": render_table(&alt),
-        }),
-    )
-}
-
-fn heatmap_view(c: &Computed) -> String {
-    // No mask in the words: the reader can switch it, and the heading must stay true.
-    let title = "Attention weights: row = the token attending, column = the token attended to; darker = stronger";
-    heatmap(c, "w", &c.result, None, "Attention weights", title)
-}
-
-fn compare_view(c: &Computed) -> String {
-    let (Some(none), Some(causal)) = (weights_under(c, Mask::None), weights_under(c, Mask::Causal))
-    else {
-        return String::new();
-    };
-    let left = heatmap(
-        c,
-        "wn",
-        &none,
-        None,
-        "Bidirectional",
-        "Bidirectional: every token sees the whole sentence",
-    );
-    let right = heatmap(
-        c,
-        "wc",
-        &causal,
-        Some(&none),
-        "Causal (masked)",
-        "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix",
-    );
-    format!("<div class=\"attention-compare\">{left}{right}</div>")
 }
 
 fn controls_view(c: &Computed) -> String {
     let f = c.spec.focus;
-    let slider = |bind: Bind, dim: usize, label: &str, value: f64| {
+    let slider = |bind: String, dim: usize, label: &str, value: f64| {
         // Whole numbers, as the script writes them when the focus moves (attention.js, syncControls).
         let min = value.min(-2.0).floor() as i64;
         let max = value.max(2.0).ceil() as i64;
-        json!({ "dim": dim, "label": label, "bind": bind.to_string(), "value": value, "text": fmt(value), "min": min, "max": max })
+        json!({ "dim": dim, "label": label, "bind": bind, "value": value, "text": fmt(value), "min": min, "max": max })
     };
     let queries: Vec<Value> = (0..c.result.q.ncols())
         .map(|d| {
             slider(
-                Bind::focus("q", &[d]),
+                format!("q f {d}"),
                 d,
                 &format!("dimension {}", d + 1),
                 c.result.q[[f, d]],
@@ -483,7 +163,7 @@ fn controls_view(c: &Computed) -> String {
     let embeddings: Vec<Value> = (0..c.spec.dims.len())
         .map(|d| {
             slider(
-                Bind::focus("x", &[d]),
+                format!("x f {d}"),
                 d,
                 &c.spec.dims[d],
                 c.spec.input.embeddings[[f, d]],
@@ -502,6 +182,7 @@ fn controls_view(c: &Computed) -> String {
             "token": c.spec.tokens[f],
             "tokens": c.spec.tokens.iter().enumerate().map(|(i, t)| json!({"index": i, "text": t, "selected": i == f})).collect::<Vec<_>>(),
             "groups": groups,
+            "steps": c.spec.steps.iter().enumerate().map(|(i, s)| json!({"index": i, "label": s.label})).collect::<Vec<_>>(),
             "default_scale": format!("1/√{d_k}"),
             "scale": fmt(c.result.scale),
             "custom_scale": c.spec.input.scale.is_some(),
@@ -509,6 +190,23 @@ fn controls_view(c: &Computed) -> String {
             "explicit": matches!(c.spec.input.mask, Mask::Explicit(_)),
         }),
     )
+}
+
+/// The column a matrix view picks out: the `highlight` token, else where the focus attends most.
+fn marked_column(c: &Computed) -> usize {
+    c.spec.highlight.unwrap_or_else(|| {
+        let f = c.spec.focus;
+        (0..c.spec.tokens.len())
+            .filter(|&j| c.result.weight(f, j).is_some())
+            .reduce(|a, b| {
+                if c.result.weights[[f, b]] > c.result.weights[[f, a]] {
+                    b
+                } else {
+                    a
+                }
+            })
+            .unwrap_or(f)
+    })
 }
 
 /// The data contract read by `theme/attention.js` and the tests.
@@ -538,6 +236,7 @@ pub fn widget_data(c: &Computed) -> Value {
         "scale": r.scale,
         "scale_is_default": spec.input.scale.is_none(),
         "query_overrides": spec.input.query_overrides.iter().map(|o| json!([o.token, o.dim, o.value])).collect::<Vec<_>>(),
+        "steps": spec.steps.iter().map(|s| s.set_query.iter().map(|(d, v)| json!([d, v])).collect::<Vec<_>>()).collect::<Vec<_>>(),
         "q": rows(&r.q),
         "k": rows(&r.k),
         "v": rows(&r.v),
@@ -547,60 +246,49 @@ pub fn widget_data(c: &Computed) -> Value {
     })
 }
 
-/// The whole widget, as one line of HTML.
-pub fn widget(c: &Computed) -> String {
-    let mut views = Vec::new();
+/// The whole widget, as one line of HTML; a view that cannot be written is an error.
+pub fn widget(c: &Computed) -> Result<String, String> {
+    FAILURE.with(|f| f.borrow_mut().take());
+    let drawn = heatmap::drawn(c);
+    let largest = heatmap::largest(&drawn);
+    let mut parts = Vec::new();
     for view in &c.spec.views {
         let html = match view {
-            View::Embeddings => render_table(&token_table(
-                c,
-                "Embeddings: one row per token, one column per dimension",
-                "x",
-                &c.spec.input.embeddings,
-                c.spec.dims.clone(),
-            )),
-            View::Matrices => [
-                ("W_Q", "Q", &c.spec.input.w_q),
-                ("W_K", "K", &c.spec.input.w_k),
-                ("W_V", "V", &c.spec.input.w_v),
-            ]
-            .iter()
-            .map(|(name, field, m)| render_table(&weight_table(c, name, field, m)))
-            .collect::<Vec<_>>()
-            .join(""),
+            View::Embeddings => render_table(&views::embeddings(c)),
+            View::Matrices => render_tables(&views::matrices(c)),
             View::Projection => projection_view(c),
-            View::Qkv => [
-                ("Q", "q", &c.result.q),
-                ("K", "k", &c.result.k),
-                ("V", "v", &c.result.v),
-            ]
-            .iter()
-            .map(|(name, field, m)| {
-                let caption = format!("{name}: one row per token");
-                render_table(&token_table(c, &caption, field, m, numbered("", m.ncols())))
-            })
-            .collect::<Vec<_>>()
-            .join(""),
-            View::Scores => render_table(&scores_view(c)),
-            View::Output => render_table(&output_view(c)),
-            View::Heatmap => heatmap_view(c),
-            View::Compare => compare_view(c),
+            View::Qkv => render_tables(&views::qkv(c)),
+            View::Matmul => render_tables(&views::matmul(c, marked_column(c))),
+            View::Scores => render_table(&views::scores(c)),
+            View::Weights => render_table(&views::weights(c)),
+            View::Softmax => render_table(&views::softmax(c)),
+            View::Output => render_table(&views::output(c)),
+            View::Residual => render_table(&views::residual(c)),
+            View::Heatmap => heatmap::heatmap_view(c, largest),
+            View::Compare => heatmap::compare_view(c, largest)?,
             View::Controls => controls_view(c),
         };
-        views.push(format!(
-            "<div class=\"attention-view attention-{}\">{html}</div>",
+        parts.push(format!(
+            "<div class=\"attention-view\" data-view=\"{}\">{html}</div>",
             view.name()
         ));
     }
+    let has_totals = c.spec.views.iter().any(|v| v.has_totals());
     let body = render(
         "widget",
         json!({
             "title": c.spec.title,
-            "data": script_json(&widget_data(c)),
-            "views": views.join(""),
+            "data": script_json(&widget_data(c))?,
+            "views": parts.join(""),
+            "controls": c.spec.views.contains(&View::Controls),
+            "token": c.spec.tokens[c.spec.focus],
+            "totals": has_totals,
         }),
     );
-    one_line(&body)
+    if let Some(failure) = FAILURE.with(|f| f.borrow_mut().take()) {
+        return Err(failure);
+    }
+    Ok(one_line(&body))
 }
 
 /// Joins template lines: the templates break lines only between tags.

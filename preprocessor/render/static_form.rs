@@ -1,10 +1,12 @@
 //! The static Markdown form of a widget, for renderers other than HTML (`[output.markdown]`,
-//! `mdbook test`, …): the same numbers as Markdown tables and lists, no script, no SVG.
+//! `mdbook test`, …): the same figure models as the HTML, written as Markdown tables and
+//! lists; no script, no SVG.
 
-use super::format::{fmt, fmt_opt};
+use super::format::fmt_opt;
+use super::model::Table;
+use super::{heatmap, views};
 use crate::spec::View;
 use crate::spec::expr::Computed;
-use ndarray::Array2;
 
 /// Backslash-escapes Markdown punctuation so a token shows literally.
 pub fn markdown_text(s: &str) -> String {
@@ -22,188 +24,114 @@ pub fn markdown_text(s: &str) -> String {
     out
 }
 
-fn table(
-    caption: &str,
-    corner: &str,
-    columns: &[String],
-    rows: Vec<(String, Vec<String>)>,
-) -> String {
+fn table(t: &Table) -> String {
     let mut out = format!(
         "*{}*\n\n| {} |",
-        markdown_text(caption),
-        markdown_text(corner)
+        markdown_text(&t.caption.plain()),
+        markdown_text(&t.corner)
     );
-    for c in columns {
+    for c in &t.columns {
         out.push_str(&format!(" {} |", markdown_text(c)));
     }
     out.push_str("\n|---|");
-    out.push_str(&"---:|".repeat(columns.len()));
-    for (header, cells) in rows {
-        out.push_str(&format!("\n| {} |", markdown_text(&header)));
-        for cell in cells {
-            out.push_str(&format!(" {} |", markdown_text(&cell)));
+    out.push_str(&"---:|".repeat(t.columns.len()));
+    for row in &t.rows {
+        out.push_str(&format!("\n| {} |", markdown_text(&row.header)));
+        for cell in &row.cells {
+            out.push_str(&format!(" {} |", markdown_text(&cell.text)));
         }
     }
     out.push_str("\n\n");
     out
 }
 
-fn token_rows(c: &Computed, m: &Array2<f64>) -> Vec<(String, Vec<String>)> {
-    c.spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.clone(), m.row(i).iter().map(|x| fmt(*x)).collect()))
-        .collect()
+fn tables(ts: &[Table]) -> String {
+    ts.iter().map(table).collect()
 }
 
-fn numbered(count: usize) -> Vec<String> {
-    (1..=count).map(|i| i.to_string()).collect()
+fn heat_table(c: &Computed, caption: &str, r: &crate::core::AttentionResult) -> String {
+    let rows = (0..c.spec.tokens.len())
+        .map(|i| super::model::Row {
+            header: c.spec.tokens[i].clone(),
+            focus: false,
+            token: None,
+            cells: (0..c.spec.tokens.len())
+                .map(|j| super::model::cell(fmt_opt(r.weight(i, j)), None))
+                .collect(),
+        })
+        .collect();
+    table(&Table {
+        caption: caption.into(),
+        corner: String::new(),
+        columns: c.spec.tokens.clone(),
+        rows,
+        class: "",
+        marked: None,
+    })
 }
 
 pub fn static_markdown(c: &Computed) -> String {
     let spec = &c.spec;
-    let r = &c.result;
-    let f = spec.focus;
     let mut out = String::new();
     if let Some(title) = &spec.title {
         out.push_str(&format!("**{}**\n\n", markdown_text(title)));
     }
     for view in &spec.views {
         match view {
-            View::Embeddings => out.push_str(&table(
-                "Embeddings",
-                "token",
-                &spec.dims,
-                token_rows(c, &spec.input.embeddings),
-            )),
-            View::Matrices => {
-                for (name, m) in [
-                    ("W_Q", &spec.input.w_q),
-                    ("W_K", &spec.input.w_k),
-                    ("W_V", &spec.input.w_v),
-                ] {
-                    let rows = (0..m.nrows())
-                        .map(|i| {
-                            (
-                                format!("row {}", i + 1),
-                                m.row(i).iter().map(|x| fmt(*x)).collect(),
-                            )
-                        })
-                        .collect();
-                    out.push_str(&table(name, "", &spec.dims, rows));
-                }
-            }
+            View::Embeddings => out.push_str(&table(&views::embeddings(c))),
+            View::Matrices => out.push_str(&tables(&views::matrices(c))),
             View::Projection => {
-                for (name, out_name, w) in [
-                    ("W_Q", "q", &spec.input.w_q),
-                    ("W_K", "k", &spec.input.w_k),
-                    ("W_V", "v", &spec.input.w_v),
-                ] {
-                    for row in 0..w.nrows() {
-                        let x = spec.input.embeddings.row(f);
-                        let terms: Vec<String> = w
-                            .row(row)
-                            .iter()
-                            .zip(x.iter())
-                            .map(|(a, b)| format!("{}×{}", fmt(*a), fmt(*b)))
-                            .collect();
-                        let sum = crate::core::dot(x, w.row(row));
-                        out.push_str(&format!(
-                            "- {out_name}\\_{}\\[{}\\] = row {} of {name} · e = {} = **{}**\n",
-                            markdown_text(&spec.tokens[f]),
-                            row + 1,
-                            row + 1,
-                            terms.join(" + "),
-                            fmt(sum)
-                        ));
-                    }
+                for e in views::projection(c) {
+                    let terms: Vec<String> = e
+                        .terms
+                        .iter()
+                        .map(|(w, (x, _), _)| format!("{w}×{x}"))
+                        .collect();
+                    let products: Vec<&str> =
+                        e.terms.iter().map(|(_, _, (p, _))| p.as_str()).collect();
+                    out.push_str(&format!(
+                        "- {}\\_{}\\[{}\\] = row {} of {} · e = {} = {} = **{}**\n",
+                        e.out,
+                        markdown_text(&spec.tokens[spec.focus]),
+                        e.row,
+                        e.row,
+                        e.matrix,
+                        terms.join(" + "),
+                        products.join(" + "),
+                        e.result.0
+                    ));
                 }
                 out.push('\n');
             }
-            View::Qkv => {
-                for (name, m) in [("Q", &r.q), ("K", &r.k), ("V", &r.v)] {
-                    out.push_str(&table(
-                        name,
-                        "token",
-                        &numbered(m.ncols()),
-                        token_rows(c, m),
-                    ));
+            View::Qkv => out.push_str(&tables(&views::qkv(c))),
+            View::Matmul => {
+                out.push_str(&tables(&views::matmul(c, super::marked_column(c))));
+            }
+            View::Scores => out.push_str(&table(&views::scores(c))),
+            View::Weights => out.push_str(&table(&views::weights(c))),
+            View::Softmax => out.push_str(&table(&views::softmax(c))),
+            View::Output => out.push_str(&table(&views::output(c))),
+            View::Residual => out.push_str(&table(&views::residual(c))),
+            View::Heatmap => out.push_str(&heat_table(
+                c,
+                "Attention weights (row attends to column; ⨯ = masked)",
+                &c.result,
+            )),
+            View::Compare => {
+                for (caption, mask) in [
+                    ("Bidirectional", crate::core::Mask::None),
+                    ("Causal (⨯ = masked)", crate::core::Mask::Causal),
+                ] {
+                    if let Ok(r) = heatmap::under(c, mask) {
+                        out.push_str(&heat_table(c, caption, &r));
+                    }
                 }
-            }
-            View::Scores => {
-                let rows = spec
-                    .tokens
-                    .iter()
-                    .enumerate()
-                    .map(|(j, t)| {
-                        (
-                            t.clone(),
-                            vec![
-                                fmt_opt(r.dots[[f, j]]),
-                                fmt_opt(r.scores[[f, j]]),
-                                fmt_opt(r.scores[[f, j]].map(|_| r.weights[[f, j]])),
-                            ],
-                        )
-                    })
-                    .collect();
-                let caption = format!(
-                    "The query of {} against every key (scale {})",
-                    spec.tokens[f],
-                    fmt(r.scale)
-                );
-                out.push_str(&table(
-                    &caption,
-                    "key",
-                    &["q · k".into(), "× scale".into(), "weight".into()],
-                    rows,
-                ));
-            }
-            View::Output => {
-                let mut rows: Vec<(String, Vec<String>)> = spec
-                    .tokens
-                    .iter()
-                    .enumerate()
-                    .map(|(j, t)| {
-                        let mut cells = vec![fmt(r.weights[[f, j]])];
-                        cells.extend(
-                            (0..r.v.ncols()).map(|col| fmt(r.weights[[f, j]] * r.v[[j, col]])),
-                        );
-                        (t.clone(), cells)
-                    })
-                    .collect();
-                let mut total = vec![String::new()];
-                total.extend((0..r.v.ncols()).map(|col| fmt(r.output[[f, col]])));
-                rows.push(("output".into(), total));
-                let mut columns = vec!["weight".to_string()];
-                columns.extend((1..=r.v.ncols()).map(|i| format!("weight × v{i}")));
-                out.push_str(&table(
-                    &format!("The output of {}", spec.tokens[f]),
-                    "token",
-                    &columns,
-                    rows,
-                ));
-            }
-            View::Heatmap | View::Compare => {
-                let rows = (0..spec.tokens.len())
-                    .map(|i| {
-                        (
-                            spec.tokens[i].clone(),
-                            (0..spec.tokens.len())
-                                .map(|j| fmt_opt(r.scores[[i, j]].map(|_| r.weights[[i, j]])))
-                                .collect(),
-                        )
-                    })
-                    .collect();
-                out.push_str(&table(
-                    "Attention weights (row attends to column; ⨯ = masked)",
-                    "",
-                    &spec.tokens,
-                    rows,
-                ));
             }
             View::Controls => out.push_str("*(Interactive controls are in the HTML edition.)*\n\n"),
         }
+    }
+    if spec.views.iter().any(|v| v.has_totals()) {
+        out.push_str("*Totals are worked out from unrounded numbers; ≈ marks one that the rounded numbers shown do not reproduce exactly.*\n\n");
     }
     out.trim_end().to_string()
 }

@@ -3,6 +3,10 @@ use crate::spec::source::Source;
 use crate::spec::{self, Examples};
 use std::sync::Arc;
 
+fn html(c: &Computed) -> String {
+    widget(c).expect("the widget renders")
+}
+
 fn computed(body: &str) -> Computed {
     let src = Source {
         path: Arc::from("test.md"),
@@ -20,16 +24,16 @@ embeddings = [[1.0, 0.0], [0.0, 1.0]]
 w_q = [[1.0, 0.0], [0.0, 1.0]]
 w_k = [[1.0, 0.0], [0.0, 1.0]]
 w_v = [[1.0, 2.0], [3.0, 4.0]]
-show = ["embeddings", "matrices", "projection", "qkv", "scores", "output", "heatmap", "compare", "controls"]
+show = ["embeddings", "matrices", "projection", "qkv", "matmul", "scores", "weights", "softmax", "output", "residual", "heatmap", "compare", "controls"]
 "#;
 
 #[test]
 fn every_view_renders_as_one_line() {
-    let html = widget(&computed(SMALL));
+    let html = html(&computed(SMALL));
     assert!(!html.contains('\n'));
     for view in View::ALL {
         assert!(
-            html.contains(&format!("attention-view attention-{}", view.0)),
+            html.contains(&format!("class=\"attention-view\" data-view=\"{}\"", view.0)),
             "view {} missing",
             view.0
         );
@@ -58,7 +62,7 @@ fn the_data_contract_holds_every_field() {
     ] {
         assert!(data.get(key).is_some(), "missing {key}");
     }
-    let html = widget(&c);
+    let html = html(&c);
     assert!(html.starts_with("<figure class=\"attention-widget\">"));
     assert!(html.contains("<script type=\"application/json\" class=\"attention-data\">"));
 }
@@ -68,12 +72,12 @@ fn masked_scores_are_null_in_the_data_and_a_cross_in_the_html() {
     let c = computed(&format!("{SMALL}\nmask = \"causal\"\n"));
     let data = widget_data(&c);
     assert_eq!(data["scores"][0][1], Value::Null);
-    assert!(widget(&c).contains(">⨯</text>"));
+    assert!(html(&c).contains(">⨯</text>"));
 }
 
 #[test]
 fn tables_are_real_tables_with_headers_and_svgs_have_titles() {
-    let html = widget(&computed(SMALL));
+    let html = html(&computed(SMALL));
     assert!(html.contains("<th scope=\"col\">"));
     assert!(html.contains("<th scope=\"row\">"));
     assert_eq!(
@@ -89,7 +93,7 @@ fn hostile_token_text_is_escaped_everywhere() {
         "[\"a\", \"b\"]",
         r#"["</script><script>alert(1)</script>", "a&b\"'<x>"]"#,
     );
-    let html = widget(&computed(&body));
+    let html = html(&computed(&body));
     assert!(!html.contains("<script>alert"));
     assert!(!html.contains("<x>"));
     assert_eq!(
@@ -103,7 +107,7 @@ fn hostile_token_text_is_escaped_everywhere() {
 #[test]
 fn json_in_script_cannot_close_the_element() {
     let v = json!({"t": "</script><!-- & \u{2028}"});
-    let s = script_json(&v);
+    let s = script_json(&v).unwrap();
     assert!(!s.contains('<') && !s.contains('>') && !s.contains('&') && !s.contains('\u{2028}'));
     let back: Value = serde_json::from_str(&s).unwrap();
     assert_eq!(back, v);
@@ -111,10 +115,41 @@ fn json_in_script_cannot_close_the_element() {
 
 #[test]
 fn cell_classes_follow_one_rule() {
-    assert_eq!(cell_class(None, false), "masked");
-    assert_eq!(cell_class(Some(0.9), false), "strong");
-    assert_eq!(cell_class(Some(0.2), true), "changed");
-    assert_eq!(cell_class(Some(0.5), false), "");
+    assert_eq!(cell_class(None), "masked");
+    assert_eq!(cell_class(Some(0.9)), "strong");
+    assert_eq!(cell_class(Some(0.7)), "");
+    assert_eq!(cell_class(Some(0.2)), "");
+}
+
+#[test]
+fn heatmap_colour_spreads_over_the_largest_weight_shown() {
+    let html = html(&computed(SMALL));
+    // The largest weight of the figure is drawn at full opacity and named by the legend.
+    assert!(html.contains("fill-opacity=\"1.00\""));
+    assert!(html.contains("data-b=\"wmax\""));
+}
+
+#[test]
+fn causal_cells_that_differ_are_outlined_masked_ones_included() {
+    let html = html(&computed(SMALL));
+    // "a" may not see "b" under the causal mask: masked there, 0.27 or so without the mask.
+    assert!(html.contains("class=\"changed\" data-o=\"wc 0 1\""), "{html}");
+    assert!(html.contains("class=\"\" data-o=\"wc 1 1\"") || html.contains("class=\"changed\" data-o=\"wc 1 1\""));
+}
+
+#[test]
+fn captions_follow_the_focus_and_the_scale() {
+    let html = html(&computed(SMALL));
+    assert!(html.contains("The query of <span data-b=\"tok f\">a</span> against every key"));
+    assert!(html.contains("times the scale <span data-b=\"scale\">0.71</span>"));
+}
+
+#[test]
+fn a_template_that_fails_is_an_error_not_a_page() {
+    FAILURE.with(|f| f.borrow_mut().take());
+    let out = render("no-such-template", json!({}));
+    assert!(out.is_empty());
+    assert!(FAILURE.with(|f| f.borrow_mut().take()).is_some());
 }
 
 #[test]
@@ -127,7 +162,7 @@ fn big_heatmaps_leave_the_numbers_to_the_table() {
         tokens.join(", "),
         emb.join(", ")
     );
-    let html = widget(&computed(&body));
+    let html = html(&computed(&body));
     assert!(!html.contains("attention-cell-texts"));
-    assert_eq!(html.matches("<rect").count(), n * n);
+    assert_eq!(html.matches("<rect").count(), n * n + 1, "the cells and the focus row");
 }

@@ -88,9 +88,11 @@ pub const FIELDS: &[&str] = &[
     "scores",
     "weights",
     "output",
+    "exps",
+    "residual",
     "scale",
 ];
-pub const FUNCTIONS: &[&str] = &["sum", "max", "min", "argmax", "argmin"];
+pub const FUNCTIONS: &[&str] = &["sum", "max", "min", "argmax", "argmin", "lead"];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -384,6 +386,20 @@ fn apply(f: &str, labels: &[String], values: &[Val], r: &Ref) -> Result<Val, Str
         "max" => Val::Num(best(|b, a| b > a).1),
         "min" => Val::Num(best(|b, a| b < a).1),
         "argmax" => Val::Text(labels[best(|b, a| b > a).0].clone()),
+        // How far the largest entry stands above the next: "attention that selects".
+        "lead" => {
+            let mut sorted: Vec<f64> = nums.iter().map(|(_, x)| *x).collect();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            match sorted.as_slice() {
+                [first, second, ..] => Val::Num(first - second),
+                _ => {
+                    return Err(format!(
+                        "`lead({})` needs at least two numbers to compare",
+                        display_ref(r)
+                    ));
+                }
+            }
+        }
         _ => Val::Text(labels[best(|b, a| b < a).0].clone()),
     })
 }
@@ -494,6 +510,29 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
                 spec.tokens.clone(),
                 opt_matrix(&res.dots),
             ),
+            "exps" => (
+                spec.tokens.clone(),
+                spec.tokens.clone(),
+                (0..n)
+                    .map(|i| {
+                        crate::core::exps(&res.score_row(i))
+                            .into_iter()
+                            .map(Val::Num)
+                            .collect()
+                    })
+                    .collect(),
+            ),
+            "residual" => match res.residual(&spec.input.embeddings) {
+                Some(m) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(&m)),
+                None => {
+                    return Err(format!(
+                        "`{}` needs values as wide as the embeddings ({} dimensions), but they have {}",
+                        display_ref(r),
+                        spec.dims.len(),
+                        res.v.ncols()
+                    ));
+                }
+            },
             "scores" => (
                 spec.tokens.clone(),
                 spec.tokens.clone(),

@@ -22,6 +22,8 @@ pub const KEYS: &[&str] = &[
     "show",
     "focus",
     "set_query",
+    "steps",
+    "highlight",
     "assert",
 ];
 
@@ -46,6 +48,15 @@ pub enum Field {
     Mask(MaskField),
     /// `set_query = { 1 = 1.0 }`: dimension (number or name) → value.
     SetQuery(Vec<(Located<String>, f64)>),
+    /// `steps = [{ label = "…", set_query = { 1 = 1.0 } }]`: buttons that apply a query change.
+    Steps(Vec<Located<StepField>>),
+}
+
+/// One `steps` entry as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepField {
+    pub label: String,
+    pub set_query: Vec<(Located<String>, f64)>,
 }
 
 pub type Fields = BTreeMap<&'static str, Located<Field>>;
@@ -121,7 +132,9 @@ type Value<'a> = Spanned<DeValue<'a>>;
 
 fn read_field(src: &Source, name: &'static str, value: &Value) -> Result<Field, Diagnostic> {
     Ok(match name {
-        "example" | "id" | "title" | "focus" => Field::Text(string(src, name, value)?),
+        "example" | "id" | "title" | "focus" | "highlight" => {
+            Field::Text(string(src, name, value)?)
+        }
         "tokens" | "dims" | "show" | "assert" => Field::Texts(strings(src, name, value)?),
         "embeddings" | "w_q" | "w_k" | "w_v" => Field::Numbers(rows(src, name, value, number)?),
         "scale" => Field::Number(number(src, name, value)?),
@@ -130,25 +143,42 @@ fn read_field(src: &Source, name: &'static str, value: &Value) -> Result<Field, 
             DeValue::Array(_) => MaskField::Matrix(rows(src, name, value, boolean)?),
             other => return Err(wrong_type(src, name, value, other, MASK_HINT)),
         }),
-        "set_query" => {
-            let DeValue::Table(t) = value.get_ref() else {
-                return Err(wrong_type(
-                    src,
-                    name,
-                    value,
-                    value.get_ref(),
-                    SET_QUERY_HINT,
-                ));
+        "set_query" => Field::SetQuery(set_query(src, name, value)?),
+        "steps" => {
+            let DeValue::Array(items) = value.get_ref() else {
+                return Err(wrong_type(src, name, value, value.get_ref(), STEPS_HINT));
             };
-            let mut pairs = Vec::new();
-            for (k, v) in t {
-                let dim = Located {
-                    value: k.get_ref().to_string(),
-                    place: src.at(k.span().start),
+            let mut steps = Vec::new();
+            for item in items {
+                let DeValue::Table(t) = item.get_ref() else {
+                    return Err(wrong_type(src, name, item, item.get_ref(), STEPS_HINT));
                 };
-                pairs.push((dim, number(src, name, v)?));
+                let mut label = None;
+                let mut pairs = None;
+                for (k, v) in t {
+                    match k.get_ref().as_ref() {
+                        "label" => label = Some(string(src, "steps", v)?),
+                        "set_query" => pairs = Some(set_query(src, "set_query", v)?),
+                        other => {
+                            return Err(Diagnostic::new(
+                                src.at(k.span().start),
+                                format!("a step has no key `{other}` — {STEPS_HINT}"),
+                            ));
+                        }
+                    }
+                }
+                let (Some(label), Some(set_query)) = (label, pairs) else {
+                    return Err(Diagnostic::new(
+                        src.at(item.span().start),
+                        format!("this step needs both `label` and `set_query` — {STEPS_HINT}"),
+                    ));
+                };
+                steps.push(Located {
+                    value: StepField { label, set_query },
+                    place: src.at(item.span().start),
+                });
             }
-            Field::SetQuery(pairs)
+            Field::Steps(steps)
         }
         _ => unreachable!("every name in KEYS is read above"),
     })
@@ -157,6 +187,27 @@ fn read_field(src: &Source, name: &'static str, value: &Value) -> Result<Field, 
 const MASK_HINT: &str = "write `mask = \"none\"`, `mask = \"causal\"`, or a matrix of true/false \
                          like `mask = [[true, false], [true, true]]`";
 const SET_QUERY_HINT: &str = "write a table of dimension = value, like `set_query = { 1 = 1.0 }`";
+const STEPS_HINT: &str = "write a list of steps, like \
+    `steps = [{ label = \"Raise Q[1] to 1.00\", set_query = { 1 = 1.0 } }]`";
+
+fn set_query(
+    src: &Source,
+    name: &str,
+    value: &Value,
+) -> Result<Vec<(Located<String>, f64)>, Diagnostic> {
+    let DeValue::Table(t) = value.get_ref() else {
+        return Err(wrong_type(src, name, value, value.get_ref(), SET_QUERY_HINT));
+    };
+    let mut pairs = Vec::new();
+    for (k, v) in t {
+        let dim = Located {
+            value: k.get_ref().to_string(),
+            place: src.at(k.span().start),
+        };
+        pairs.push((dim, number(src, name, v)?));
+    }
+    Ok(pairs)
+}
 
 fn hint_for(name: &str) -> &'static str {
     match name {
@@ -170,6 +221,8 @@ fn hint_for(name: &str) -> &'static str {
         "scale" => "write a number, like `scale = 0.5`",
         "mask" => MASK_HINT,
         "set_query" => SET_QUERY_HINT,
+        "steps" => STEPS_HINT,
+        "highlight" => "write a token in quotes, like `highlight = \"black\"`",
         _ => "write a string in quotes, like `focus = \"cat\"`",
     }
 }

@@ -10,7 +10,7 @@ pub mod source;
 use crate::core::{AttentionInput, Mask, QueryOverride};
 use expr::{Computed, Scope};
 pub use fields::KEYS;
-use fields::{Field, Fields, MaskField, Rows};
+use fields::{Field, Fields, MaskField, Rows, StepField};
 use ndarray::Array2;
 use source::{Diagnostic, Located, Place, Source};
 use std::collections::BTreeMap;
@@ -30,25 +30,47 @@ pub enum View {
     Matrices,
     Projection,
     Qkv,
+    Matmul,
     Scores,
+    Weights,
+    Softmax,
     Output,
+    Residual,
     Heatmap,
     Compare,
     Controls,
 }
 
 impl View {
-    pub const ALL: [(&'static str, View); 9] = [
+    pub const ALL: [(&'static str, View); 13] = [
         ("embeddings", View::Embeddings),
         ("matrices", View::Matrices),
         ("projection", View::Projection),
         ("qkv", View::Qkv),
+        ("matmul", View::Matmul),
         ("scores", View::Scores),
+        ("weights", View::Weights),
+        ("softmax", View::Softmax),
         ("output", View::Output),
+        ("residual", View::Residual),
         ("heatmap", View::Heatmap),
         ("compare", View::Compare),
         ("controls", View::Controls),
     ];
+
+    /// Whether the view shows totals computed from numbers beside them (the pencil rule).
+    pub fn has_totals(self) -> bool {
+        matches!(
+            self,
+            View::Projection
+                | View::Matmul
+                | View::Scores
+                | View::Weights
+                | View::Softmax
+                | View::Output
+                | View::Residual
+        )
+    }
 
     pub fn name(self) -> &'static str {
         View::ALL
@@ -71,9 +93,21 @@ pub struct BlockSpec {
     /// The token whose step-by-step arithmetic is shown.
     pub focus: usize,
     pub views: Vec<View>,
+    /// The token whose column matrix views pick out (`highlight`); `None`: where the focus
+    /// attends most.
+    pub highlight: Option<usize>,
+    /// Buttons that set entries of the focus token's query on the live figure.
+    pub steps: Vec<Step>,
     pub assertions: Vec<Located<String>>,
     /// Where the block starts, for messages with no better place.
     pub place: Place,
+}
+
+/// One `steps` button: its label and the query entries it sets (0-based dimension, value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub label: String,
+    pub set_query: Vec<(usize, f64)>,
 }
 
 /// The named examples of a book, read once and reused by `example = "NAME"`.
@@ -427,21 +461,24 @@ fn build(
         }) => Some(*s),
         _ => None,
     };
-    let focus = match text("focus") {
-        None => 0,
-        Some(name) => tokens.iter().position(|t| *t == name).unwrap_or_else(|| {
+    let mut token_key = |key: &str| -> Option<usize> {
+        let name = text(key)?;
+        let found = tokens.iter().position(|t| *t == name);
+        if found.is_none() {
             let names: Vec<&str> = tokens.iter().map(String::as_str).collect();
             problems.push(Diagnostic::new(
-                at("focus"),
+                at(key),
                 format!(
-                    "`focus` is `{name}`, which is not one of the tokens{} — write one of {}",
+                    "`{key}` is `{name}`, which is not one of the tokens{} — write one of {}",
                     expr::suggest(&name, &names),
                     names.join(", ")
                 ),
             ));
-            0
-        }),
+        }
+        found
     };
+    let focus = token_key("focus").unwrap_or(0);
+    let highlight = token_key("highlight");
     let mut views = Vec::new();
     for v in texts("show") {
         match View::ALL.iter().find(|(name, _)| *name == v.value) {
@@ -466,21 +503,62 @@ fn build(
     views.sort();
     views.dedup();
     let d_k = w_q.as_ref().map_or(0, |m| m.nrows());
-    let mut query_overrides = Vec::new();
-    if let Some(Located {
-        value: Field::SetQuery(pairs),
-        ..
-    }) = fields.get("set_query")
-    {
+    let query_dims = |pairs: &[(Located<String>, f64)], problems: &mut Vec<Diagnostic>| {
+        let mut set = Vec::new();
         for (dim, value) in pairs {
             match dim.value.parse::<usize>() {
-                Ok(i) if (1..=d_k).contains(&i) => query_overrides.push(QueryOverride { token: focus, dim: i - 1, value: *value }),
+                Ok(i) if (1..=d_k).contains(&i) => set.push((i - 1, *value)),
                 _ => problems.push(Diagnostic::new(
                     dim.place.clone(),
                     format!("`set_query` names dimension `{}`, but the query has dimensions 1 to {d_k} — write a number in that range", dim.value),
                 )),
             }
         }
+        set
+    };
+    let query_overrides = match fields.get("set_query") {
+        Some(Located {
+            value: Field::SetQuery(pairs),
+            ..
+        }) => query_dims(pairs, &mut problems)
+            .into_iter()
+            .map(|(dim, value)| QueryOverride {
+                token: focus,
+                dim,
+                value,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let steps: Vec<Step> = match fields.get("steps") {
+        Some(Located {
+            value: Field::Steps(steps),
+            place: p,
+        }) => {
+            if !views.contains(&View::Controls) {
+                problems.push(Diagnostic::new(
+                    p.clone(),
+                    "`steps` are buttons on the live figure, which needs its controls — add \"controls\" to `show`",
+                ));
+            }
+            steps
+                .iter()
+                .map(|Located { value: StepField { label, set_query }, .. }| Step {
+                    label: label.clone(),
+                    set_query: query_dims(set_query, &mut problems),
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    if views.contains(&View::Residual)
+        && let (Some(v), true) = (&w_v, d > 0)
+        && v.nrows() != d
+    {
+        problems.push(Diagnostic::new(
+            at("show"),
+            format!("the residual view adds each output to its embedding, so the values need as many dimensions as the embeddings ({d}), but `w_v` has {} rows — give `w_v` {d} rows, or drop \"residual\"", v.nrows()),
+        ));
     }
     let mut assertions = Vec::new();
     for a in texts("assert") {
@@ -518,6 +596,8 @@ fn build(
             },
             focus,
             views,
+            highlight,
+            steps,
             assertions,
             place,
         }),

@@ -42,6 +42,14 @@ cases.forEach((c, n) => {
   const r = attention.compute(c.input);
   for (const field of ["q", "k", "v", "dots", "scores", "weights", "output"]) compare(field, r[field], c.output[field], `case ${n}`);
   compare("scale", r.scale, c.output.scale, `case ${n}`);
+  compare("exps", r.scores.map((row) => attention.exps(row)), c.output.exps, `case ${n}`);
+  c.output.pencil.forEach(([kind, total, args, want]) => {
+    compared++;
+    const got = kind === "sum" ? attention.pencilSum(total, args)
+      : kind === "products" ? attention.pencilSumOfProducts(total, args)
+      : attention.pencilQuotient(total, args[0], args[1]);
+    if (got !== want) fail(`case ${n} pencil ${kind} ${total} ${JSON.stringify(args)}: js ${got} vs rust ${want}`);
+  });
   c.output.formatted.forEach(([x, want]) => {
     compared++;
     if (attention.fmt(x) !== want) fail(`case ${n} format ${x}: js ${attention.fmt(x)} vs rust ${want}`);

@@ -1,0 +1,205 @@
+//! The heatmap and compare views: weights as colour, with a legend, the focus row picked out,
+//! and a table of the same numbers for screen readers, print and readers without script.
+//!
+//! Colour: a cell's opacity is its weight divided by the largest weight the widget shows, so
+//! the scale spreads over what the figure holds; the legend says which weight is darkest. The
+//! cell's text turns light (or dark, in dark themes) above [`STRONG_OPACITY`], where
+//! attention.css's per-theme colours keep both at 4.5:1 or more.
+
+use super::cells::{self, Bind, HeatCell};
+use super::format::{fmt, fmt_opt};
+use super::model::{Row, Table, cell};
+use super::{Computed, render, render_table};
+use crate::core::{self, AttentionResult, Mask};
+use serde_json::json;
+
+/// Heatmaps write their weights in the cells up to this many tokens; beyond, the table below
+/// the heatmap carries the numbers.
+pub const HEATMAP_TEXT_UP_TO: usize = 24;
+/// The side of a heatmap cell, in pixels.
+pub const HEATMAP_CELL: u32 = 40;
+/// Above this opacity a cell's text switches to the contrasting colour (attention.css).
+pub const STRONG_OPACITY: f64 = 0.7;
+
+/// Class of a heatmap cell: the one rule the script mirrors in `cellClass`.
+pub fn cell_class(opacity: Option<f64>) -> &'static str {
+    match opacity {
+        None => "masked",
+        Some(o) if o > STRONG_OPACITY => "strong",
+        Some(_) => "",
+    }
+}
+
+/// A cell's opacity as written: its weight over the largest weight shown, two decimals.
+pub fn opacity(weight: Option<f64>, largest: f64) -> String {
+    let o = match weight {
+        Some(w) if largest > 0.0 => w / largest,
+        _ => 0.0,
+    };
+    fmt(o)
+}
+
+/// The results the widget draws as heatmaps, and their field names.
+pub fn drawn(c: &Computed) -> Vec<(&'static str, AttentionResult)> {
+    use crate::spec::View;
+    let mut out = Vec::new();
+    if c.spec.views.contains(&View::Heatmap) {
+        out.push(("w", c.result.clone()));
+    }
+    if c.spec.views.contains(&View::Compare) {
+        for (field, mask) in [("wn", Mask::None), ("wc", Mask::Causal)] {
+            if let Ok(r) = under(c, mask) {
+                out.push((field, r));
+            }
+        }
+    }
+    out
+}
+
+/// Weights of the same queries, keys and values under another mask.
+pub fn under(c: &Computed, mask: Mask) -> Result<AttentionResult, core::AttentionError> {
+    core::attend(
+        c.result.q.clone(),
+        c.result.k.clone(),
+        c.result.v.clone(),
+        &mask,
+        c.spec.input.scale,
+    )
+}
+
+/// The largest weight of any heatmap the widget draws: the darkest colour of its legend.
+pub fn largest(results: &[(&'static str, AttentionResult)]) -> f64 {
+    results
+        .iter()
+        .flat_map(|(_, r)| {
+            let n = r.weights.nrows();
+            (0..n).flat_map(move |i| (0..n).filter_map(move |j| r.weight(i, j)))
+        })
+        .fold(0.0, f64::max)
+}
+
+pub struct Heatmap<'a> {
+    pub field: &'static str,
+    pub result: &'a AttentionResult,
+    pub compare_to: Option<&'a AttentionResult>,
+    pub heading: &'a str,
+    pub title: &'a str,
+    pub largest: f64,
+}
+
+pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
+    let n = c.spec.tokens.len();
+    let longest = c
+        .spec
+        .tokens
+        .iter()
+        .map(|t| t.chars().count())
+        .max()
+        .unwrap_or(1) as u32;
+    // Whole pixels keep the geometry cheap to write and identical wherever it is written.
+    let label = (longest * 15 / 2 + 12).clamp(30, 140);
+    let show_text = n <= HEATMAP_TEXT_UP_TO;
+    let mut heat = Vec::with_capacity(n * n);
+    let mut alt_rows = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut alt_cells = Vec::with_capacity(n);
+        for j in 0..n {
+            let weight = h.result.weight(i, j);
+            let text = fmt_opt(weight);
+            let bind = Bind::at(h.field, i, j);
+            let opacity = opacity(weight, h.largest);
+            heat.push(HeatCell {
+                x: label + j as u32 * HEATMAP_CELL,
+                y: label + i as u32 * HEATMAP_CELL,
+                class: cell_class(weight.map(|_| opacity.parse().unwrap_or(0.0))),
+                opacity,
+                text: text.clone(),
+                bind,
+                changed: h
+                    .compare_to
+                    .map(|b| text != fmt_opt(b.weight(i, j))),
+            });
+            alt_cells.push(cell(text, bind));
+        }
+        alt_rows.push(Row {
+            header: c.spec.tokens[i].clone(),
+            focus: i == c.spec.focus,
+            token: Some(i),
+            cells: alt_cells,
+        });
+    }
+    let size = label + n as u32 * HEATMAP_CELL;
+    let alt = Table {
+        caption: h.title.into(),
+        corner: "attending ↓ / attended →".into(),
+        columns: c.spec.tokens.clone(),
+        rows: alt_rows,
+        class: "attention-matrix",
+        marked: None,
+    };
+    render(
+        "heatmap",
+        json!({
+            "heading": h.heading,
+            "title": h.title,
+            "field": h.field,
+            "size": size,
+            "cell": HEATMAP_CELL,
+            "inner": n as u32 * HEATMAP_CELL,
+            "origin": label,
+            "focus_y": label + c.spec.focus as u32 * HEATMAP_CELL,
+            "cells": cells::heat_cells(&heat, HEATMAP_CELL, show_text),
+            "labels": cells::heat_labels(&c.spec.tokens, label, HEATMAP_CELL, longest * 15 / 2 > HEATMAP_CELL),
+            "largest": fmt(h.largest),
+            "compare": h.compare_to.is_some(),
+            "summary": "The same weights as a table",
+            "table": render_table(&alt),
+        }),
+    )
+}
+
+pub fn heatmap_view(c: &Computed, largest: f64) -> String {
+    // No mask in the words: the reader can switch it, and the heading must stay true.
+    let title = "Attention weights: row = the token attending, column = the token attended to; darker = stronger";
+    heatmap(
+        c,
+        &Heatmap {
+            field: "w",
+            result: &c.result,
+            compare_to: None,
+            heading: "Attention weights",
+            title,
+            largest,
+        },
+    )
+}
+
+pub fn compare_view(c: &Computed, largest: f64) -> Result<String, String> {
+    let (none, causal) = match (under(c, Mask::None), under(c, Mask::Causal)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return Err(format!("the compare view cannot compute: {e}")),
+    };
+    let first = heatmap(
+        c,
+        &Heatmap {
+            field: "wn",
+            result: &none,
+            compare_to: None,
+            heading: "Bidirectional",
+            title: "Bidirectional: every token sees the whole sentence",
+            largest,
+        },
+    );
+    let second = heatmap(
+        c,
+        &Heatmap {
+            field: "wc",
+            result: &causal,
+            compare_to: Some(&none),
+            heading: "Causal (masked)",
+            title: "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix",
+            largest,
+        },
+    );
+    Ok(format!("<div class=\"attention-compare\">{first}{second}</div>"))
+}

@@ -1,0 +1,81 @@
+//! The figure model: what a table view shows, before it is written.
+//!
+//! Each table view builds one [`Table`]; `cells.rs` writes it as HTML and `static_form.rs` as
+//! Markdown, so the two forms cannot drift apart. Words that depend on the widget's state (the
+//! focus token, the scale) are [`Part::Bound`], which the browser rewrites like any number.
+
+use super::cells::Bind;
+
+/// A piece of a caption: fixed words, or a binding the browser keeps true.
+pub enum Part {
+    Text(String),
+    Bound(Bind, String),
+}
+
+/// A caption made of parts.
+#[derive(Default)]
+pub struct Caption(pub Vec<Part>);
+
+impl Caption {
+    pub fn new() -> Caption {
+        Caption::default()
+    }
+    pub fn text(mut self, t: impl Into<String>) -> Caption {
+        self.0.push(Part::Text(t.into()));
+        self
+    }
+    pub fn bound(mut self, bind: Bind, shown: impl Into<String>) -> Caption {
+        self.0.push(Part::Bound(bind, shown.into()));
+        self
+    }
+    /// The words as a reader sees them now.
+    pub fn plain(&self) -> String {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) | Part::Bound(_, t) => t.as_str(),
+            })
+            .collect()
+    }
+}
+
+impl From<&str> for Caption {
+    fn from(t: &str) -> Caption {
+        Caption::new().text(t)
+    }
+}
+
+pub struct Cell {
+    pub text: String,
+    pub bind: Option<Bind>,
+}
+
+pub fn cell(text: String, bind: impl Into<Option<Bind>>) -> Cell {
+    Cell {
+        text,
+        bind: bind.into(),
+    }
+}
+
+pub fn blank() -> Cell {
+    cell(String::new(), None)
+}
+
+pub struct Row {
+    pub header: String,
+    /// The focus token's row, picked out.
+    pub focus: bool,
+    /// A row that stands for a token: clicking it follows that token.
+    pub token: Option<usize>,
+    pub cells: Vec<Cell>,
+}
+
+pub struct Table {
+    pub caption: Caption,
+    pub corner: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+    pub class: &'static str,
+    /// A column picked out (the key a reader is asked to follow).
+    pub marked: Option<usize>,
+}

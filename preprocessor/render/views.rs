@@ -1,0 +1,473 @@
+//! Each table view of a widget as one [`Table`] model (or a few), built once and written as
+//! HTML by `cells.rs` and as Markdown by `static_form.rs`.
+//!
+//! Totals follow the pencil rule (`pencil.rs`): the shown operands reproduce them, or they
+//! carry `≈`. Bindings (`data-b`) name what the browser recomputes; `theme/attention.js`
+//! knows each name used here.
+
+use super::cells::Bind;
+use super::format::{fmt, fmt_opt};
+use super::model::{Caption, Row, Table, blank, cell};
+use super::pencil;
+use crate::core;
+use crate::spec::expr::Computed;
+use ndarray::Array2;
+
+fn numbered(prefix: &str, count: usize) -> Vec<String> {
+    (1..=count).map(|i| format!("{prefix}{i}")).collect()
+}
+
+fn focus_token(c: &Computed) -> (Bind, String) {
+    (Bind::focus("tok", &[]), c.spec.tokens[c.spec.focus].clone())
+}
+
+/// One row per token of a token-indexed matrix.
+fn token_table(
+    c: &Computed,
+    caption: Caption,
+    field: &'static str,
+    m: &Array2<f64>,
+    columns: Vec<String>,
+) -> Table {
+    let rows = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Row {
+            header: t.clone(),
+            focus: i == c.spec.focus,
+            token: Some(i),
+            cells: m
+                .row(i)
+                .iter()
+                .enumerate()
+                .map(|(j, x)| cell(fmt(*x), Bind::at(field, i, j)))
+                .collect(),
+        })
+        .collect();
+    Table {
+        caption,
+        corner: "token".into(),
+        columns,
+        rows,
+        class: "attention-matrix",
+        marked: None,
+    }
+}
+
+pub fn embeddings(c: &Computed) -> Table {
+    token_table(
+        c,
+        "Embeddings: one row per token, one column per dimension".into(),
+        "x",
+        &c.spec.input.embeddings,
+        c.spec.dims.clone(),
+    )
+}
+
+pub fn matrices(c: &Computed) -> Vec<Table> {
+    let input = &c.spec.input;
+    [
+        ("W_Q", "Q", &input.w_q),
+        ("W_K", "K", &input.w_k),
+        ("W_V", "V", &input.w_v),
+    ]
+    .into_iter()
+    .map(|(name, field, m)| Table {
+        caption: format!("{name}: row i makes dimension i of {field}").as_str().into(),
+        corner: String::new(),
+        columns: c.spec.dims.clone(),
+        rows: (0..m.nrows())
+            .map(|r| Row {
+                header: format!("row {}", r + 1),
+                focus: false,
+                token: None,
+                cells: m.row(r).iter().map(|x| cell(fmt(*x), None)).collect(),
+            })
+            .collect(),
+        class: "attention-matrix",
+        marked: None,
+    })
+    .collect()
+}
+
+pub fn qkv(c: &Computed) -> Vec<Table> {
+    let r = &c.result;
+    [("Q", "q", &r.q), ("K", "k", &r.k), ("V", "v", &r.v)]
+        .into_iter()
+        .map(|(name, field, m)| {
+            let caption = format!("{name}: one row per token");
+            token_table(c, caption.as_str().into(), field, m, numbered("", m.ncols()))
+        })
+        .collect()
+}
+
+/// The sum row under a column of weights, by the pencil rule.
+fn weight_sum(r: &core::AttentionResult, f: usize) -> String {
+    let n = r.weights.ncols();
+    let total = r.weights.row(f).iter().fold(0.0, |s, w| s + w);
+    pencil::sum(total, (0..n).filter_map(|j| r.weight(f, j)))
+}
+
+pub fn scores(c: &Computed) -> Table {
+    let f = c.spec.focus;
+    let r = &c.result;
+    let rows = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(j, t)| Row {
+            header: t.clone(),
+            focus: j == f,
+            token: Some(j),
+            cells: vec![
+                cell(fmt_opt(r.dots[[f, j]]), Bind::focus("dots", &[j])),
+                cell(
+                    match r.dots[[f, j]] {
+                        Some(d) => pencil::sum_of_products(
+                            r.scores[[f, j]].unwrap_or_default(),
+                            [(d, r.scale)],
+                        ),
+                        None => fmt_opt(None),
+                    },
+                    Bind::focus("ss", &[j]),
+                ),
+                cell(fmt_opt(r.weight(f, j)), Bind::focus("w", &[j])),
+            ],
+        })
+        .chain(std::iter::once(Row {
+            header: "sum".into(),
+            focus: false,
+            token: None,
+            cells: vec![blank(), blank(), cell(weight_sum(r, f), Bind::focus("wsum", &[]))],
+        }))
+        .collect();
+    let (tok, name) = focus_token(c);
+    Table {
+        caption: Caption::new()
+            .text("The query of ")
+            .bound(tok, name)
+            .text(" against every key: dot product, times the scale ")
+            .bound(Bind::plain("scale"), fmt(r.scale))
+            .text(", then softmax"),
+        corner: "key".into(),
+        columns: vec!["q · k".into(), "× scale".into(), "weight".into()],
+        rows,
+        class: "attention-steps",
+        marked: None,
+    }
+}
+
+pub fn weights(c: &Computed) -> Table {
+    let f = c.spec.focus;
+    let r = &c.result;
+    let rows = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(j, t)| Row {
+            header: t.clone(),
+            focus: j == f,
+            token: Some(j),
+            cells: vec![cell(fmt_opt(r.weight(f, j)), Bind::focus("w", &[j]))],
+        })
+        .chain(std::iter::once(Row {
+            header: "sum".into(),
+            focus: false,
+            token: None,
+            cells: vec![cell(weight_sum(r, f), Bind::focus("wsum", &[]))],
+        }))
+        .collect();
+    let (tok, name) = focus_token(c);
+    Table {
+        caption: Caption::new()
+            .text("How much ")
+            .bound(tok, name)
+            .text(" attends to each word"),
+        corner: "word".into(),
+        columns: vec!["weight".into()],
+        rows,
+        class: "attention-steps",
+        marked: None,
+    }
+}
+
+pub fn softmax(c: &Computed) -> Table {
+    let f = c.spec.focus;
+    let r = &c.result;
+    let row = r.score_row(f);
+    let max = core::row_max(&row);
+    let exps = core::exps(&row);
+    let total = exps.iter().fold(0.0, |s, e| s + e);
+    let rows = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(j, t)| {
+            let (shifted, weight) = match (row[j], max) {
+                (Some(s), Some(m)) => (
+                    pencil::sum_of_products(s - m, [(s, 1.0), (m, -1.0)]),
+                    pencil::quotient(r.weights[[f, j]], exps[j], total),
+                ),
+                _ => (fmt_opt(None), fmt(0.0)),
+            };
+            Row {
+                header: t.clone(),
+                focus: j == f,
+                token: Some(j),
+                cells: vec![
+                    cell(fmt_opt(row[j]), Bind::focus("scores", &[j])),
+                    cell(shifted, Bind::focus("sm", &[j])),
+                    cell(fmt(exps[j]), Bind::focus("ex", &[j])),
+                    cell(weight, Bind::focus("sw", &[j])),
+                ],
+            }
+        })
+        .chain(std::iter::once(Row {
+            header: "sum".into(),
+            focus: false,
+            token: None,
+            cells: vec![
+                blank(),
+                blank(),
+                cell(pencil::sum(total, exps.iter().copied()), Bind::focus("esum", &[])),
+                blank(),
+            ],
+        }))
+        .collect();
+    let (tok, name) = focus_token(c);
+    Table {
+        caption: Caption::new()
+            .text("Softmax of the scores of ")
+            .bound(tok, name)
+            .text(": subtract the largest, ")
+            .bound(Bind::focus("smax", &[]), fmt_opt(max))
+            .text("; raise e to each; divide by the sum"),
+        corner: "key".into(),
+        columns: vec![
+            "score".into(),
+            "− max".into(),
+            "e^(score − max)".into(),
+            "÷ sum = weight".into(),
+        ],
+        rows,
+        class: "attention-steps",
+        marked: None,
+    }
+}
+
+pub fn output(c: &Computed) -> Table {
+    let f = c.spec.focus;
+    let r = &c.result;
+    let (n, d_v) = (c.spec.tokens.len(), r.v.ncols());
+    let mut rows: Vec<Row> = c
+        .spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(j, t)| Row {
+            header: t.clone(),
+            focus: j == f,
+            token: Some(j),
+            cells: std::iter::once(cell(fmt(r.weights[[f, j]]), Bind::focus("weights", &[j])))
+                .chain((0..d_v).map(|col| {
+                    cell(
+                        fmt(r.weighted_value(f, j, col)),
+                        Bind::focus("wv", &[j, col]),
+                    )
+                }))
+                .collect(),
+        })
+        .collect();
+    rows.push(Row {
+        header: "output".into(),
+        focus: false,
+        token: None,
+        cells: std::iter::once(blank())
+            .chain((0..d_v).map(|col| {
+                let terms = (0..n).map(|j| r.weighted_value(f, j, col));
+                cell(
+                    pencil::sum(r.output[[f, col]], terms),
+                    Bind::focus("osum", &[col]),
+                )
+            }))
+            .collect(),
+    });
+    let mut columns = vec!["weight".to_string()];
+    columns.extend(numbered("weight × v", d_v));
+    let (tok, name) = focus_token(c);
+    Table {
+        caption: Caption::new()
+            .text("The output of ")
+            .bound(tok, name)
+            .text(": each value times its weight, then summed"),
+        corner: "token".into(),
+        columns,
+        rows,
+        class: "attention-steps",
+        marked: None,
+    }
+}
+
+/// The residual view needs values as wide as the embeddings; `spec` checks it.
+pub fn residual(c: &Computed) -> Table {
+    let f = c.spec.focus;
+    let r = &c.result;
+    let x = &c.spec.input.embeddings;
+    let d = x.ncols().min(r.output.ncols());
+    let (tok, name) = focus_token(c);
+    let row = |header: String, cells| Row {
+        header,
+        focus: false,
+        token: None,
+        cells,
+    };
+    let rows = vec![
+        row(
+            format!("embedding of {name}"),
+            (0..d)
+                .map(|col| cell(fmt(x[[f, col]]), Bind::focus("x", &[col])))
+                .collect(),
+        ),
+        row(
+            "+ attention output".into(),
+            (0..d)
+                .map(|col| cell(fmt(r.output[[f, col]]), Bind::focus("output", &[col])))
+                .collect(),
+        ),
+        row(
+            "= updated".into(),
+            (0..d)
+                .map(|col| {
+                    let (a, b) = (x[[f, col]], r.output[[f, col]]);
+                    cell(pencil::sum(a + b, [a, b]), Bind::focus("rsum", &[col]))
+                })
+                .collect(),
+        ),
+    ];
+    Table {
+        caption: Caption::new()
+            .text("The output of ")
+            .bound(tok, name)
+            .text(" added back to its embedding: the word, updated by its context"),
+        corner: String::new(),
+        columns: c.spec.dims.clone(),
+        rows,
+        class: "attention-steps",
+        marked: None,
+    }
+}
+
+/// Q, Kᵀ and their product: every score at once, the focus row and the marked column picked out.
+pub fn matmul(c: &Computed, marked: usize) -> Vec<Table> {
+    let r = &c.result;
+    let tokens = &c.spec.tokens;
+    let d_k = r.q.ncols();
+    let q = token_table(
+        c,
+        "Q: one query per row".into(),
+        "q",
+        &r.q,
+        numbered("", d_k),
+    );
+    let kt = Table {
+        caption: "Kᵀ: the keys turned on their side, one key per column".into(),
+        corner: String::new(),
+        columns: tokens.clone(),
+        rows: (0..d_k)
+            .map(|d| Row {
+                header: format!("{}", d + 1),
+                focus: false,
+                token: None,
+                cells: (0..tokens.len())
+                    .map(|j| cell(fmt(r.k[[j, d]]), Bind::at("k", j, d)))
+                    .collect(),
+            })
+            .collect(),
+        class: "attention-matrix",
+        marked: Some(marked),
+    };
+    let product = Table {
+        caption: "Q·Kᵀ: row i, column j is the dot product of query i with key j".into(),
+        corner: "query ↓ key →".into(),
+        columns: tokens.clone(),
+        rows: tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Row {
+                header: t.clone(),
+                focus: i == c.spec.focus,
+                token: Some(i),
+                cells: (0..tokens.len())
+                    .map(|j| {
+                        let exact = core::dot(r.q.row(i), r.k.row(j));
+                        let pairs = (0..d_k).map(|d| (r.q[[i, d]], r.k[[j, d]]));
+                        cell(pencil::sum_of_products(exact, pairs), Bind::at("md", i, j))
+                    })
+                    .collect(),
+            })
+            .collect(),
+        class: "attention-matrix",
+        marked: Some(marked),
+    };
+    vec![q, kt, product]
+}
+
+/// One line of the projection view: `q_cat[1] = 1.00×0.20 + … = 0.20 + … = 0.41`.
+pub struct Equation {
+    pub matrix: &'static str,
+    pub out: &'static str,
+    pub row: usize,
+    /// Per term: the weight, the embedding entry and the product, each with its binding.
+    pub terms: Vec<(String, (String, Bind), (String, Bind))>,
+    pub result: (String, Bind),
+}
+
+pub fn projection(c: &Computed) -> Vec<Equation> {
+    let f = c.spec.focus;
+    let input = &c.spec.input;
+    let x = input.embeddings.row(f);
+    let mut equations = Vec::new();
+    for (matrix, out, w, term_field, total_field) in [
+        ("W_Q", "q", &input.w_q, "qt", "qp"),
+        ("W_K", "k", &input.w_k, "kt", "kp"),
+        ("W_V", "v", &input.w_v, "vt", "vp"),
+    ] {
+        for r in 0..w.nrows() {
+            let products = core::projection_terms(x, w.row(r));
+            // Before any set_query override: this is what the products add up to.
+            let sum = core::dot(x, w.row(r));
+            let terms = w
+                .row(r)
+                .iter()
+                .zip(&products)
+                .enumerate()
+                .map(|(j, (wj, product))| {
+                    (
+                        fmt(*wj),
+                        (fmt(x[j]), Bind::focus("x", &[j])),
+                        (
+                            pencil::sum_of_products(*product, [(*wj, x[j])]),
+                            Bind::focus(term_field, &[r, j]),
+                        ),
+                    )
+                })
+                .collect();
+            equations.push(Equation {
+                matrix,
+                out,
+                row: r + 1,
+                terms,
+                result: (
+                    pencil::sum(sum, products.iter().copied()),
+                    Bind::focus(total_field, &[r]),
+                ),
+            });
+        }
+    }
+    equations
+}
