@@ -1,8 +1,8 @@
 //! The browser must never show a number the book does not: 10,000 random cases computed by the
 //! Rust core are recomputed by `theme/attention.js` under node, field by field.
 
-use mdbook_attention::core::{AttentionInput, Mask, QueryOverride};
 use mdbook_attention::core;
+use mdbook_attention::core::{AttentionInput, Mask, QueryOverride};
 use mdbook_attention::render::format::fmt;
 use mdbook_attention::render::pencil;
 use ndarray::Array2;
@@ -125,17 +125,44 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             let total = exps.iter().fold(0.0, |s, e| s + e);
             let weights: Vec<f64> = (0..n).filter_map(|j| r.weight(i, j)).collect();
             let sum = r.weights.row(i).iter().fold(0.0, |s, w| s + w);
-            pencils.push(json!(["sum", sum, weights, pencil::sum(sum, weights.iter().copied())]));
-            pencils.push(json!(["sum", total, exps, pencil::sum(total, exps.iter().copied())]));
+            pencils.push(json!([
+                "sum",
+                sum,
+                weights,
+                pencil::sum(sum, weights.iter().copied())
+            ]));
+            pencils.push(json!([
+                "sum",
+                total,
+                exps,
+                pencil::sum(total, exps.iter().copied())
+            ]));
             for c in 0..r.v.ncols().min(2) {
                 let terms: Vec<f64> = (0..n).map(|j| r.weighted_value(i, j, c)).collect();
-                pencils.push(json!(["sum", r.output[[i, c]], terms, pencil::sum(r.output[[i, c]], terms.iter().copied())]));
+                pencils.push(json!([
+                    "sum",
+                    r.output[[i, c]],
+                    terms,
+                    pencil::sum(r.output[[i, c]], terms.iter().copied())
+                ]));
             }
-            let pairs: Vec<(f64, f64)> = (0..r.q.ncols()).map(|d| (r.q[[i, d]], r.k[[0, d]])).collect();
+            let pairs: Vec<(f64, f64)> = (0..r.q.ncols())
+                .map(|d| (r.q[[i, d]], r.k[[0, d]]))
+                .collect();
             let exact = core::dot(r.q.row(i), r.k.row(0));
-            pencils.push(json!(["products", exact, pairs, pencil::sum_of_products(exact, pairs.iter().copied())]));
+            pencils.push(json!([
+                "products",
+                exact,
+                pairs,
+                pencil::sum_of_products(exact, pairs.iter().copied())
+            ]));
             if total > 0.0 {
-                pencils.push(json!(["quotient", r.weights[[i, 0]], [exps[0], total], pencil::quotient(r.weights[[i, 0]], exps[0], total)]));
+                pencils.push(json!([
+                    "quotient",
+                    r.weights[[i, 0]],
+                    [exps[0], total],
+                    pencil::quotient(r.weights[[i, 0]], exps[0], total)
+                ]));
             }
         }
         let case = json!({

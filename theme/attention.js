@@ -279,7 +279,10 @@
       self.setClass(b, changed ? "changed" : "");
     });
     var f = this.state.focus;
-    this.rows.forEach(function (tr) { tr.classList.toggle("focus", +tr.getAttribute("data-token") === f); });
+    this.rows.forEach(function (tr) {
+      tr.classList.toggle("focus", +tr.getAttribute("data-token") === f);
+      if (!tr.classList.length) tr.removeAttribute("class");
+    });
     this.focusRows.forEach(function (rect) {
       rect.setAttribute("y", +rect.getAttribute("data-origin") + f * +rect.getAttribute("height"));
     });
@@ -311,14 +314,27 @@
     line.hidden = parts.length === 0;
   };
 
+  // A slider reaches whole numbers around -2..2, its value and the values its steps set
+  // (render/mod.rs, slider_reach).
+  Widget.sliderReach = function (value, extra) {
+    var all = [value, -2, 2].concat(extra);
+    return [Math.floor(Math.min.apply(null, all)), Math.ceil(Math.max.apply(null, all))];
+  };
+  Widget.prototype.stepValues = function (dim) {
+    var out = [];
+    (this.data.steps || []).forEach(function (step) { step.forEach(function (e) { if (e[0] === dim) out.push(e[1]); }); });
+    return out;
+  };
+
   Widget.prototype.syncControls = function () {
-    var st = this.state, r = this.result, tok = this.data.tokens[st.focus];
+    var self = this, st = this.state, r = this.result, tok = this.data.tokens[st.focus];
     Array.prototype.forEach.call(this.root.querySelectorAll("input[data-kind]"), function (input) {
       var dim = +input.getAttribute("data-dim"), kind = input.getAttribute("data-kind");
       var value = kind === "q" ? r.q[st.focus][dim] : st.embeddings[st.focus][dim];
       if (document.activeElement !== input) {
-        input.min = Math.floor(Math.min(value, -2));
-        input.max = Math.ceil(Math.max(value, 2));
+        var reach = Widget.sliderReach(value, kind === "q" ? self.stepValues(dim) : []);
+        input.min = reach[0];
+        input.max = reach[1];
         input.value = value;
       }
       // "Query of cat, dimension 1": the legend's words, the focus token, the slider's label.
@@ -331,7 +347,7 @@
     if (focusSelect) focusSelect.value = String(st.focus);
     var scale = this.root.querySelector(".attention-scale");
     if (scale && document.activeElement !== scale) scale.value = r.scale;
-    var self = this, steps = this.data.steps || [];
+    var steps = this.data.steps || [];
     var untouched = JSON.stringify([st.focus, st.embeddings, st.scale, st.mask]) ===
       JSON.stringify([this.initial.focus, this.initial.embeddings, this.initial.scale, this.initial.mask]);
     Array.prototype.forEach.call(this.root.querySelectorAll(".attention-step"), function (button) {

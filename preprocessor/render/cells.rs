@@ -110,7 +110,11 @@ pub fn caption_html(caption: &Caption) -> String {
 pub fn table_head(corner: &str, columns: &[String], marked: Option<usize>) -> String {
     let mut out = format!("<th scope=\"col\">{}</th>", escape_html(corner));
     for (i, c) in columns.iter().enumerate() {
-        let class = if marked == Some(i) { " class=\"mark\"" } else { "" };
+        let class = if marked == Some(i) {
+            " class=\"mark\""
+        } else {
+            ""
+        };
         let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", escape_html(c));
     }
     out
@@ -197,7 +201,11 @@ pub fn heat_cells(cells: &[HeatCell], size: u32, show_text: bool) -> String {
             out.push_str("\" y=\"");
             push_int(&mut out, c.y + OUTLINE_INSET);
             out.push_str("\" class=\"");
-            out.push_str(if c.changed == Some(true) { "changed" } else { "" });
+            out.push_str(if c.changed == Some(true) {
+                "changed"
+            } else {
+                ""
+            });
             out.push_str("\" data-o=\"");
             c.bind.write_to(&mut out);
             out.push_str("\"></rect>");

@@ -115,9 +115,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
                 opacity,
                 text: text.clone(),
                 bind,
-                changed: h
-                    .compare_to
-                    .map(|b| text != fmt_opt(b.weight(i, j))),
+                changed: h.compare_to.map(|b| text != fmt_opt(b.weight(i, j))),
             });
             alt_cells.push(cell(text, bind));
         }
@@ -201,5 +199,7 @@ pub fn compare_view(c: &Computed, largest: f64) -> Result<String, String> {
             largest,
         },
     );
-    Ok(format!("<div class=\"attention-compare\">{first}{second}</div>"))
+    Ok(format!(
+        "<div class=\"attention-compare\">{first}{second}</div>"
+    ))
 }

@@ -142,12 +142,32 @@ fn projection_view(c: &Computed) -> String {
     )
 }
 
+/// A slider's range: whole numbers around -2..2 that hold its value and every value its steps
+/// set, as the script writes them when the focus moves (attention.js, `sliderReach`).
+fn slider_reach(value: f64, extra: &[f64]) -> (i64, i64) {
+    let all = extra.iter().copied().chain([value, -2.0, 2.0]);
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    (lo.floor() as i64, hi.ceil() as i64)
+}
+
 fn controls_view(c: &Computed) -> String {
     let f = c.spec.focus;
-    let slider = |bind: String, dim: usize, label: &str, value: f64| {
-        // Whole numbers, as the script writes them when the focus moves (attention.js, syncControls).
-        let min = value.min(-2.0).floor() as i64;
-        let max = value.max(2.0).ceil() as i64;
+    let step_values = |dim: usize| -> Vec<f64> {
+        c.spec
+            .steps
+            .iter()
+            .flat_map(|s| {
+                s.set_query
+                    .iter()
+                    .filter(|(d, _)| *d == dim)
+                    .map(|(_, v)| *v)
+            })
+            .collect()
+    };
+    let slider = |bind: String, dim: usize, label: &str, value: f64, extra: &[f64]| {
+        let (min, max) = slider_reach(value, extra);
         json!({ "dim": dim, "label": label, "bind": bind, "value": value, "text": fmt(value), "min": min, "max": max })
     };
     let queries: Vec<Value> = (0..c.result.q.ncols())
@@ -157,6 +177,7 @@ fn controls_view(c: &Computed) -> String {
                 d,
                 &format!("dimension {}", d + 1),
                 c.result.q[[f, d]],
+                &step_values(d),
             )
         })
         .collect();
@@ -167,6 +188,7 @@ fn controls_view(c: &Computed) -> String {
                 d,
                 &c.spec.dims[d],
                 c.spec.input.embeddings[[f, d]],
+                &[],
             )
         })
         .collect();

@@ -61,7 +61,11 @@ pub fn quotient(total: f64, a: f64, b: f64) -> String {
         _ => None,
     };
     let same = by_hand.as_deref() == Some(shown.as_str());
-    if same { shown } else { format!("{APPROX}{shown}") }
+    if same {
+        shown
+    } else {
+        format!("{APPROX}{shown}")
+    }
 }
 
 fn mark(shown: String, reproduces: impl Fn(i128) -> bool) -> String {
@@ -78,7 +82,10 @@ mod tests {
     #[test]
     fn a_total_the_shown_terms_reproduce_is_plain() {
         assert_eq!(sum(0.6, [0.2, 0.4]), "0.60");
-        assert_eq!(sum_of_products(0.41, [(1.0, 0.2), (0.2, 0.8), (0.5, 0.1)]), "0.41");
+        assert_eq!(
+            sum_of_products(0.41, [(1.0, 0.2), (0.2, 0.8), (0.5, 0.1)]),
+            "0.41"
+        );
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub fn static_markdown(c: &Computed) -> String {
         }
     }
     if spec.views.iter().any(|v| v.has_totals()) {
-        out.push_str("*Totals are worked out from unrounded numbers; ≈ marks one that the rounded numbers shown do not reproduce exactly.*\n\n");
+        out.push_str("*Every number is worked out from unrounded values; a number marked ≈ is one that the rounded numbers shown beside it do not reproduce exactly.*\n\n");
     }
     out.trim_end().to_string()
 }

@@ -33,7 +33,10 @@ fn every_view_renders_as_one_line() {
     assert!(!html.contains('\n'));
     for view in View::ALL {
         assert!(
-            html.contains(&format!("class=\"attention-view\" data-view=\"{}\"", view.0)),
+            html.contains(&format!(
+                "class=\"attention-view\" data-view=\"{}\"",
+                view.0
+            )),
             "view {} missing",
             view.0
         );
@@ -133,8 +136,14 @@ fn heatmap_colour_spreads_over_the_largest_weight_shown() {
 fn causal_cells_that_differ_are_outlined_masked_ones_included() {
     let html = html(&computed(SMALL));
     // "a" may not see "b" under the causal mask: masked there, 0.27 or so without the mask.
-    assert!(html.contains("class=\"changed\" data-o=\"wc 0 1\""), "{html}");
-    assert!(html.contains("class=\"\" data-o=\"wc 1 1\"") || html.contains("class=\"changed\" data-o=\"wc 1 1\""));
+    assert!(
+        html.contains("class=\"changed\" data-o=\"wc 0 1\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("class=\"\" data-o=\"wc 1 1\"")
+            || html.contains("class=\"changed\" data-o=\"wc 1 1\"")
+    );
 }
 
 #[test]
@@ -164,5 +173,9 @@ fn big_heatmaps_leave_the_numbers_to_the_table() {
     );
     let html = html(&computed(&body));
     assert!(!html.contains("attention-cell-texts"));
-    assert_eq!(html.matches("<rect").count(), n * n + 1, "the cells and the focus row");
+    assert_eq!(
+        html.matches("<rect").count(),
+        n * n + 1,
+        "the cells and the focus row"
+    );
 }

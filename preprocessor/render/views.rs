@@ -75,7 +75,9 @@ pub fn matrices(c: &Computed) -> Vec<Table> {
     ]
     .into_iter()
     .map(|(name, field, m)| Table {
-        caption: format!("{name}: row i makes dimension i of {field}").as_str().into(),
+        caption: format!("{name}: row i makes dimension i of {field}")
+            .as_str()
+            .into(),
         corner: String::new(),
         columns: c.spec.dims.clone(),
         rows: (0..m.nrows())
@@ -98,7 +100,13 @@ pub fn qkv(c: &Computed) -> Vec<Table> {
         .into_iter()
         .map(|(name, field, m)| {
             let caption = format!("{name}: one row per token");
-            token_table(c, caption.as_str().into(), field, m, numbered("", m.ncols()))
+            token_table(
+                c,
+                caption.as_str().into(),
+                field,
+                m,
+                numbered("", m.ncols()),
+            )
         })
         .collect()
 }
@@ -141,7 +149,11 @@ pub fn scores(c: &Computed) -> Table {
             header: "sum".into(),
             focus: false,
             token: None,
-            cells: vec![blank(), blank(), cell(weight_sum(r, f), Bind::focus("wsum", &[]))],
+            cells: vec![
+                blank(),
+                blank(),
+                cell(weight_sum(r, f), Bind::focus("wsum", &[])),
+            ],
         }))
         .collect();
     let (tok, name) = focus_token(c);
@@ -234,7 +246,10 @@ pub fn softmax(c: &Computed) -> Table {
             cells: vec![
                 blank(),
                 blank(),
-                cell(pencil::sum(total, exps.iter().copied()), Bind::focus("esum", &[])),
+                cell(
+                    pencil::sum(total, exps.iter().copied()),
+                    Bind::focus("esum", &[]),
+                ),
                 blank(),
             ],
         }))

@@ -457,93 +457,95 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
             .collect()
     };
     // (row labels, column labels, matrix) for every field.
-    let (row_labels, col_labels, matrix): (Vec<String>, Vec<String>, Vec<Vec<Val>>) =
-        match r.field.as_str() {
-            "scale" => (vec![], vec![], vec![vec![Val::Num(res.scale)]]),
-            "tokens" => (
-                vec![],
-                numbered(n),
-                vec![spec.tokens.iter().map(|t| Val::Text(t.clone())).collect()],
-            ),
-            "embeddings" => (
-                spec.tokens.clone(),
-                spec.dims.clone(),
-                num_matrix(&spec.input.embeddings),
-            ),
-            "w_q" => (
-                numbered(spec.input.w_q.nrows()),
-                spec.dims.clone(),
-                num_matrix(&spec.input.w_q),
-            ),
-            "w_k" => (
-                numbered(spec.input.w_k.nrows()),
-                spec.dims.clone(),
-                num_matrix(&spec.input.w_k),
-            ),
-            "w_v" => (
-                numbered(spec.input.w_v.nrows()),
-                spec.dims.clone(),
-                num_matrix(&spec.input.w_v),
-            ),
-            "q" => (
-                spec.tokens.clone(),
-                numbered(res.q.ncols()),
-                num_matrix(&res.q),
-            ),
-            "k" => (
-                spec.tokens.clone(),
-                numbered(res.k.ncols()),
-                num_matrix(&res.k),
-            ),
-            "v" => (
-                spec.tokens.clone(),
-                numbered(res.v.ncols()),
-                num_matrix(&res.v),
-            ),
-            "output" => (
-                spec.tokens.clone(),
-                numbered(res.output.ncols()),
-                num_matrix(&res.output),
-            ),
-            "dots" => (
-                spec.tokens.clone(),
-                spec.tokens.clone(),
-                opt_matrix(&res.dots),
-            ),
-            "exps" => (
-                spec.tokens.clone(),
-                spec.tokens.clone(),
-                (0..n)
-                    .map(|i| {
-                        crate::core::exps(&res.score_row(i))
-                            .into_iter()
-                            .map(Val::Num)
-                            .collect()
-                    })
-                    .collect(),
-            ),
-            "residual" => match res.residual(&spec.input.embeddings) {
-                Some(m) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(&m)),
-                None => {
-                    return Err(format!(
-                        "`{}` needs values as wide as the embeddings ({} dimensions), but they have {}",
-                        display_ref(r),
-                        spec.dims.len(),
-                        res.v.ncols()
-                    ));
-                }
-            },
-            "scores" => (
-                spec.tokens.clone(),
-                spec.tokens.clone(),
-                opt_matrix(&res.scores),
-            ),
-            _ => (
-                spec.tokens.clone(),
-                spec.tokens.clone(),
-                num_matrix(&res.weights),
-            ),
-        };
+    let (row_labels, col_labels, matrix): (Vec<String>, Vec<String>, Vec<Vec<Val>>) = match r
+        .field
+        .as_str()
+    {
+        "scale" => (vec![], vec![], vec![vec![Val::Num(res.scale)]]),
+        "tokens" => (
+            vec![],
+            numbered(n),
+            vec![spec.tokens.iter().map(|t| Val::Text(t.clone())).collect()],
+        ),
+        "embeddings" => (
+            spec.tokens.clone(),
+            spec.dims.clone(),
+            num_matrix(&spec.input.embeddings),
+        ),
+        "w_q" => (
+            numbered(spec.input.w_q.nrows()),
+            spec.dims.clone(),
+            num_matrix(&spec.input.w_q),
+        ),
+        "w_k" => (
+            numbered(spec.input.w_k.nrows()),
+            spec.dims.clone(),
+            num_matrix(&spec.input.w_k),
+        ),
+        "w_v" => (
+            numbered(spec.input.w_v.nrows()),
+            spec.dims.clone(),
+            num_matrix(&spec.input.w_v),
+        ),
+        "q" => (
+            spec.tokens.clone(),
+            numbered(res.q.ncols()),
+            num_matrix(&res.q),
+        ),
+        "k" => (
+            spec.tokens.clone(),
+            numbered(res.k.ncols()),
+            num_matrix(&res.k),
+        ),
+        "v" => (
+            spec.tokens.clone(),
+            numbered(res.v.ncols()),
+            num_matrix(&res.v),
+        ),
+        "output" => (
+            spec.tokens.clone(),
+            numbered(res.output.ncols()),
+            num_matrix(&res.output),
+        ),
+        "dots" => (
+            spec.tokens.clone(),
+            spec.tokens.clone(),
+            opt_matrix(&res.dots),
+        ),
+        "exps" => (
+            spec.tokens.clone(),
+            spec.tokens.clone(),
+            (0..n)
+                .map(|i| {
+                    crate::core::exps(&res.score_row(i))
+                        .into_iter()
+                        .map(Val::Num)
+                        .collect()
+                })
+                .collect(),
+        ),
+        "residual" => match res.residual(&spec.input.embeddings) {
+            Some(m) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(&m)),
+            None => {
+                return Err(format!(
+                    "`{}` needs values as wide as the embeddings ({} dimensions), but they have {}",
+                    display_ref(r),
+                    spec.dims.len(),
+                    res.v.ncols()
+                ));
+            }
+        },
+        "scores" => (
+            spec.tokens.clone(),
+            spec.tokens.clone(),
+            opt_matrix(&res.scores),
+        ),
+        _ => (
+            spec.tokens.clone(),
+            spec.tokens.clone(),
+            num_matrix(&res.weights),
+        ),
+    };
     let is_vector = row_labels.is_empty();
     let max_indexes = if is_vector { 1 } else { 2 };
     if r.indexes.len() > max_indexes {

@@ -196,7 +196,13 @@ fn set_query(
     value: &Value,
 ) -> Result<Vec<(Located<String>, f64)>, Diagnostic> {
     let DeValue::Table(t) = value.get_ref() else {
-        return Err(wrong_type(src, name, value, value.get_ref(), SET_QUERY_HINT));
+        return Err(wrong_type(
+            src,
+            name,
+            value,
+            value.get_ref(),
+            SET_QUERY_HINT,
+        ));
     };
     let mut pairs = Vec::new();
     for (k, v) in t {

@@ -543,10 +543,15 @@ fn build(
             }
             steps
                 .iter()
-                .map(|Located { value: StepField { label, set_query }, .. }| Step {
-                    label: label.clone(),
-                    set_query: query_dims(set_query, &mut problems),
-                })
+                .map(
+                    |Located {
+                         value: StepField { label, set_query },
+                         ..
+                     }| Step {
+                        label: label.clone(),
+                        set_query: query_dims(set_query, &mut problems),
+                    },
+                )
                 .collect()
         }
         _ => Vec::new(),

@@ -1,0 +1,338 @@
+// The book teaches: totals a reader can check with a pencil, on every figure, before and after
+// every control moves; cell text readable in all five themes; nothing cut off or too small on a
+// phone; captions that follow the figure; controls beside the figure on a wide screen; step
+// buttons that reproduce the figures the prose walks through.
+"use strict";
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const { launch, pages, fileUrl } = require("./helpers.js");
+
+let browser;
+test.before(async () => { browser = await launch(); });
+test.after(async () => { await browser.close(); });
+
+const THEMES = ["light", "rust", "coal", "navy", "ayu"];
+
+// Runs in the page: every total of every widget, redone by hand from the numbers shown beside
+// it, independently of attention.js. A total must read "x" when the shown operands give x, and
+// "≈ x" when they do not. Returns [number of totals checked, problems].
+function pencilProblems() {
+  const H = (s) => {
+    const m = /^(-?)(\d+)\.(\d\d)$/.exec(s);
+    if (!m) return null;
+    const v = BigInt(m[2]) * 100n + BigInt(m[3]);
+    return m[1] ? -v : v;
+  };
+  // Ten-thousandths to hundredths, halves to even: a reader's rounding in the book's rule.
+  const round = (x) => {
+    const r = ((x % 100n) + 100n) % 100n, q = (x - r) / 100n;
+    return r > 50n || (r === 50n && ((q % 2n) + 2n) % 2n === 1n) ? q + 1n : q;
+  };
+  const quotient = (a, b) => {
+    if (a === null || b === null || b <= 0n || a < 0n) return null;
+    const num = a * 100n, q = num / b, r = num % b;
+    return 2n * r > b || (2n * r === b && q % 2n === 1n) ? q + 1n : q;
+  };
+  const strip = (t) => t.replace(/^≈ /, "");
+  const problems = [];
+  let checked = 0;
+  const judge = (el, byHand, where) => {
+    checked++;
+    const t = el.textContent.trim();
+    const approx = t.startsWith("≈ ");
+    const shown = H(strip(t));
+    const reproduces = byHand !== null && shown !== null && byHand === shown;
+    if (reproduces === approx) problems.push(`${where}: shows "${t}", by hand ${byHand === null ? "?" : byHand}`);
+  };
+  const sum = (els) => els.map((e) => strip(e.textContent)).filter((t) => t !== "⨯").reduce((acc, t) => (acc === null || H(t) === null ? null : acc + H(t)), 0n);
+  document.querySelectorAll(".attention-widget").forEach((w, wi) => {
+    const where = (b) => `widget ${wi + 1} [${b}]`;
+    const inWidget = (b) => w.querySelector(`[data-b="${b}"]`);
+    const text = (el) => (el ? strip(el.textContent) : null);
+    w.querySelectorAll("[data-b]").forEach((el) => {
+      const b = el.getAttribute("data-b"), p = b.split(" "), table = el.closest("table");
+      switch (p[0]) {
+        case "wsum": judge(el, sum([...table.querySelectorAll('[data-b^="w f "]')]), where(b)); break;
+        case "esum": judge(el, sum([...table.querySelectorAll('[data-b^="ex f "]')]), where(b)); break;
+        case "osum": judge(el, sum([...table.querySelectorAll(`[data-b^="wv f "]`)].filter((e) => e.getAttribute("data-b").split(" ")[3] === p[2])), where(b)); break;
+        case "rsum": judge(el, sum([table.querySelector(`[data-b="x f ${p[2]}"]`), table.querySelector(`[data-b="output f ${p[2]}"]`)]), where(b)); break;
+        case "ss": {
+          if (el.textContent === "⨯") break;
+          const dot = H(text(table.querySelector(`[data-b="dots f ${p[2]}"]`))), scale = H(text(table.querySelector('caption [data-b="scale"]')));
+          judge(el, dot === null || scale === null ? null : round(dot * scale), where(b));
+          break;
+        }
+        case "sm": {
+          if (el.textContent === "⨯") break;
+          const s = H(text(table.querySelector(`[data-b="scores f ${p[2]}"]`))), max = H(text(table.querySelector('[data-b="smax f"]')));
+          judge(el, s === null || max === null ? null : s - max, where(b));
+          break;
+        }
+        case "sw": {
+          const ex = H(text(table.querySelector(`[data-b="ex f ${p[2]}"]`))), total = H(text(table.querySelector('[data-b="esum f"]')));
+          if (total === 0n) break;
+          judge(el, quotient(ex, total), where(b));
+          break;
+        }
+        case "md": {
+          let acc = 0n;
+          for (let d = 0; ; d++) {
+            const q = inWidget(`q ${p[1]} ${d}`), k = inWidget(`k ${p[2]} ${d}`);
+            if (!q || !k) break;
+            const a = H(text(q)), c = H(text(k));
+            acc = acc === null || a === null || c === null ? null : acc + a * c;
+          }
+          judge(el, acc === null ? null : round(acc), where(b));
+          break;
+        }
+      }
+    });
+    // Projections, read as a reader reads them: "… = w×x + w×x = p + p = total".
+    w.querySelectorAll(".attention-equations li").forEach((li, n) => {
+      const parts = li.textContent.split(" = ");
+      const pairs = parts[2].split(" + ").map((t) => t.split("×").map(H));
+      const products = [...li.querySelectorAll('[data-b^="qt"], [data-b^="kt"], [data-b^="vt"]')];
+      products.forEach((el, i) => judge(el, round(pairs[i][0] * pairs[i][1]), `widget ${wi + 1} equation ${n + 1} term ${i + 1}`));
+      judge(li.querySelector("strong"), sum(products), `widget ${wi + 1} equation ${n + 1} total`);
+    });
+  });
+  return [checked, problems];
+}
+
+async function assertPencilTrue(page, label) {
+  const [checked, problems] = await page.evaluate(pencilProblems);
+  assert.deepEqual(problems, [], `${label}: ${problems.slice(0, 8).join("; ")}`);
+  return checked;
+}
+
+test("pencil rule: every total on every page, as built, matches its shown terms or says ≈", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  let total = 0;
+  for (const p of pages()) {
+    const page = await context.newPage();
+    await page.goto(fileUrl(p));
+    total += await assertPencilTrue(page, p);
+    await page.close();
+  }
+  assert.ok(total > 100, `totals were checked (${total})`);
+  await context.close();
+});
+
+test("pencil rule: every total stays true while every control of every widget moves", async () => {
+  const context = await browser.newContext();
+  let moves = 0;
+  for (const p of pages().filter((p) => p !== "print.html")) {
+    const page = await context.newPage();
+    await page.goto(fileUrl(p));
+    await assertPencilTrue(page, `${p} hydrated`);
+    const sliders = await page.$$(".attention-widget input[type='range']");
+    for (const [i, s] of sliders.entries()) {
+      for (const v of ["-1.37", "0.83", "1.99"]) {
+        await s.evaluate((el, v) => { el.value = v; el.dispatchEvent(new Event("input", { bubbles: true })); }, v);
+        moves++;
+        await assertPencilTrue(page, `${p} slider ${i} at ${v}`);
+      }
+    }
+    for (const mask of await page.$$(".attention-widget .attention-mask")) {
+      await mask.evaluate((el) => { el.value = "causal"; el.dispatchEvent(new Event("change", { bubbles: true })); });
+      await assertPencilTrue(page, `${p} causal`);
+    }
+    for (const button of await page.$$(".attention-step")) {
+      await button.evaluate((e) => e.click());
+      await assertPencilTrue(page, `${p} step ${await button.textContent()}`);
+    }
+    for (const row of (await page.$$(".attention-widget tr[data-token] > th")).slice(0, 6)) {
+      await row.evaluate((e) => e.click());
+      await assertPencilTrue(page, `${p} after following another word`);
+    }
+    await page.close();
+  }
+  assert.ok(moves > 20, `controls moved (${moves})`);
+  await context.close();
+});
+
+test("pencil rule: a heatmap tooltip's dot product adds up or says ≈", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const cells = await page.$$(".attention-widget rect[data-c]");
+  let seen = 0;
+  for (const cell of cells.slice(0, 25)) {
+    await cell.focus();
+    const tip = await page.$eval(".attention-tip", (e) => e.textContent);
+    const m = /weight (\d+\.\d\d); q·k = (.*) = (≈ )?(-?\d+\.\d\d), × (\d+\.\d\d) = (≈ )?(-?\d+\.\d\d)$/.exec(tip);
+    assert.ok(m, `a tooltip in the book's number format: ${tip}`);
+    const H = (s) => Math.round(Number(s) * 100);
+    const byHand = m[2].split(" + ").reduce((acc, t) => { const [a, b] = t.split("×").map(H); return acc + a * b; }, 0);
+    const rounded = (x) => { const q = Math.floor(x / 100), r = x - q * 100; return r > 50 || (r === 50 && q % 2 !== 0) ? q + 1 : q; };
+    assert.equal(rounded(byHand) !== H(m[4]), Boolean(m[3]), `q·k in "${tip}"`);
+    const scaled = rounded(H(m[4]) * H(m[5]));
+    assert.equal(scaled !== H(m[7]), Boolean(m[6]), `× scale in "${tip}"`);
+    seen++;
+  }
+  assert.ok(seen >= 25);
+  await page.close();
+});
+
+test("a tooltip never covers the heatmap it describes", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const cell = await page.$(".attention-widget rect[data-c='w 2 1']");
+  await cell.focus();
+  const [tip, box] = await page.evaluate(() => [
+    document.querySelector(".attention-tip").getBoundingClientRect().toJSON(),
+    document.activeElement.closest(".attention-heatmap-box").getBoundingClientRect().toJSON(),
+  ]);
+  assert.ok(tip.top >= box.bottom, `tip top ${tip.top} below the heatmap (${box.bottom})`);
+  await page.close();
+});
+
+// Runs in the page: each heatmap number against its own cell's colour, composited on the page.
+function cellContrasts() {
+  const rgb = (s) => s.match(/[\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const bg = rgb(getComputedStyle(document.documentElement).backgroundColor);
+  const out = [];
+  document.querySelectorAll(".attention-cell-texts text").forEach((t) => {
+    const svg = t.closest("svg");
+    const rect = svg.querySelector(`rect[data-c="${t.getAttribute("data-b")}"]`);
+    const style = getComputedStyle(rect);
+    const fill = rgb(style.fill), a = Number(style.fillOpacity);
+    const under = bg.map((c, i) => c * (1 - a) + fill[i] * a);
+    out.push([t.getAttribute("data-b"), t.textContent, ratio(rgb(getComputedStyle(t).fill), under)]);
+  });
+  return out;
+}
+
+test("heatmap numbers keep 4.5:1 against their cells in all five themes, before and after the controls move", async () => {
+  for (const theme of THEMES) {
+    const context = await browser.newContext();
+    await context.addInitScript((t) => localStorage.setItem("mdbook-theme", t), theme);
+    const page = await context.newPage();
+    for (const p of ["attention-matrix.html", "experiment.html"]) {
+      await page.goto(fileUrl(p));
+      const check = async (when) => {
+        const cells = await page.evaluate(cellContrasts);
+        assert.ok(cells.length >= 25, `${theme} ${p}: cells measured`);
+        const low = cells.filter((c) => c[2] < 4.5);
+        assert.deepEqual(low, [], `${theme} ${p} ${when}: ${low.slice(0, 5).map((c) => `${c[0]} "${c[1]}" ${c[2].toFixed(2)}`).join("; ")}`);
+      };
+      await check("as built");
+      for (const s of (await page.$$(".attention-widget input[data-kind='q']")).slice(0, 3)) {
+        await s.evaluate((el) => { el.value = "1.3"; el.dispatchEvent(new Event("input", { bubbles: true })); });
+      }
+      await check("after moving the query");
+    }
+    await context.close();
+  }
+});
+
+test("on a 375-pixel phone: nothing cut off without a scroll cue, no text under 11 px", async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
+  for (const p of pages().filter((p) => p !== "print.html")) {
+    const page = await context.newPage();
+    await page.goto(fileUrl(p));
+    const problems = await page.evaluate(() => {
+      const out = [];
+      const main = document.querySelector("main");
+      for (const el of main.querySelectorAll("*")) {
+        const style = getComputedStyle(el);
+        if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) {
+          const scrolls = style.overflowX === "auto" || style.overflowX === "scroll";
+          if (style.overflowX === "hidden" || style.overflowX === "clip") out.push(`${el.tagName}.${el.className} clips its content`);
+          else if (scrolls && !/gradient/.test(style.backgroundImage) && !el.closest("pre")) out.push(`${el.tagName}.${el.className} scrolls with no cue`);
+        }
+        const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+        if (!ownText || el.closest("[hidden], details:not([open]) > :not(summary)") || el.getClientRects().length === 0) continue;
+        let size = parseFloat(style.fontSize);
+        if (el instanceof SVGElement && el.getScreenCTM()) size *= el.getScreenCTM().a;
+        if (size < 11) out.push(`${el.tagName} "${el.textContent.trim().slice(0, 20)}" is ${size.toFixed(1)} px`);
+      }
+      return out;
+    });
+    assert.deepEqual(problems, [], `${p}: ${problems.slice(0, 6).join("; ")}`);
+    await page.close();
+  }
+  await context.close();
+});
+
+test("captions and the state line follow the figure, and the way back restores it", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("scaled-dot-product.html"));
+  const scores = await page.$("[data-view='scores']");
+  const root = await scores.evaluateHandle((e) => e.closest(".attention-widget"));
+  // What a reader sees and hears: the text, the picked-out rows, the state line, the labels.
+  const snapshot = () => root.evaluate((w) => JSON.stringify([
+    w.textContent,
+    [...w.querySelectorAll(".focus")].map((e) => e.getAttribute("data-token")),
+    w.querySelector(".attention-state").hidden,
+    [...w.querySelectorAll("[aria-label]")].map((e) => e.getAttribute("aria-label")),
+  ]));
+  const original = await snapshot();
+  const caption = () => root.evaluate((w) => w.querySelector("[data-view='scores'] caption").textContent);
+  assert.match(await caption(), /^The query of cat against every key/);
+  await root.evaluate((w) => w.querySelector("tr[data-token='1'] > th").click());
+  assert.match(await caption(), /^The query of black against every key/);
+  const region = await root.evaluate((w) => w.querySelector("[data-view='scores'] .attention-scroll").getAttribute("aria-label"));
+  assert.equal(region, await caption(), "the table's region is named by its caption");
+  const state = await root.evaluate((w) => { const s = w.querySelector(".attention-state"); return [s.hidden, s.textContent]; });
+  assert.equal(state[0], false, "the state line shows");
+  assert.match(state[1], /following “black”, not “cat”/);
+  await root.evaluate((w) => w.querySelector(".attention-back").click());
+  assert.equal(await snapshot(), original, "back to the figure the text describes");
+  // In a widget with controls, the scale shows in the caption.
+  await page.goto(fileUrl("experiment.html"));
+  const live = await page.$(".attention-widget:has(.attention-control-panel)");
+  await live.$eval(".attention-scale-mode", (s) => { s.value = "custom"; s.dispatchEvent(new Event("change", { bubbles: true })); });
+  await live.$eval(".attention-scale", (s) => { s.value = "4"; s.dispatchEvent(new Event("input", { bubbles: true })); });
+  assert.match(await live.$eval("[data-view='scores'] caption", (c) => c.textContent), /times the scale 4\.00/);
+  assert.match(await live.$eval(".attention-state", (s) => s.textContent), /scale 4\.00/);
+  await page.close();
+});
+
+test("at 1280×800 the controls and the heatmap they move are on screen together", async () => {
+  for (const sidebar of ["visible", "hidden"]) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript((s) => localStorage.setItem("mdbook-sidebar", s), sidebar);
+    const page = await context.newPage();
+    await page.goto(fileUrl("experiment.html"));
+    const live = await page.$(".attention-widget:has(.attention-control-panel)");
+    await live.evaluate((w) => { w.scrollIntoView({ block: "start" }); window.scrollBy(0, -60); });
+    await page.waitForTimeout(100);
+    const [heat, slider] = await live.evaluate((w) => [
+      w.querySelector(".attention-heatmap-box").getBoundingClientRect().toJSON(),
+      w.querySelector("input[data-kind='q']").getBoundingClientRect().toJSON(),
+    ]);
+    for (const [name, box] of [["heatmap", heat], ["first query slider", slider]]) {
+      assert.ok(box.top >= 0 && box.bottom <= 800, `sidebar ${sidebar}: ${name} at ${box.top}–${box.bottom}`);
+    }
+    assert.ok(slider.left > heat.right, `sidebar ${sidebar}: the controls sit beside the figure`);
+    await context.close();
+  }
+});
+
+test("each step button reproduces the figure the chapter computes for that step", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const live = await page.$(".attention-widget:has(.attention-step)");
+  assert.ok(live, "the experiment has step buttons");
+  const statics = await page.$$eval(".attention-widget", (ws) => ws.map((w) => {
+    const d = JSON.parse(w.querySelector("script.attention-data").textContent);
+    return { overrides: JSON.stringify(d.query_overrides), weights: [...w.querySelectorAll("[data-b^='w f ']")].map((e) => e.textContent) };
+  }));
+  const buttons = await live.$$(".attention-step");
+  assert.ok(buttons.length >= 2);
+  for (const button of buttons) {
+    await button.click();
+    assert.equal(await button.getAttribute("aria-pressed"), "true");
+    const overrides = await live.evaluate((w) => JSON.stringify(w.attentionWidget.state.query_overrides));
+    const twin = statics.find((s) => s.overrides === overrides && s.weights.length);
+    assert.ok(twin, `a figure in the chapter computes the step "${await button.textContent()}"`);
+    const shown = await live.$$eval("[data-b^='w f ']", (es) => es.map((e) => e.textContent));
+    assert.deepEqual(shown.slice(0, twin.weights.length), twin.weights);
+  }
+  await page.close();
+});
