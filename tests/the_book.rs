@@ -71,14 +71,14 @@ fn every_part_of_the_tutorial_is_in_the_built_book() {
         (
             "attention-matrix.html",
             &[
-                "Bidirectional attention",
-                "Causal (masked) attention",
+                "Bidirectional",
+                "Causal (masked)",
                 "BERT",
                 "GPT",
                 "Claude",
                 "⨯",
-                "Darker",
                 "attention-compare",
+                "attention-legend",
             ],
         ),
         (
@@ -87,12 +87,19 @@ fn every_part_of_the_tutorial_is_in_the_built_book() {
                 "What am I looking for?",
                 "What do I offer?",
                 "What information do I contain?",
-                "neither",
             ],
         ),
         (
             "embeddings.html",
-            &["768", "12,288", "description", "animal", "action"],
+            &[
+                "512",
+                "768",
+                "12,288",
+                "16,384",
+                "description",
+                "animal",
+                "action",
+            ],
         ),
         (
             "transforming-cat.html",
@@ -116,11 +123,24 @@ fn every_part_of_the_tutorial_is_in_the_built_book() {
         ),
         (
             "experiment.html",
-            &["attention-control-panel", "Raise", "1.00", "training"],
+            &[
+                "attention-control-panel",
+                "attention-step",
+                "Raise",
+                "1.00",
+                "training",
+            ],
         ),
         (
+            "softmax.html",
+            &["data-view=\"softmax\"", "−∞", "overflow"],
+        ),
+        ("matrix-form.html", &["data-view=\"matmul\"", "Kᵀ"]),
+        ("why-qk.html", &["itself"]),
+        ("output.html", &["data-view=\"residual\"", "residual"]),
+        (
             "where-next.html",
-            &["Multi-head attention", "Positional information"],
+            &["Multi-head attention", "Positions", "Training", "n²"],
         ),
         (
             "for-authors.html",
@@ -166,13 +186,13 @@ fn every_part_of_the_tutorial_is_in_the_built_book() {
 fn prose_quotes_the_numbers_the_figures_hold() {
     let dir = copy_book();
     let out = build(dir.path()).unwrap();
-    // The question: cat's weights on black and on itself, and their sum.
+    // The question: cat's weights on black and on itself, before queries and keys exist.
     let main = page(&out, "the-question.html");
     let data = &widget_data(&main)[0];
+    assert_eq!(data["views"], serde_json::json!(["weights"]));
     let values = inline_values(&main);
     assert_eq!(values[0], fmt(&data["weights"][CAT][BLACK]));
     assert_eq!(values[1], fmt(&data["weights"][CAT][CAT]));
-    assert_eq!(values[2], "1.00");
     // The projection of cat: 0.41, 1.06 and 0.95, in prose and in the figure.
     let main = page(&out, "transforming-cat.html");
     let data = &widget_data(&main)[0];
@@ -186,20 +206,25 @@ fn prose_quotes_the_numbers_the_figures_hold() {
             "transforming-cat quotes {quoted}"
         );
     }
-    // The experiment: the raised weight in prose is the one the build computed.
+    // The experiment: each step's figure is the number its prose quotes.
     let main = page(&out, "experiment.html");
     let data = widget_data(&main);
     let values = inline_values(&main);
-    assert_eq!(
-        values[values.len() - 1],
-        fmt(&data[1]["weights"][CAT][BLACK])
-    );
-    assert_eq!(
-        values[values.len() - 2],
-        fmt(&data[0]["weights"][CAT][BLACK])
-    );
-    assert!(data[1]["weights"][CAT][BLACK].as_f64() > data[0]["weights"][CAT][BLACK].as_f64());
-    assert_eq!(data[1]["k"][BLACK][0].as_f64(), Some(1.0));
+    let raised = data
+        .iter()
+        .find(|d| d["query_overrides"] == serde_json::json!([[CAT, 0, 1.0]]))
+        .expect("a figure raises Q_cat[1] to 1.00");
+    assert!(values.contains(&fmt(&raised["weights"][CAT][BLACK])));
+    assert!(raised["weights"][CAT][BLACK].as_f64() > data[0]["weights"][CAT][BLACK].as_f64());
+    assert!((raised["k"][BLACK][0].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert_eq!(data[0]["steps"].as_array().map(Vec::len), Some(3));
+}
+
+/// The widget of a page that shows a view.
+fn with_view<'a>(data: &'a [Value], view: &str) -> &'a Value {
+    data.iter()
+        .find(|d| d["views"].as_array().unwrap().iter().any(|v| v == view))
+        .unwrap_or_else(|| panic!("a widget shows {view}"))
 }
 
 #[test]
@@ -207,27 +232,29 @@ fn changing_the_running_example_moves_every_dependent_number() {
     let dir = copy_book();
     let examples = dir.path().join("src/examples.toml");
     let text = std::fs::read_to_string(&examples).unwrap();
-    // The values' matrix is not pinned by any claim: changing it must change outputs everywhere.
-    let changed = text.replace("  [0.9, 0.3, 0.5],\n]", "  [0.2, 0.3, 1.5],\n]");
+    // Another embedding of "black" that keeps every claim of the book true must still move
+    // every number that depends on it.
+    // Black stays a description whose first key entry is 1.00 (0.8×1.0 + 1.1×0.1 + 0.2×0.45).
+    let changed = text.replace("[0.9, 0.2, 0.3],  # black", "[1.0, 0.1, 0.45],  # black");
     assert_ne!(changed, text, "the edit applies");
     std::fs::write(&examples, changed).unwrap();
     let out = build(dir.path()).expect("the book still builds");
     let main = page(&out, "scaled-dot-product.html");
     let data = widget_data(&main);
-    let output = &data[1]["output"][CAT];
+    let output = &with_view(&data, "output")["output"][CAT];
     let values = inline_values(&main);
     let quoted: Vec<&String> = values.iter().filter(|v| v.contains('.')).collect();
     assert!(
-        quoted.iter().any(|v| **v == fmt(&output[2])),
+        quoted.iter().any(|v| **v == fmt(&output[1])),
         "the new output of cat ({}) is quoted: {quoted:?}",
-        fmt(&output[2])
+        fmt(&output[1])
     );
     let original = copy_book();
     let before = build(original.path()).unwrap();
     let old = widget_data(&page(&before, "scaled-dot-product.html"));
     assert_ne!(
-        fmt(&old[1]["output"][CAT][2]),
-        fmt(&output[2]),
+        fmt(&with_view(&old, "output")["output"][CAT][1]),
+        fmt(&output[1]),
         "the number moved"
     );
 }
@@ -240,7 +267,7 @@ fn breaking_a_claim_in_the_running_example_stops_the_build_at_its_line() {
     // Black's key would no longer be 1.0, and cat would no longer attend most to black.
     std::fs::write(
         &examples,
-        text.replace("[0.85, 0.24, 0.28],  # black", "[0.1, 0.2, 0.3],  # black"),
+        text.replace("[0.9, 0.2, 0.3],  # black", "[0.1, 0.2, 0.3],  # black"),
     )
     .unwrap();
     let err = format!("{:#}", build(dir.path()).unwrap_err());
@@ -277,4 +304,72 @@ fn the_error_shown_in_the_authors_chapter_is_the_one_the_tool_prints() {
         mdbook_attention::chapter::process(&intro, "src/intro.md", &examples).unwrap_err();
     let printed = mdbook_attention::mdbook::report(problems).to_string();
     assert_eq!(printed.trim_end(), documented.trim_end());
+}
+
+#[test]
+fn the_running_example_cannot_be_quietly_flattened() {
+    let dir = copy_book();
+    let examples = dir.path().join("src/examples.toml");
+    let text = std::fs::read_to_string(&examples).unwrap();
+    // A milder second row of W_Q keeps every tutorial fact but lets attention spread out.
+    let flat = text.replace(
+        "[0.0, 2.5, -1.0],  # animals look for descriptions",
+        "[0.1, 0.9, 0.1],  # animals look for descriptions",
+    );
+    assert_ne!(flat, text, "the edit applies");
+    std::fs::write(&examples, flat).unwrap();
+    let err = format!("{:#}", build(dir.path()).unwrap_err());
+    assert!(
+        err.contains("src/examples.toml:") && err.contains("weights[cat][black] >= 0.45"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_running_example_selects_with_a_pattern_a_reader_can_name() {
+    let dir = copy_book();
+    let out = build(dir.path()).unwrap();
+    let data = &widget_data(&page(&out, "attention-matrix.html"))[0];
+    let weights = &data["weights"];
+    let row = |i: usize| -> Vec<f64> {
+        weights[i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_f64().unwrap())
+            .collect()
+    };
+    assert!(row(CAT)[BLACK] >= 0.45, "cat gives black {}", row(CAT)[BLACK]);
+    for i in 0..5 {
+        let mut r = row(i);
+        r.sort_by(|a, b| b.total_cmp(a));
+        assert!(r[0] - r[1] >= 0.2, "row {i} is led clearly: {r:?}");
+    }
+}
+
+#[test]
+fn no_sentence_points_left_or_right_at_figures_that_may_stack() {
+    let src = std::path::Path::new(common::ROOT).join("src");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
+        for phrase in [
+            "(left)",
+            "(right)",
+            "on the left",
+            "on the right",
+            "to the left",
+            "to the right",
+            "above right",
+        ] {
+            assert!(
+                !text.contains(phrase),
+                "{} says {phrase:?}: name the figure by its heading instead",
+                path.display()
+            );
+        }
+    }
 }
