@@ -131,10 +131,7 @@ fn every_part_of_the_tutorial_is_in_the_built_book() {
                 "training",
             ],
         ),
-        (
-            "softmax.html",
-            &["data-view=\"softmax\"", "−∞", "overflow"],
-        ),
+        ("softmax.html", &["data-view=\"softmax\"", "−∞", "overflow"]),
         ("matrix-form.html", &["data-view=\"matmul\"", "Kᵀ"]),
         ("why-qk.html", &["itself"]),
         ("output.html", &["data-view=\"residual\"", "residual"]),
@@ -339,7 +336,11 @@ fn the_running_example_selects_with_a_pattern_a_reader_can_name() {
             .map(|w| w.as_f64().unwrap())
             .collect()
     };
-    assert!(row(CAT)[BLACK] >= 0.45, "cat gives black {}", row(CAT)[BLACK]);
+    assert!(
+        row(CAT)[BLACK] >= 0.45,
+        "cat gives black {}",
+        row(CAT)[BLACK]
+    );
     for i in 0..5 {
         let mut r = row(i);
         r.sort_by(|a, b| b.total_cmp(a));

@@ -89,7 +89,7 @@ test("the experiment: raising Q_cat[1] to 1.0 raises the weight on black to the 
   assert.ok(Number(after) > Number(before), `${after} > ${before}`);
   // The build computed the same experiment in the block with set_query = { 1 = 1.0 }.
   assert.equal(after, await weightOnBlack(raised));
-  for (const b of ["dots f 0", "scores f 3", "w f 4", "wsum f"]) {
+  for (const b of ["dots f 0", "ss f 3", "w f 4", "wsum f"]) {
     assert.equal(await live.$eval(`[data-b='${b}']`, (e) => e.textContent), await raised.$eval(`[data-b='${b}']`, (e) => e.textContent), b);
   }
   await page.close();
@@ -149,7 +149,8 @@ test("keyboard and clicks change the focus token; cells tell their exact value",
   await cell.focus();
   const tip = await page.$eval(".attention-tip", (e) => e.textContent);
   const exact = await live.$eval("script.attention-data", (e) => JSON.parse(e.textContent).weights[2][1]);
-  assert.ok(tip.startsWith(`cat → black: weight ${exact}; q·k = `), tip);
+  // The book's number format, not a raw float.
+  assert.ok(tip.startsWith(`cat → black: weight ${exact.toFixed(2)}; q·k = `), tip);
   await page.keyboard.press("ArrowRight");
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute("data-c")), "w 2 2");
   await page.close();
