@@ -128,8 +128,9 @@ fn projection_view(c: &Computed) -> String {
                 "matrix": e.matrix,
                 "out": e.out,
                 "row": e.row,
-                "terms": e.terms.iter().map(|(w, (x, xb), (p, pb))| json!({
-                    "w": w, "x": x, "x_bind": xb.to_string(), "product": p, "product_bind": pb.to_string(),
+                "terms": e.terms.iter().map(|t| json!({
+                    "w": t.w, "x": t.x.0, "x_bind": t.x.1.to_string(),
+                    "product": t.product.0, "product_bind": t.product.1.to_string(),
                 })).collect::<Vec<_>>(),
                 "result": e.result.0,
                 "result_bind": e.result.1.to_string(),

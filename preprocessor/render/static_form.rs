@@ -85,10 +85,10 @@ pub fn static_markdown(c: &Computed) -> String {
                     let terms: Vec<String> = e
                         .terms
                         .iter()
-                        .map(|(w, (x, _), _)| format!("{w}×{x}"))
+                        .map(|t| format!("{}×{}", t.w, t.x.0))
                         .collect();
                     let products: Vec<&str> =
-                        e.terms.iter().map(|(_, _, (p, _))| p.as_str()).collect();
+                        e.terms.iter().map(|t| t.product.0.as_str()).collect();
                     out.push_str(&format!(
                         "- {}\\_{}\\[{}\\] = row {} of {} · e = {} = {} = **{}**\n",
                         e.out,

@@ -179,3 +179,27 @@ fn big_heatmaps_leave_the_numbers_to_the_table() {
         "the cells and the focus row"
     );
 }
+
+#[test]
+fn the_markdown_form_marks_the_same_totals_as_the_html() {
+    // Three tokens of thirds: the shown weights 0.33 + 0.33 + 0.33 miss their total, 1.
+    let body = r#"
+tokens = ["a", "b", "c"]
+embeddings = [[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]]
+w_q = [[1.0, 0.0], [0.0, 1.0]]
+w_k = [[1.0, 0.0], [0.0, 1.0]]
+w_v = [[0.35, 1.0], [0.35, 1.0]]
+show = ["projection", "scores", "weights", "softmax", "output", "residual"]
+"#;
+    let c = computed(body);
+    let approx = |text: &str| -> Vec<String> {
+        text.match_indices("≈ ")
+            .map(|(i, _)| text[i..].chars().take(6).collect())
+            .filter(|s: &String| s.chars().nth(2).is_some_and(|c| c.is_ascii_digit()))
+            .collect()
+    };
+    let from_html = approx(&html(&c));
+    let from_markdown = approx(&static_markdown(&c));
+    assert!(from_html.contains(&"≈ 1.00".to_string()), "{from_html:?}");
+    assert_eq!(from_html, from_markdown);
+}

@@ -432,13 +432,19 @@ pub fn matmul(c: &Computed, marked: usize) -> Vec<Table> {
     vec![q, kt, product]
 }
 
+/// One term `w×x = product` of a projection line.
+pub struct Term {
+    pub w: String,
+    pub x: (String, Bind),
+    pub product: (String, Bind),
+}
+
 /// One line of the projection view: `q_cat[1] = 1.00×0.20 + … = 0.20 + … = 0.41`.
 pub struct Equation {
     pub matrix: &'static str,
     pub out: &'static str,
     pub row: usize,
-    /// Per term: the weight, the embedding entry and the product, each with its binding.
-    pub terms: Vec<(String, (String, Bind), (String, Bind))>,
+    pub terms: Vec<Term>,
     pub result: (String, Bind),
 }
 
@@ -461,15 +467,13 @@ pub fn projection(c: &Computed) -> Vec<Equation> {
                 .iter()
                 .zip(&products)
                 .enumerate()
-                .map(|(j, (wj, product))| {
-                    (
-                        fmt(*wj),
-                        (fmt(x[j]), Bind::focus("x", &[j])),
-                        (
-                            pencil::sum_of_products(*product, [(*wj, x[j])]),
-                            Bind::focus(term_field, &[r, j]),
-                        ),
-                    )
+                .map(|(j, (wj, product))| Term {
+                    w: fmt(*wj),
+                    x: (fmt(x[j]), Bind::focus("x", &[j])),
+                    product: (
+                        pencil::sum_of_products(*product, [(*wj, x[j])]),
+                        Bind::focus(term_field, &[r, j]),
+                    ),
                 })
                 .collect();
             equations.push(Equation {
