@@ -115,6 +115,8 @@
   // A total is shown "≈ x" when redoing its arithmetic on the shown, rounded operands would not
   // give x. Shown numbers are exact decimals: count them in hundredths, with BigInt.
   var APPROX = "\u2248 ";
+  // The bindings whose numbers follow the rule (render/pencil.rs, FIELDS).
+  var PENCIL_FIELDS = ["qt", "kt", "vt", "qp", "kp", "vp", "md", "ss", "wsum", "sm", "esum", "sw", "wv", "osum", "rsum"];
   function hundredths(shown) {
     var m = /^(-?)(\d+)\.(\d\d)$/.exec(shown);
     if (!m) return null;
@@ -145,10 +147,10 @@
 
   // ---- heatmap colour (see render/heatmap.rs) -----------------------------------------------
   var STRONG_OPACITY = 0.7;
-  function opacity(weight, largest) { return fmt(weight !== null && largest > 0 ? weight / largest : 0); }
-  function cellClass(weight, largest) {
+  function opacity(weight) { return fmt(weight === null ? 0 : Math.sqrt(Math.max(weight, 0))); }
+  function cellClass(weight) {
     if (weight === null) return "masked";
-    return Number(opacity(weight, largest)) > STRONG_OPACITY ? "strong" : "";
+    return Number(opacity(weight)) > STRONG_OPACITY ? "strong" : "";
   }
 
   var api = {
@@ -212,13 +214,6 @@
     r.smax = rowMax(row);
     r.ex = exps(row);
     r.esum = sum(r.ex);
-    // The largest weight any heatmap draws: the darkest colour of the legend.
-    var largest = 0, self = this;
-    this.cells.forEach(function (b) {
-      var w = self.weightIn(r, b.field, b.i, b.j);
-      if (w !== null && w > largest) largest = w;
-    });
-    r.wmax = largest;
     this.result = r;
   };
 
@@ -230,12 +225,11 @@
       case "tok": return this.data.tokens[i];
       case "x": return fmt(st.embeddings[i][j]);
       case "scale": return fmt(r.scale);
-      case "wmax": return fmt(r.wmax);
       case "w": case "wn": case "wc": return fmt(this.weightIn(r, b.field, i, j));
       case "wsum":
         return pencilSum(sum(r.weights[i]), range(r.weights[i].length).filter(function (t) { return r.scores[i][t] !== null; }).map(function (t) { return r.weights[i][t]; }));
       case "ss": return r.dots[i][j] === null ? MASKED : pencilSumOfProducts(r.scores[i][j], [[r.dots[i][j], r.scale]]);
-      case "wv": return fmt(r.weights[i][j] * r.v[j][c]);
+      case "wv": return pencilSumOfProducts(r.weights[i][j] * r.v[j][c], [[r.weights[i][j], r.v[j][c]]]);
       case "osum": return pencilSum(r.output[i][j], r.v.map(function (v, t) { return r.weights[i][t] * v[j]; }));
       // One product w·x of a projection (core::projection_terms): "qt f row term"; "qp f row" their sum.
       case "qt": return pencilSumOfProducts(st.w_q[j][c] * st.embeddings[i][c], [[st.w_q[j][c], st.embeddings[i][c]]]);
@@ -266,12 +260,12 @@
     this.bound.forEach(function (b) {
       var t = self.text(b);
       if (b.last !== t) { b.el.textContent = t; b.last = t; }
-      if (b.cell) self.setClass(b, cellClass(self.weightIn(r, b.field, b.i, b.j), r.wmax));
+      if (b.cell) self.setClass(b, cellClass(self.weightIn(r, b.field, b.i, b.j)));
     });
     this.cells.forEach(function (b) {
-      var w = self.weightIn(r, b.field, b.i, b.j), o = opacity(w, r.wmax);
+      var w = self.weightIn(r, b.field, b.i, b.j), o = opacity(w);
       if (b.last !== o) { b.el.setAttribute("fill-opacity", o); b.last = o; }
-      self.setClass(b, cellClass(w, r.wmax));
+      self.setClass(b, cellClass(w));
     });
     // Outlined: a causal cell that reads differently from the bidirectional one, masked or not.
     this.outlines.forEach(function (b) {
@@ -293,6 +287,11 @@
     });
     this.syncControls();
     this.describeState();
+    // The note on ≈ shows while some number of the rule carries the mark.
+    var note = this.root.querySelector(".attention-note");
+    if (note) {
+      note.hidden = !this.bound.some(function (b) { return PENCIL_FIELDS.indexOf(b.field) >= 0 && b.last.indexOf(APPROX) === 0; });
+    }
   };
   Widget.prototype.setClass = function (b, cls) {
     if (b.lastClass !== cls) { b.el.setAttribute("class", cls); b.lastClass = cls; }
@@ -420,8 +419,10 @@
       var token = e.target.closest("[data-token]");
       if (token && root.contains(token)) { self.state.focus = +token.getAttribute("data-token"); self.update(); }
     });
-    // Keyboard: token labels and rows act as buttons; heatmap cells are one tab stop, arrows move.
-    Array.prototype.forEach.call(root.querySelectorAll(".attention-row-label, tr[data-token] > th"), function (el) {
+    // Keyboard: a table's row headers act as buttons; a heatmap is one tab stop whose arrows move
+    // between cells and whose Enter follows the row's word. (Its row labels are also clickable,
+    // but not extra tab stops: the cells already reach every row.)
+    Array.prototype.forEach.call(root.querySelectorAll("tr[data-token] > th"), function (el) {
       el.setAttribute("tabindex", "0");
       el.setAttribute("role", "button");
     });
@@ -433,6 +434,11 @@
         e.preventDefault();
         self.state.focus = +t.closest("[data-token]").getAttribute("data-token");
         self.update();
+      } else if ((e.key === "Enter" || e.key === " ") && t.matches("[data-c]")) {
+        e.preventDefault();
+        self.state.focus = +t.getAttribute("data-c").split(" ")[1];
+        self.update();
+        self.tip(t);
       } else if (t.matches("[data-c]") && /^Arrow/.test(e.key)) {
         e.preventDefault();
         var p = t.getAttribute("data-c").split(" "), n = self.data.tokens.length;
@@ -470,13 +476,15 @@
     var res = p[0] === "w" ? r : r[p[0]], tokens = this.data.tokens;
     var text = tokens[i] + " \u2192 " + tokens[j] + ": ";
     if (res.scores[i][j] === null) {
-      text += "masked (a token may not look ahead)";
+      text += "masked: \u201C" + tokens[i] + "\u201D may not attend to \u201C" + tokens[j] + "\u201D here";
     } else {
       text += "weight " + fmt(res.weights[i][j]);
       if (this.explainsDots) {
         var terms = r.q[i].map(function (x, d) { return fmt(x) + "\u00D7" + fmt(r.k[j][d]); }).join(" + ");
         var dotText = pencilSumOfProducts(res.dots[i][j], r.q[i].map(function (x, d) { return [x, r.k[j][d]]; }));
-        text += "; q\u00B7k = " + terms + " = " + dotText + ", \u00D7 " + fmt(res.scale) + " = " + pencilSumOfProducts(res.scores[i][j], [[res.dots[i][j], res.scale]]);
+        var scaled = pencilSumOfProducts(res.scores[i][j], [[res.dots[i][j], res.scale]]);
+        var equals = function (shown) { return shown.indexOf(APPROX) === 0 ? " " + shown : " = " + shown; };
+        text += "; q\u00B7k = " + terms + equals(dotText) + ", \u00D7 " + fmt(res.scale) + equals(scaled);
       }
     }
     tip.textContent = text;

@@ -26,7 +26,7 @@ impl Bind {
             parts: [Some(row), Some(col), None],
         }
     }
-    /// A field with no indexes: `"scale"`, `"wmax"`.
+    /// A field with no indexes: `"scale"`.
     pub fn plain(field: &'static str) -> Bind {
         Bind {
             field,

@@ -1,10 +1,12 @@
 //! The heatmap and compare views: weights as colour, with a legend, the focus row picked out,
 //! and a table of the same numbers for screen readers, print and readers without script.
 //!
-//! Colour: a cell's opacity is its weight divided by the largest weight the widget shows, so
-//! the scale spreads over what the figure holds; the legend says which weight is darkest. The
-//! cell's text turns light (or dark, in dark themes) above [`STRONG_OPACITY`], where
-//! attention.css's per-theme colours keep both at 4.5:1 or more.
+//! Colour: a cell's opacity is the square root of its weight, on one scale for the whole book.
+//! The root spreads the weights a figure really holds (most lie between 0.05 and 0.7) over most
+//! of the colour range, so small differences show, while a flat matrix still looks flat and a
+//! control that moves one row leaves the others' colours alone. The legend above each heatmap
+//! marks 0, 0.25 and 1. The cell's text turns light (or dark, in dark themes) above
+//! [`STRONG_OPACITY`], where attention.css's per-theme colours keep both at 4.5:1 or more.
 
 use super::cells::{self, Bind, HeatCell};
 use super::format::{fmt, fmt_opt};
@@ -30,30 +32,9 @@ pub fn cell_class(opacity: Option<f64>) -> &'static str {
     }
 }
 
-/// A cell's opacity as written: its weight over the largest weight shown, two decimals.
-pub fn opacity(weight: Option<f64>, largest: f64) -> String {
-    let o = match weight {
-        Some(w) if largest > 0.0 => w / largest,
-        _ => 0.0,
-    };
-    fmt(o)
-}
-
-/// The results the widget draws as heatmaps, and their field names.
-pub fn drawn(c: &Computed) -> Vec<(&'static str, AttentionResult)> {
-    use crate::spec::View;
-    let mut out = Vec::new();
-    if c.spec.views.contains(&View::Heatmap) {
-        out.push(("w", c.result.clone()));
-    }
-    if c.spec.views.contains(&View::Compare) {
-        for (field, mask) in [("wn", Mask::None), ("wc", Mask::Causal)] {
-            if let Ok(r) = under(c, mask) {
-                out.push((field, r));
-            }
-        }
-    }
-    out
+/// A cell's opacity as written: the square root of its weight, two decimals.
+pub fn opacity(weight: Option<f64>) -> String {
+    fmt(weight.map_or(0.0, |w| w.max(0.0).sqrt()))
 }
 
 /// Weights of the same queries, keys and values under another mask.
@@ -67,24 +48,12 @@ pub fn under(c: &Computed, mask: Mask) -> Result<AttentionResult, core::Attentio
     )
 }
 
-/// The largest weight of any heatmap the widget draws: the darkest colour of its legend.
-pub fn largest(results: &[(&'static str, AttentionResult)]) -> f64 {
-    results
-        .iter()
-        .flat_map(|(_, r)| {
-            let n = r.weights.nrows();
-            (0..n).flat_map(move |i| (0..n).filter_map(move |j| r.weight(i, j)))
-        })
-        .fold(0.0, f64::max)
-}
-
 pub struct Heatmap<'a> {
     pub field: &'static str,
     pub result: &'a AttentionResult,
     pub compare_to: Option<&'a AttentionResult>,
     pub heading: &'a str,
     pub title: &'a str,
-    pub largest: f64,
 }
 
 pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
@@ -107,7 +76,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
             let weight = h.result.weight(i, j);
             let text = fmt_opt(weight);
             let bind = Bind::at(h.field, i, j);
-            let opacity = opacity(weight, h.largest);
+            let opacity = opacity(weight);
             heat.push(HeatCell {
                 x: label + j as u32 * HEATMAP_CELL,
                 y: label + i as u32 * HEATMAP_CELL,
@@ -148,7 +117,6 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
             "focus_y": label + c.spec.focus as u32 * HEATMAP_CELL,
             "cells": cells::heat_cells(&heat, HEATMAP_CELL, show_text),
             "labels": cells::heat_labels(&c.spec.tokens, label, HEATMAP_CELL, longest * 15 / 2 > HEATMAP_CELL),
-            "largest": fmt(h.largest),
             "compare": h.compare_to.is_some(),
             "summary": "The same weights as a table",
             "table": render_table(&alt),
@@ -156,9 +124,9 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
     )
 }
 
-pub fn heatmap_view(c: &Computed, largest: f64) -> String {
+pub fn heatmap_view(c: &Computed) -> String {
     // No mask in the words: the reader can switch it, and the heading must stay true.
-    let title = "Attention weights: row = the token attending, column = the token attended to; darker = stronger";
+    let title = "Attention weights: row = the token attending, column = the token attended to; a stronger colour = more attention";
     heatmap(
         c,
         &Heatmap {
@@ -167,12 +135,11 @@ pub fn heatmap_view(c: &Computed, largest: f64) -> String {
             compare_to: None,
             heading: "Attention weights",
             title,
-            largest,
         },
     )
 }
 
-pub fn compare_view(c: &Computed, largest: f64) -> Result<String, String> {
+pub fn compare_view(c: &Computed) -> Result<String, String> {
     let (none, causal) = match (under(c, Mask::None), under(c, Mask::Causal)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return Err(format!("the compare view cannot compute: {e}")),
@@ -185,7 +152,6 @@ pub fn compare_view(c: &Computed, largest: f64) -> Result<String, String> {
             compare_to: None,
             heading: "Bidirectional",
             title: "Bidirectional: every token sees the whole sentence",
-            largest,
         },
     );
     let second = heatmap(
@@ -196,7 +162,6 @@ pub fn compare_view(c: &Computed, largest: f64) -> Result<String, String> {
             compare_to: Some(&none),
             heading: "Causal (masked)",
             title: "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix",
-            largest,
         },
     );
     Ok(format!(

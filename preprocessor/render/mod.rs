@@ -272,8 +272,6 @@ pub fn widget_data(c: &Computed) -> Value {
 /// The whole widget, as one line of HTML; a view that cannot be written is an error.
 pub fn widget(c: &Computed) -> Result<String, String> {
     FAILURE.with(|f| f.borrow_mut().take());
-    let drawn = heatmap::drawn(c);
-    let largest = heatmap::largest(&drawn);
     let mut parts = Vec::new();
     for view in &c.spec.views {
         let html = match view {
@@ -287,8 +285,8 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             View::Softmax => render_table(&views::softmax(c)),
             View::Output => render_table(&views::output(c)),
             View::Residual => render_table(&views::residual(c)),
-            View::Heatmap => heatmap::heatmap_view(c, largest),
-            View::Compare => heatmap::compare_view(c, largest)?,
+            View::Heatmap => heatmap::heatmap_view(c),
+            View::Compare => heatmap::compare_view(c)?,
             View::Controls => controls_view(c),
         };
         parts.push(format!(
@@ -297,6 +295,7 @@ pub fn widget(c: &Computed) -> Result<String, String> {
         ));
     }
     let has_totals = c.spec.views.iter().any(|v| v.has_totals());
+    let marked = parts.iter().any(|p| pencil::marks_any(p));
     let body = render(
         "widget",
         json!({
@@ -306,6 +305,7 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             "controls": c.spec.views.contains(&View::Controls),
             "token": c.spec.tokens[c.spec.focus],
             "totals": has_totals,
+            "marked": marked,
         }),
     );
     if let Some(failure) = FAILURE.with(|f| f.borrow_mut().take()) {

@@ -11,6 +11,26 @@ use super::format::fmt;
 /// What marks a total that the shown operands do not reproduce.
 pub const APPROX: &str = "≈ ";
 
+/// The bindings whose numbers follow the rule (`theme/attention.js` lists the same).
+pub const FIELDS: &[&str] = &[
+    "qt", "kt", "vt", "qp", "kp", "vp", "md", "ss", "wsum", "sm", "esum", "sw", "wv", "osum",
+    "rsum",
+];
+
+/// Whether rendered HTML shows a number of the rule marked ≈ (and so needs the note).
+pub fn marks_any(html: &str) -> bool {
+    html.match_indices(APPROX).any(|(at, _)| {
+        // `… data-b="FIELD …">≈ `: the mark opens an element bound to a field of the rule.
+        let before = &html[..at];
+        before.ends_with("\">")
+            && before
+                .rfind("data-b=\"")
+                .map(|start| &before[start + 8..])
+                .and_then(|bind| bind.split(' ').next())
+                .is_some_and(|field| FIELDS.contains(&field))
+    })
+}
+
 /// A shown number as an integer count of hundredths; `None` for the scientific form.
 pub fn hundredths(shown: &str) -> Option<i128> {
     let (negative, digits) = match shown.strip_prefix('-') {
@@ -114,6 +134,15 @@ mod tests {
         assert_eq!(quotient(0.5, 1.0, 2.0), "0.50");
         assert_eq!(quotient(0.34, 1.0, 3.0), "≈ 0.34");
         assert_eq!(quotient(0.0, 1.0, 0.0), "≈ 0.00");
+    }
+
+    #[test]
+    fn only_marked_numbers_of_the_rule_call_for_the_note() {
+        assert!(marks_any(r#"<td data-b="wsum f">≈ 1.00</td>"#));
+        assert!(!marks_any(r#"<td data-b="wsum f">1.00</td>"#));
+        // A token that happens to start with the mark is not a number of the rule.
+        assert!(!marks_any(r#"<span data-b="tok f">≈ 1.00</span>"#));
+        assert!(!marks_any(r#"<th scope="row">≈ 1.00</th>"#));
     }
 
     #[test]

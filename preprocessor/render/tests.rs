@@ -125,11 +125,14 @@ fn cell_classes_follow_one_rule() {
 }
 
 #[test]
-fn heatmap_colour_spreads_over_the_largest_weight_shown() {
-    let html = html(&computed(SMALL));
-    // The largest weight of the figure is drawn at full opacity and named by the legend.
+fn heatmap_colour_is_the_square_root_of_the_weight_on_one_scale() {
+    assert_eq!(heatmap::opacity(Some(0.25)), "0.50");
+    assert_eq!(heatmap::opacity(Some(1.0)), "1.00");
+    assert_eq!(heatmap::opacity(None), "0.00");
+    let html = html(&computed(&format!("{SMALL}\nmask = \"causal\"\n")));
+    // The first token under the causal mask gives itself everything: full colour.
     assert!(html.contains("fill-opacity=\"1.00\""));
-    assert!(html.contains("data-b=\"wmax\""));
+    assert!(html.contains("class=\"attention-legend\""));
 }
 
 #[test]

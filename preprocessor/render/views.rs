@@ -279,30 +279,37 @@ pub fn output(c: &Computed) -> Table {
     let f = c.spec.focus;
     let r = &c.result;
     let (n, d_v) = (c.spec.tokens.len(), r.v.ncols());
+    // Each row: the weight, the word's value, and weight × value, so every product can be
+    // checked by hand.
     let mut rows: Vec<Row> = c
         .spec
         .tokens
         .iter()
         .enumerate()
-        .map(|(j, t)| Row {
-            header: t.clone(),
-            focus: j == f,
-            token: Some(j),
-            cells: std::iter::once(cell(fmt(r.weights[[f, j]]), Bind::focus("weights", &[j])))
-                .chain((0..d_v).map(|col| {
-                    cell(
-                        fmt(r.weighted_value(f, j, col)),
-                        Bind::focus("wv", &[j, col]),
-                    )
-                }))
-                .collect(),
+        .map(|(j, t)| {
+            let w = r.weights[[f, j]];
+            let mut cells = vec![cell(fmt(w), Bind::focus("weights", &[j]))];
+            cells.extend((0..d_v).map(|col| cell(fmt(r.v[[j, col]]), Bind::at("v", j, col))));
+            cells.extend((0..d_v).map(|col| {
+                cell(
+                    pencil::sum_of_products(r.weighted_value(f, j, col), [(w, r.v[[j, col]])]),
+                    Bind::focus("wv", &[j, col]),
+                )
+            }));
+            Row {
+                header: t.clone(),
+                focus: j == f,
+                token: Some(j),
+                cells,
+            }
         })
         .collect();
     rows.push(Row {
         header: "output".into(),
         focus: false,
         token: None,
-        cells: std::iter::once(blank())
+        cells: std::iter::repeat_with(blank)
+            .take(1 + d_v)
             .chain((0..d_v).map(|col| {
                 let terms = (0..n).map(|j| r.weighted_value(f, j, col));
                 cell(
@@ -313,13 +320,14 @@ pub fn output(c: &Computed) -> Table {
             .collect(),
     });
     let mut columns = vec!["weight".to_string()];
+    columns.extend(numbered("v", d_v));
     columns.extend(numbered("weight × v", d_v));
     let (tok, name) = focus_token(c);
     Table {
         caption: Caption::new()
             .text("The output of ")
             .bound(tok, name)
-            .text(": each value times its weight, then summed"),
+            .text(": each word's value times its weight, then summed"),
         corner: "token".into(),
         columns,
         rows,

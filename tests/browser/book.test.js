@@ -138,8 +138,8 @@ test("keyboard and clicks change the focus token; cells tell their exact value",
   const page = await browser.newPage();
   await page.goto(fileUrl("experiment.html"));
   const live = await widgetHandle(page, 0);
-  const label = await live.$(".attention-row-label[data-token='1']");
-  await label.focus();
+  const rowHeader = await live.$("tr[data-token='1'] > th");
+  await rowHeader.focus();
   await page.keyboard.press("Enter");
   assert.equal(await live.$eval("legend span", (e) => e.textContent), "black");
   assert.equal(await live.$eval("input[data-kind='q'][data-dim='0']", (e) => e.getAttribute("aria-label")), "Query of black, dimension 1");
@@ -153,6 +153,9 @@ test("keyboard and clicks change the focus token; cells tell their exact value",
   assert.ok(tip.startsWith(`cat → black: weight ${exact.toFixed(2)}; q·k = `), tip);
   await page.keyboard.press("ArrowRight");
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute("data-c")), "w 2 2");
+  // Enter on a cell follows the word of its row.
+  await page.keyboard.press("Enter");
+  assert.equal(await live.$eval("legend span", (e) => e.textContent), "cat");
   await page.close();
 });
 

@@ -55,6 +55,11 @@ function pencilProblems() {
         case "wsum": judge(el, sum([...table.querySelectorAll('[data-b^="w f "]')]), where(b)); break;
         case "esum": judge(el, sum([...table.querySelectorAll('[data-b^="ex f "]')]), where(b)); break;
         case "osum": judge(el, sum([...table.querySelectorAll(`[data-b^="wv f "]`)].filter((e) => e.getAttribute("data-b").split(" ")[3] === p[2])), where(b)); break;
+        case "wv": {
+          const w = H(text(table.querySelector(`[data-b="weights f ${p[2]}"]`))), v = H(text(table.querySelector(`[data-b="v ${p[2]} ${p[3]}"]`)));
+          judge(el, w === null || v === null ? null : round(w * v), where(b));
+          break;
+        }
         case "rsum": judge(el, sum([table.querySelector(`[data-b="x f ${p[2]}"]`), table.querySelector(`[data-b="output f ${p[2]}"]`)]), where(b)); break;
         case "ss": {
           if (el.textContent === "⨯") break;
@@ -159,14 +164,14 @@ test("pencil rule: a heatmap tooltip's dot product adds up or says ≈", async (
   for (const cell of cells.slice(0, 25)) {
     await cell.focus();
     const tip = await page.$eval(".attention-tip", (e) => e.textContent);
-    const m = /weight (\d+\.\d\d); q·k = (.*) = (≈ )?(-?\d+\.\d\d), × (\d+\.\d\d) = (≈ )?(-?\d+\.\d\d)$/.exec(tip);
+    const m = /weight (\d+\.\d\d); q·k = (.*?) (= |≈ )(-?\d+\.\d\d), × (\d+\.\d\d) (= |≈ )(-?\d+\.\d\d)$/.exec(tip);
     assert.ok(m, `a tooltip in the book's number format: ${tip}`);
     const H = (s) => Math.round(Number(s) * 100);
     const byHand = m[2].split(" + ").reduce((acc, t) => { const [a, b] = t.split("×").map(H); return acc + a * b; }, 0);
     const rounded = (x) => { const q = Math.floor(x / 100), r = x - q * 100; return r > 50 || (r === 50 && q % 2 !== 0) ? q + 1 : q; };
-    assert.equal(rounded(byHand) !== H(m[4]), Boolean(m[3]), `q·k in "${tip}"`);
+    assert.equal(rounded(byHand) !== H(m[4]), m[3] === "≈ ", `q·k in "${tip}"`);
     const scaled = rounded(H(m[4]) * H(m[5]));
-    assert.equal(scaled !== H(m[7]), Boolean(m[6]), `× scale in "${tip}"`);
+    assert.equal(scaled !== H(m[7]), m[6] === "≈ ", `× scale in "${tip}"`);
     seen++;
   }
   assert.ok(seen >= 25);
@@ -221,10 +226,14 @@ test("heatmap numbers keep 4.5:1 against their cells in all five themes, before 
         assert.deepEqual(low, [], `${theme} ${p} ${when}: ${low.slice(0, 5).map((c) => `${c[0]} "${c[1]}" ${c[2].toFixed(2)}`).join("; ")}`);
       };
       await check("as built");
-      for (const s of (await page.$$(".attention-widget input[data-kind='q']")).slice(0, 3)) {
-        await s.evaluate((el) => { el.value = "1.3"; el.dispatchEvent(new Event("input", { bubbles: true })); });
+      for (const v of ["1.3", "0.4", "-0.7", "2"]) {
+        for (const s of (await page.$$(".attention-widget input[data-kind='q']")).slice(0, 3)) {
+          await s.evaluate((el, v) => { el.value = v; el.dispatchEvent(new Event("input", { bubbles: true })); }, v);
+        }
+        // Measured once the colour has settled (a 120 ms transition eases it in).
+        await page.waitForTimeout(300);
+        await check(`after moving the query to ${v}`);
       }
-      await check("after moving the query");
     }
     await context.close();
   }
