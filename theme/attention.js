@@ -248,13 +248,33 @@
       default: return fmt(r[b.field][i][j]);
     }
   };
+  // A heatmap cell's accessible name (render/heatmap.rs, cell_name).
+  function cellName(from, to, shown) { return from + " \u2192 " + to + ": " + (shown === MASKED ? "masked" : shown); }
+
   // The weight behind a heatmap binding (w: the widget's mask; wn, wc: none, causal); null if masked.
   Widget.prototype.weightIn = function (r, field, i, j) {
     var res = field === "w" ? r : r[field];
     return res.scores[i][j] === null ? null : res.weights[i][j];
   };
 
-  Widget.prototype.update = function () {
+  // One short sentence for screen readers after the reader changes the figure, once the
+  // control comes to rest (not on every slider tick).
+  Widget.prototype.announce = function () {
+    var live = this.root.querySelector(".attention-live");
+    if (!live) return;
+    var self = this;
+    clearTimeout(this.announceTimer);
+    this.announceTimer = setTimeout(function () {
+      var st = self.state, r = self.result, f = st.focus, tokens = self.data.tokens, best = -1;
+      r.weights[f].forEach(function (w, j) { if (r.scores[f][j] !== null && (best < 0 || w > r.weights[f][best])) best = j; });
+      live.textContent = best < 0
+        ? "\u201C" + tokens[f] + "\u201D may attend to nothing."
+        : "\u201C" + tokens[f] + "\u201D now attends most to \u201C" + tokens[best] + "\u201D: " + fmt(r.weights[f][best]) + ".";
+    }, 600);
+  };
+
+  Widget.prototype.update = function (changedByReader) {
+    if (changedByReader) this.announce();
     this.recompute();
     var self = this, r = this.result;
     this.bound.forEach(function (b) {
@@ -262,9 +282,14 @@
       if (b.last !== t) { b.el.textContent = t; b.last = t; }
       if (b.cell) self.setClass(b, cellClass(self.weightIn(r, b.field, b.i, b.j)));
     });
+    var tokens = this.data.tokens;
     this.cells.forEach(function (b) {
       var w = self.weightIn(r, b.field, b.i, b.j), o = opacity(w);
-      if (b.last !== o) { b.el.setAttribute("fill-opacity", o); b.last = o; }
+      if (b.last !== o) {
+        b.el.setAttribute("fill-opacity", o);
+        b.el.setAttribute("aria-label", cellName(tokens[b.i], tokens[b.j], fmt(w)));
+        b.last = o;
+      }
       self.setClass(b, cellClass(w));
     });
     // Outlined: a causal cell that reads differently from the bidirectional one, masked or not.
@@ -372,7 +397,7 @@
     if (mode) mode.value = this.initial.scale === null ? "default" : "custom";
     var mask = root.querySelector(".attention-mask");
     if (mask) mask.value = typeof this.initial.mask === "string" ? this.initial.mask : "custom";
-    this.update();
+    this.update(true);
   };
 
   Widget.prototype.wire = function () {
@@ -393,7 +418,7 @@
         st.scale = +t.value;
         root.querySelector(".attention-scale-mode").value = "custom";
       } else return;
-      self.update();
+      self.update(true);
     });
     root.addEventListener("change", function (e) {
       var t = e.target, st = self.state;
@@ -404,7 +429,7 @@
       } else if (t.matches(".attention-focus")) {
         st.focus = +t.value;
       } else return;
-      self.update();
+      self.update(true);
     });
     root.addEventListener("click", function (e) {
       if (e.target.closest(".attention-reset, .attention-back")) { self.reset(); return; }
@@ -413,11 +438,11 @@
         // A step starts from the figure as the text describes it, then moves the query.
         self.reset();
         self.state.query_overrides = self.stepOverrides(self.data.steps[+step.getAttribute("data-step")]);
-        self.update();
+        self.update(true);
         return;
       }
       var token = e.target.closest("[data-token]");
-      if (token && root.contains(token)) { self.state.focus = +token.getAttribute("data-token"); self.update(); }
+      if (token && root.contains(token)) { self.state.focus = +token.getAttribute("data-token"); self.update(true); }
     });
     // Keyboard: a table's row headers act as buttons; a heatmap is one tab stop whose arrows move
     // between cells and whose Enter follows the row's word. (Its row labels are also clickable,
@@ -433,18 +458,18 @@
       if ((e.key === "Enter" || e.key === " ") && t.closest("[data-token]") && t.getAttribute("role") === "button") {
         e.preventDefault();
         self.state.focus = +t.closest("[data-token]").getAttribute("data-token");
-        self.update();
+        self.update(true);
       } else if ((e.key === "Enter" || e.key === " ") && t.matches("[data-c]")) {
         e.preventDefault();
         self.state.focus = +t.getAttribute("data-c").split(" ")[1];
-        self.update();
+        self.update(true);
         self.tip(t);
       } else if (t.matches("[data-c]") && /^Arrow/.test(e.key)) {
         e.preventDefault();
         var p = t.getAttribute("data-c").split(" "), n = self.data.tokens.length;
         var i = +p[1] + (e.key === "ArrowDown") - (e.key === "ArrowUp");
         var j = +p[2] + (e.key === "ArrowRight") - (e.key === "ArrowLeft");
-        var next = t.parentNode.querySelector("[data-c='" + p[0] + " " + Math.max(0, Math.min(n - 1, i)) + " " + Math.max(0, Math.min(n - 1, j)) + "']");
+        var next = t.ownerSVGElement.querySelector("[data-c='" + p[0] + " " + Math.max(0, Math.min(n - 1, i)) + " " + Math.max(0, Math.min(n - 1, j)) + "']");
         if (next) { t.setAttribute("tabindex", "-1"); next.setAttribute("tabindex", "0"); next.focus(); }
       }
     });
@@ -452,7 +477,6 @@
     this.cells.forEach(function (b) {
       b.el.setAttribute("tabindex", first[b.field] ? "-1" : "0");
       first[b.field] = true;
-      b.el.setAttribute("role", "img");
     });
     root.addEventListener("pointerover", function (e) { if (e.target.matches("[data-c]")) self.tip(e.target); });
     root.addEventListener("focusin", function (e) { if (e.target.matches("[data-c]")) self.tip(e.target); });
@@ -471,6 +495,11 @@
       tip.setAttribute("role", "status");
       document.body.appendChild(tip);
     }
+    Array.prototype.forEach.call(this.root.querySelectorAll(".attention-focus-cell"), function (ring) {
+      var mine = cell && ring.ownerSVGElement === cell.ownerSVGElement && document.activeElement === cell;
+      ring.classList.toggle("on", Boolean(mine));
+      if (mine) ring.setAttribute("transform", "translate(" + cell.getAttribute("x") + " " + cell.getAttribute("y") + ")");
+    });
     if (!cell) { tip.hidden = true; return; }
     var p = cell.getAttribute("data-c").split(" "), i = +p[1], j = +p[2], r = this.result;
     var res = p[0] === "w" ? r : r[p[0]], tokens = this.data.tokens;

@@ -81,6 +81,8 @@ pub struct HeatCell {
     pub text: String,
     pub class: &'static str,
     pub bind: Bind,
+    /// What a screen reader says for the cell: "cat → black: 0.64".
+    pub name: String,
     /// In a compared heatmap: whether the cell differs from the other one.
     pub changed: Option<bool>,
 }
@@ -156,45 +158,86 @@ pub fn table_body(rows: &[Row], marked: Option<usize>) -> String {
     out
 }
 
-/// The cells of a heatmap: a group of rects, and a group of their numbers when `show_text`.
-/// Size, anchor and colours come from attention.css, so each cell carries only what varies.
-pub fn heat_cells(cells: &[HeatCell], size: u32, show_text: bool) -> String {
-    let mut out = String::with_capacity(cells.len() * if show_text { 140 } else { 75 });
-    out.push_str("<g class=\"attention-cells\">");
-    for c in cells {
-        out.push_str("<rect x=\"");
-        push_int(&mut out, c.x);
-        out.push_str("\" y=\"");
-        push_int(&mut out, c.y);
-        out.push_str("\" class=\"");
-        out.push_str(c.class);
-        out.push_str("\" fill-opacity=\"");
-        out.push_str(&c.opacity);
-        out.push_str("\" data-c=\"");
-        c.bind.write_to(&mut out);
-        out.push_str("\"></rect>");
+/// The geometry and words of one heatmap.
+pub struct Grid<'a> {
+    pub tokens: &'a [String],
+    /// Room for the labels, left and top.
+    pub label: u32,
+    pub cell: u32,
+    /// Column labels turned 45°, for long tokens.
+    pub rotate: bool,
+    /// Numbers in the cells (small heatmaps only).
+    pub show_text: bool,
+}
+
+/// A heatmap's body as an ARIA grid a screen reader can walk: a row of column headers, then one
+/// row per token, its header first, then one named gridcell per weight. The numbers drawn in the
+/// cells are hidden from assistive technology, which reads each cell's name instead. Size,
+/// anchor and colours come from attention.css, so each cell carries only what varies. Changed-
+/// cell outlines come last, inside their cells, so no later cell paints over them.
+pub fn heat_grid(g: &Grid, cells: &[HeatCell]) -> String {
+    let n = g.tokens.len();
+    let mut out = String::with_capacity(cells.len() * if g.show_text { 220 } else { 140 });
+    let top = g.label - 8;
+    out.push_str("<g role=\"row\">");
+    for (j, t) in g.tokens.iter().enumerate() {
+        let mid = g.label + j as u32 * g.cell + g.cell / 2;
+        let turn = if g.rotate {
+            format!(" transform=\"rotate(-45 {mid} {top})\" text-anchor=\"start\"")
+        } else {
+            " text-anchor=\"middle\"".to_string()
+        };
+        let _ = write!(
+            out,
+            "<text role=\"columnheader\" class=\"attention-col-label\" x=\"{mid}\" y=\"{top}\"{turn} data-token=\"{j}\">{}</text>",
+            escape_html(t)
+        );
     }
     out.push_str("</g>");
-    if show_text {
-        out.push_str("<g class=\"attention-cell-texts\">");
-        for c in cells {
-            out.push_str("<text x=\"");
-            push_int(&mut out, c.x + size / 2);
+    for (i, row) in cells.chunks(n.max(1)).enumerate() {
+        let mid = g.label + i as u32 * g.cell + g.cell / 2;
+        let _ = write!(
+            out,
+            "<g role=\"row\"><text role=\"rowheader\" class=\"attention-row-label\" x=\"{}\" y=\"{mid}\" dy=\"4\" text-anchor=\"end\" data-token=\"{i}\">{}</text>",
+            g.label - 6,
+            escape_html(&g.tokens[i])
+        );
+        for c in row {
+            out.push_str("<rect role=\"gridcell\" aria-label=\"");
+            out.push_str(&escape_html(&c.name));
+            out.push_str("\" x=\"");
+            push_int(&mut out, c.x);
             out.push_str("\" y=\"");
-            push_int(&mut out, c.y + size / 2 + 4);
+            push_int(&mut out, c.y);
             out.push_str("\" class=\"");
             out.push_str(c.class);
-            out.push_str("\" data-b=\"");
+            out.push_str("\" fill-opacity=\"");
+            out.push_str(&c.opacity);
+            out.push_str("\" data-c=\"");
             c.bind.write_to(&mut out);
-            out.push_str("\">");
-            out.push_str(&escape_html(&c.text));
-            out.push_str("</text>");
+            out.push_str("\"></rect>");
+        }
+        if g.show_text {
+            out.push_str("<g class=\"attention-cell-texts\" aria-hidden=\"true\">");
+            for c in row {
+                out.push_str("<text x=\"");
+                push_int(&mut out, c.x + g.cell / 2);
+                out.push_str("\" y=\"");
+                push_int(&mut out, c.y + g.cell / 2 + 4);
+                out.push_str("\" class=\"");
+                out.push_str(c.class);
+                out.push_str("\" data-b=\"");
+                c.bind.write_to(&mut out);
+                out.push_str("\">");
+                out.push_str(&escape_html(&c.text));
+                out.push_str("</text>");
+            }
+            out.push_str("</g>");
         }
         out.push_str("</g>");
     }
-    // Outlines last, inside their cells: no later cell can paint over them, masked ones included.
     if cells.iter().any(|c| c.changed.is_some()) {
-        out.push_str("<g class=\"attention-changes\">");
+        out.push_str("<g class=\"attention-changes\" aria-hidden=\"true\">");
         for c in cells {
             out.push_str("<rect x=\"");
             push_int(&mut out, c.x + OUTLINE_INSET);
@@ -211,35 +254,6 @@ pub fn heat_cells(cells: &[HeatCell], size: u32, show_text: bool) -> String {
             out.push_str("\"></rect>");
         }
         out.push_str("</g>");
-    }
-    out
-}
-
-/// The row labels (left, clickable) and column labels (top, turned when long) of a heatmap.
-pub fn heat_labels(tokens: &[String], label: u32, cell: u32, rotate: bool) -> String {
-    let mut out = String::with_capacity(tokens.len() * 200);
-    for (i, t) in tokens.iter().enumerate() {
-        let mid = label + i as u32 * cell + cell / 2;
-        let _ = write!(
-            out,
-            "<text class=\"attention-row-label\" x=\"{}\" y=\"{mid}\" dy=\"4\" text-anchor=\"end\" data-token=\"{i}\">{}</text>",
-            label - 6,
-            escape_html(t)
-        );
-    }
-    let top = label - 8;
-    for (i, t) in tokens.iter().enumerate() {
-        let mid = label + i as u32 * cell + cell / 2;
-        let turn = if rotate {
-            format!(" transform=\"rotate(-45 {mid} {top})\" text-anchor=\"start\"")
-        } else {
-            " text-anchor=\"middle\"".to_string()
-        };
-        let _ = write!(
-            out,
-            "<text class=\"attention-col-label\" x=\"{mid}\" y=\"{top}\"{turn} data-token=\"{i}\">{}</text>",
-            escape_html(t)
-        );
     }
     out
 }

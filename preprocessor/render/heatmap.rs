@@ -48,6 +48,15 @@ pub fn under(c: &Computed, mask: Mask) -> Result<AttentionResult, core::Attentio
     )
 }
 
+/// A cell's accessible name, which `theme/attention.js` (`cellName`) keeps true.
+pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
+    if shown == super::format::MASKED {
+        format!("{from} → {to}: masked")
+    } else {
+        format!("{from} → {to}: {shown}")
+    }
+}
+
 pub struct Heatmap<'a> {
     pub field: &'static str,
     pub result: &'a AttentionResult,
@@ -78,6 +87,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
             let bind = Bind::at(h.field, i, j);
             let opacity = opacity(weight);
             heat.push(HeatCell {
+                name: cell_name(&c.spec.tokens[i], &c.spec.tokens[j], &text),
                 x: label + j as u32 * HEATMAP_CELL,
                 y: label + i as u32 * HEATMAP_CELL,
                 class: cell_class(weight.map(|_| opacity.parse().unwrap_or(0.0))),
@@ -112,11 +122,21 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
             "field": h.field,
             "size": size,
             "cell": HEATMAP_CELL,
+            "inner_cell": HEATMAP_CELL - 2,
+            "innermost_cell": HEATMAP_CELL - 7,
             "inner": n as u32 * HEATMAP_CELL,
             "origin": label,
             "focus_y": label + c.spec.focus as u32 * HEATMAP_CELL,
-            "cells": cells::heat_cells(&heat, HEATMAP_CELL, show_text),
-            "labels": cells::heat_labels(&c.spec.tokens, label, HEATMAP_CELL, longest * 15 / 2 > HEATMAP_CELL),
+            "grid": cells::heat_grid(
+                &cells::Grid {
+                    tokens: &c.spec.tokens,
+                    label,
+                    cell: HEATMAP_CELL,
+                    rotate: longest * 15 / 2 > HEATMAP_CELL,
+                    show_text,
+                },
+                &heat,
+            ),
             "compare": h.compare_to.is_some(),
             "summary": "The same weights as a table",
             "table": render_table(&alt),

@@ -206,7 +206,7 @@ test("all five themes: readable text and a heatmap hue that stands out from the 
     assert.equal(await page.evaluate(() => document.documentElement.classList.contains(localStorage.getItem("mdbook-theme"))), true);
     const c = await page.evaluate(() => {
       const bg = getComputedStyle(document.documentElement).backgroundColor;
-      const cell = document.querySelector(".attention-cells rect:not(.masked)");
+      const cell = document.querySelector(".attention-heatmap rect[data-c]:not(.masked)");
       const text = document.querySelector(".attention-heatmap text");
       const td = document.querySelector(".attention-alt td") || document.querySelector(".attention-widget td");
       return { bg, fill: getComputedStyle(cell).fill, text: getComputedStyle(text).fill, td: getComputedStyle(td).color };
