@@ -79,15 +79,21 @@ fn masked_scores_are_null_in_the_data_and_a_cross_in_the_html() {
 }
 
 #[test]
-fn tables_are_real_tables_with_headers_and_svgs_have_titles() {
+fn tables_are_real_tables_with_headers_and_heatmaps_are_named_grids() {
     let html = html(&computed(SMALL));
     assert!(html.contains("<th scope=\"col\">"));
     assert!(html.contains("<th scope=\"row\">"));
-    assert_eq!(
-        html.matches("<svg").count(),
-        html.matches("<title>").count()
-    );
     assert_eq!(html.matches("<svg").count(), 3);
+    assert_eq!(
+        html.matches("<svg class=\"attention-heatmap\" role=\"grid\"")
+            .count(),
+        3
+    );
+    assert_eq!(
+        html.matches("role=\"gridcell\" aria-label=\"a → b: ")
+            .count(),
+        3
+    );
 }
 
 #[test]
@@ -176,11 +182,7 @@ fn big_heatmaps_leave_the_numbers_to_the_table() {
     );
     let html = html(&computed(&body));
     assert!(!html.contains("attention-cell-texts"));
-    assert_eq!(
-        html.matches("<rect").count(),
-        n * n + 1,
-        "the cells and the focus row"
-    );
+    assert_eq!(html.matches("role=\"gridcell\"").count(), n * n);
 }
 
 #[test]
