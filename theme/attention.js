@@ -519,6 +519,8 @@
     tip.textContent = text;
     cell.setAttribute("aria-label", text);
     var box = cell.closest(".attention-heatmap-box").getBoundingClientRect();
+    // As wide as the figure's own column at most, so it covers neither the heatmap nor the controls.
+    tip.style.maxWidth = Math.max(200, cell.closest(".attention-view").getBoundingClientRect().width) + "px";
     tip.style.left = Math.max(4, window.scrollX + box.left) + "px";
     tip.style.top = (window.scrollY + box.bottom + 4) + "px";
     tip.hidden = false;
