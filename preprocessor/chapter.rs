@@ -4,7 +4,7 @@
 //! block above it or to an earlier block's `id`; the replacements are then spliced back to front.
 
 use crate::markdown::{self, Found};
-use crate::render::{self, escape_html, format::fmt};
+use crate::render::{self, format::fmt};
 use crate::spec::expr::{self, Computed, Scope, Val};
 use crate::spec::source::{Diagnostic, Place, Source};
 use crate::spec::{self, Examples};
@@ -123,19 +123,23 @@ pub fn process_for(
                 range,
                 expr: text_expr,
                 line,
+                in_alt,
             } => {
                 let place = Place {
                     path: path.clone(),
                     line,
                 };
-                let value = expr::parse_expr(&text_expr).and_then(|e| expr::eval(&e, &scope));
+                let value = expr::parse_inline(&text_expr).and_then(|e| expr::eval(&e, &scope));
                 match value {
                     Ok(values) => {
+                        // Tokens are untrusted text: they must reach the page literally, never
+                        // as Markdown or HTML, wherever the value is quoted.
+                        let literal = markdown::literal_text(&show(&values));
                         let shown = match output {
-                            Output::Html => format!(
-                                "<span class=\"attention-value\">{}</span>",
-                                escape_html(&show(&values))
-                            ),
+                            Output::Html if in_alt => literal,
+                            Output::Html => {
+                                format!("<span class=\"attention-value\">{literal}</span>")
+                            }
                             Output::StaticMarkdown => render::markdown_text(&show(&values)),
                         };
                         replacements.push((range, shown));

@@ -19,6 +19,8 @@ pub enum Found {
         range: Range<usize>,
         expr: String,
         line: usize,
+        /// Inside an image's alt text, where only plain text may go.
+        in_alt: bool,
     },
 }
 
@@ -69,6 +71,38 @@ fn continuation_prefix(text: &str, offset: usize) -> String {
         .collect::<String>()
 }
 
+/// Text that reaches the page literally when spliced into Markdown as inline HTML: every ASCII
+/// punctuation character becomes a numeric character reference, which Markdown never reads as
+/// syntax (no link, image, emphasis, code, table cell or escape can start from it) and HTML
+/// shows as the character itself. Line breaks become spaces.
+pub fn literal_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let digit = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(char::is_ascii_digit)
+    };
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        // Numbers stay readable in the page's source: a decimal point between digits and a
+        // leading minus sign cannot start any Markdown syntax.
+        let number_part = match c {
+            '.' => digit(i.checked_sub(1)) && digit(Some(i + 1)),
+            '-' => (i == 0 || chars[i - 1] == ' ') && digit(Some(i + 1)),
+            _ => false,
+        };
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if c.is_ascii_punctuation() && !number_part => {
+                out.push_str("&#");
+                out.push_str(itoa::Buffer::new().format(c as u32));
+                out.push(';');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Every attention block and inline value, in document order.
 pub fn find(text: &str) -> Vec<Found> {
     let mut found = Vec::new();
@@ -78,6 +112,7 @@ pub fn find(text: &str) -> Vec<Found> {
         offset: 0,
         line: 1,
     };
+    let mut images = 0usize;
     for (event, range) in new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
@@ -90,6 +125,8 @@ pub fn find(text: &str) -> Vec<Found> {
                     body: String::new(),
                 });
             }
+            Event::Start(Tag::Image { .. }) => images += 1,
+            Event::End(TagEnd::Image) => images = images.saturating_sub(1),
             Event::Text(t) => {
                 if let Some(block) = current.as_mut() {
                     block.body.push_str(&t);
@@ -111,6 +148,7 @@ pub fn find(text: &str) -> Vec<Found> {
                         expr: expr.trim().to_string(),
                         line: lines.line_of(range.start),
                         range,
+                        in_alt: images > 0,
                     });
                 }
             }

@@ -435,6 +435,92 @@ fn bad_inline_values_name_their_line() {
 }
 
 #[test]
+fn functions_check_what_they_are_given() {
+    // One number is not a row: each function says what it needs, in prose and in claims.
+    for f in ["argmax", "argmin", "sum", "max", "min", "lead"] {
+        for arg in ["scale", "q[a][1]", "weights[a][b]", "tokens[1]"] {
+            let text = format!(
+                "{}
+`attn: {f}({arg})`
+",
+                chapter_with(GOOD)
+            );
+            expect(
+                &format!("{f}({arg}) inline"),
+                &text,
+                11,
+                &["needs a row of numbers", &format!("`{f}({arg})`")],
+            );
+            let claim = good_with("assert", &format!("assert = [\"{f}({arg}) == a\"]"));
+            expect(
+                &format!("{f}({arg}) claim"),
+                &chapter_with(&claim),
+                9,
+                &["needs a row of numbers"],
+            );
+        }
+    }
+    // A row of tokens is not a row of numbers.
+    expect(
+        "argmax of tokens",
+        &format!(
+            "{}
+`attn: argmax(tokens)`
+",
+            chapter_with(GOOD)
+        ),
+        11,
+        &["no numbers to work on"],
+    );
+}
+
+#[test]
+fn inline_values_that_are_not_values_are_errors() {
+    for (written, words) in [
+        (
+            "sacle",
+            &["`sacle` is not a value", "did you mean `scale`"][..],
+        ),
+        (
+            "wieghts",
+            &["`wieghts` is not a value", "did you mean `weights`"][..],
+        ),
+        ("\"quoted\"", &["`quoted` is not a value"][..]),
+        ("nan", &["`nan` is not a finite number"][..]),
+        ("inf", &["`inf` is not a finite number"][..]),
+        ("-inf", &["`-inf` is not a finite number"][..]),
+        ("1e999", &["`1e999` is not a finite number"][..]),
+    ] {
+        let text = format!(
+            "{}
+See `attn: {written}`.
+",
+            chapter_with(GOOD)
+        );
+        expect(&format!("inline {written}"), &text, 11, words);
+    }
+    // Numbers and references still work.
+    let fine = format!(
+        "{}
+`attn: 0.5` `attn: scale` `attn: argmax(weights[a])`
+",
+        chapter_with(GOOD)
+    );
+    assert!(problems(&fine).is_empty(), "{:?}", problems(&fine));
+    // A claim may still compare with a bare token name.
+    let claim = good_with(
+        "assert",
+        "assert = [\"argmax(weights[a]) == a\", \"1e999 > 1\"]",
+    );
+    expect(
+        "non-finite in a claim",
+        &chapter_with(&claim),
+        9,
+        &["`1e999` is not a finite number"],
+    );
+}
+
+#[test]
 fn limits_are_enforced_with_a_clear_message() {
     let tokens: Vec<String> = (0..129).map(|i| format!("\"t{i}\"")).collect();
     let body = good_with("tokens", &format!("tokens = [{}]", tokens.join(", ")));

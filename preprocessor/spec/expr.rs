@@ -185,6 +185,12 @@ impl Parser {
         match self.next() {
             Some(Tok::Word(w)) => {
                 if let Ok(x) = w.parse::<f64>() {
+                    // "nan", "inf" and "1e999" parse as floats but are no number a book can show.
+                    if !x.is_finite() {
+                        return Err(format!(
+                            "`{w}` is not a finite number — write an ordinary number like `0.5`"
+                        ));
+                    }
                     return Ok(Expr::Number(x));
                 }
                 if self.eat('(') {
@@ -307,6 +313,23 @@ pub fn suggest(word: &str, candidates: &[&str]) -> String {
 }
 
 /// Parses an inline value: one expression, no comparison.
+/// Parses an inline value: a reference, a function of one, or a number. A bare word would only
+/// print itself, so it is a mistake (most often a misspelt field).
+pub fn parse_inline(text: &str) -> Result<Expr, String> {
+    match parse_expr(text)? {
+        Expr::Word(w) => {
+            let hint = suggest(&w, FIELDS);
+            Err(format!(
+                "`{w}` is not a value{hint} — an inline value is a reference like \
+                 `weights[cat][black]`, a function like `argmax(weights[cat])`, or a number; \
+                 the fields are {}",
+                FIELDS.join(", ")
+            ))
+        }
+        e => Ok(e),
+    }
+}
+
 pub fn parse_expr(text: &str) -> Result<Expr, String> {
     let mut p = Parser {
         toks: lex(text)?,
@@ -355,9 +378,25 @@ pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Vec<Val>, String> {
             .collect(),
         Expr::Call(f, r) => vectors(resolve(r, scope)?, r)?
             .into_iter()
-            .map(|(labels, values)| apply(f, &labels, &values, r))
+            .map(|(labels, values)| {
+                // A function compares the entries of a row; one number is not a row.
+                if r.field == "scale" || labels.len() != values.len() || is_one_entry(r) {
+                    return Err(format!(
+                        "`{f}({})` needs a row of numbers, like `{f}(weights[cat])`, but `{}` is one number",
+                        display_ref(r),
+                        display_ref(r)
+                    ));
+                }
+                apply(f, &labels, &values, r)
+            })
             .collect(),
     }
+}
+
+/// Whether a reference names a single entry (`q[cat][1]`, `tokens[2]`) rather than a row.
+fn is_one_entry(r: &Ref) -> bool {
+    let vector = r.field == "tokens" || r.field == "scale";
+    r.indexes.len() >= if vector { 1 } else { 2 }
 }
 
 fn apply(f: &str, labels: &[String], values: &[Val], r: &Ref) -> Result<Val, String> {

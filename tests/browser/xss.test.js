@@ -50,3 +50,42 @@ test("hostile text injects nothing and shows literally, with and without the scr
     await browser.close();
   }
 });
+
+test("tokens quoted in prose, tables, headings, links and alt text reach the page literally", async () => {
+  const browser = await launch();
+  try {
+    for (const javaScriptEnabled of [false, true]) {
+      const context = await browser.newContext({ javaScriptEnabled });
+      const page = await context.newPage();
+      let dialogs = 0;
+      page.on("dialog", (d) => { dialogs++; d.dismiss(); });
+      await page.goto("file://" + path.join(HOSTILE, "quoted.html"));
+      const state = await page.evaluate(() => {
+        const main = document.querySelector("main");
+        return {
+          scriptLinks: main.querySelectorAll("a[href^='javascript']").length,
+          images: [...main.querySelectorAll("img")].map((i) => i.getAttribute("src")),
+          alts: [...main.querySelectorAll("img")].map((i) => i.getAttribute("alt")),
+          markup: [...main.querySelectorAll("p em, p strong, p del, p code, p b, td em, td code, h2 em, h2 code")].map((e) => e.outerHTML),
+          cells: [...main.querySelectorAll(".table-wrapper td")].map((td) => td.textContent),
+          prose: [...main.querySelectorAll("p")].map((p) => p.textContent).join("\n"),
+          heading: main.querySelector("h2").textContent,
+        };
+      });
+      const label = javaScriptEnabled ? "with the script" : "without the script";
+      assert.equal(state.scriptLinks, 0, `${label}: no javascript: link`);
+      assert.ok(state.images.every((src) => src === "i.png"), `${label}: no image but the page's own: ${state.images}`);
+      assert.ok(state.alts.every((a) => a === "alt [click](javascript:alert(1)) and `tick`"), `${label}: alt text is plain: ${state.alts}`);
+      assert.deepEqual(state.markup, [], `${label}: no formatting made of tokens`);
+      assert.deepEqual(state.cells, ["split?", "a|b", "after", "kept"], `${label}: a | in a token does not split a cell`);
+      for (const token of ["[click](javascript:alert(1))", "![i](https://e.com/a.png)", "*x*", "`tick`", "__u__", "~~s~~", "end\\", "<b>bold</b>"]) {
+        assert.ok(state.prose.includes(token), `${label}: prose shows ${token} literally`);
+      }
+      assert.equal(state.heading, "Heading *x*");
+      assert.equal(dialogs, 0);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+});
