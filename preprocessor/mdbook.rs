@@ -64,9 +64,21 @@ pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<D
 }
 
 /// One error for all problems, compiler style.
-pub fn report(problems: Vec<Diagnostic>) -> anyhow::Error {
+/// The most problems a report prints; the rest are counted.
+pub const REPORT_AT_MOST: usize = 100;
+
+pub fn report(mut problems: Vec<Diagnostic>) -> anyhow::Error {
     let count = problems.len();
-    let lines: Vec<String> = problems.iter().map(|d| format!("error: {d}")).collect();
+    // By file, then line; a stable sort keeps a line's problems in the order they were found.
+    problems.sort_by(|a, b| (&*a.place.path, a.place.line).cmp(&(&*b.place.path, b.place.line)));
+    let mut lines: Vec<String> = problems
+        .iter()
+        .take(REPORT_AT_MOST)
+        .map(|d| format!("error: {d}"))
+        .collect();
+    if count > REPORT_AT_MOST {
+        lines.push(format!("… and {} more problems", count - REPORT_AT_MOST));
+    }
     let noun = if count == 1 { "problem" } else { "problems" };
     anyhow::anyhow!(
         "{}\n{count} {noun} in attention blocks; the book was not built",

@@ -521,6 +521,137 @@ See `attn: {written}`.
 }
 
 #[test]
+fn names_two_tokens_share_are_errors_and_numbers_are_positions() {
+    let block = r#"tokens = ["the", "cat", "the", "dog"]
+embeddings = [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.2, 0.9]]
+dims = ["2", "1"]
+w_q = [[1.0, 0.0], [0.0, 1.0]]
+w_k = [[1.0, 0.0], [0.0, 1.0]]
+w_v = [[1.0, 0.0], [0.0, 1.0]]
+"#;
+    expect(
+        "a shared token name",
+        &format!(
+            "{}
+`attn: weights[the][cat]`
+",
+            chapter_with(block)
+        ),
+        12,
+        &["`the` names rows 1 and 3", "position"],
+    );
+    // By position it works, and argmin says which "the" it means.
+    let text = format!(
+        "{}
+`attn: weights[3][cat]` `attn: argmin(weights[cat])` `attn: embeddings[cat][1]`
+",
+        chapter_with(block)
+    );
+    assert!(problems(&text).is_empty(), "{:?}", problems(&text));
+    let html = chapter::process(&text, "src/ch.md", &examples())
+        .unwrap()
+        .replace("&#40;", "(")
+        .replace("&#41;", ")");
+    assert!(
+        html.contains("the (position 1)"),
+        "argmin names the position of a shared name"
+    );
+    // A number in brackets is a position, even where a dimension is named "1": the first column.
+    assert!(
+        html.contains(">0.00</span>"),
+        "embeddings[cat][1] is the first column (0.00)"
+    );
+    expect(
+        "a position out of range",
+        &format!(
+            "{}
+`attn: weights[9][cat]`
+",
+            chapter_with(block)
+        ),
+        12,
+        &["positions run from 1 to 4"],
+    );
+}
+
+#[test]
+fn an_example_defined_twice_is_an_error_naming_both_places() {
+    let mut e = Examples::default();
+    e.add_file(&format!("[x]\n{GOOD}"), "src/examples/a.toml")
+        .unwrap();
+    let err = e
+        .add_file(&format!("# again\n[x]\n{GOOD}"), "src/examples/b.toml")
+        .unwrap_err();
+    let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert!(
+        text[0].starts_with(
+            "src/examples/b.toml:2: the example `x` is already defined at src/examples/a.toml:1"
+        ),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn a_bad_example_is_reported_once_however_many_files_follow() {
+    let mut e = Examples::default();
+    let bad = format!(
+        "[bad]\n{}",
+        GOOD.replace("[[1.0, 0.0], [0.0, 1.0]]\nw_q", "[[1.0, 0.0]]\nw_q")
+    );
+    let mut reported = e.add_file(&bad, "src/examples/a.toml").unwrap_err().len();
+    for (i, name) in ["b", "c", "d"].iter().enumerate() {
+        let file = format!("src/examples/{i}.toml");
+        if let Err(p) = e.add_file(&format!("[{name}]\n{GOOD}"), &file) {
+            reported += p.len();
+        }
+    }
+    assert_eq!(reported, 1);
+}
+
+#[test]
+fn a_figure_with_nothing_to_show_is_an_error() {
+    expect(
+        "show = []",
+        &chapter_with(&good_with("show", "show = []")),
+        9,
+        &["`show` is empty", "leave `show` out"],
+    );
+}
+
+#[test]
+fn hostile_sizes_get_bounded_work_and_a_capped_report() {
+    // A 40,000-character focus gets no suggestion (which would take seconds), only the list.
+    let long = "x".repeat(40_000);
+    let got = problems(&chapter_with(&good_with(
+        "focus",
+        &format!("focus = \"{long}\""),
+    )));
+    assert_eq!(got.len(), 1);
+    assert!(
+        !got[0].contains("did you mean"),
+        "no suggestion for a 40,000-character name"
+    );
+    // 500 bad references: 100 printed, the rest counted.
+    let refs = "`attn: weights[a][q]`\n".repeat(500);
+    let text = format!("{}\n{refs}", chapter_with(GOOD));
+    let report = mdbook_attention::mdbook::report(
+        chapter::process(&text, "src/ch.md", &examples()).unwrap_err(),
+    )
+    .to_string();
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("error: ")).count(),
+        100
+    );
+    assert!(
+        report.contains("… and 400 more problems"),
+        "{}",
+        &report[report.len() - 200..]
+    );
+    assert!(report.ends_with("500 problems in attention blocks; the book was not built"));
+}
+
+#[test]
 fn limits_are_enforced_with_a_clear_message() {
     let tokens: Vec<String> = (0..129).map(|i| format!("\"t{i}\"")).collect();
     let body = good_with("tokens", &format!("tokens = [{}]", tokens.join(", ")));

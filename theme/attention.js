@@ -370,7 +370,12 @@
     var focusSelect = this.root.querySelector(".attention-focus");
     if (focusSelect) focusSelect.value = String(st.focus);
     var scale = this.root.querySelector(".attention-scale");
-    if (scale && document.activeElement !== scale) scale.value = r.scale;
+    if (scale && document.activeElement !== scale) {
+      // 0 to 4, widened to hold the scale (render/mod.rs, scale_reach).
+      scale.min = Math.floor(Math.min(r.scale, 0));
+      scale.max = Math.ceil(Math.max(r.scale, 4));
+      scale.value = r.scale;
+    }
     var steps = this.data.steps || [];
     var untouched = JSON.stringify([st.focus, st.embeddings, st.scale, st.mask]) ===
       JSON.stringify([this.initial.focus, this.initial.embeddings, this.initial.scale, this.initial.mask]);

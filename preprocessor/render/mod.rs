@@ -153,8 +153,14 @@ fn slider_reach(value: f64, extra: &[f64]) -> (i64, i64) {
     (lo.floor() as i64, hi.ceil() as i64)
 }
 
+/// The scale slider's range: 0 to 4, widened to hold the block's own scale.
+fn scale_reach(scale: f64) -> (i64, i64) {
+    (scale.min(0.0).floor() as i64, scale.max(4.0).ceil() as i64)
+}
+
 fn controls_view(c: &Computed) -> String {
     let f = c.spec.focus;
+    let (scale_min, scale_max) = scale_reach(c.result.scale);
     let step_values = |dim: usize| -> Vec<f64> {
         c.spec
             .steps
@@ -208,6 +214,9 @@ fn controls_view(c: &Computed) -> String {
             "steps": c.spec.steps.iter().enumerate().map(|(i, s)| json!({"index": i, "label": s.label})).collect::<Vec<_>>(),
             "default_scale": format!("1/√{d_k}"),
             "scale": fmt(c.result.scale),
+            "scale_value": c.result.scale,
+            "scale_min": scale_min,
+            "scale_max": scale_max,
             "custom_scale": c.spec.input.scale.is_some(),
             "causal": c.spec.input.mask == Mask::Causal,
             "explicit": matches!(c.spec.input.mask, Mask::Explicit(_)),

@@ -303,8 +303,15 @@ fn op_text(op: Op) -> &'static str {
 
 /// ` (did you mean `x`?)` when one candidate is close, else nothing.
 pub fn suggest(word: &str, candidates: &[&str]) -> String {
+    // Similarity costs length × length: a hostile 40,000-character name gets no suggestion
+    // rather than seconds of work.
+    const LONGEST: usize = 64;
+    if word.len() > LONGEST * 4 || word.chars().count() > LONGEST {
+        return String::new();
+    }
     candidates
         .iter()
+        .filter(|c| c.len() <= LONGEST * 4)
         .map(|c| (strsim::jaro_winkler(word, c), *c))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .filter(|(score, _)| *score > 0.75)
@@ -312,7 +319,6 @@ pub fn suggest(word: &str, candidates: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-/// Parses an inline value: one expression, no comparison.
 /// Parses an inline value: a reference, a function of one, or a number. A bare word would only
 /// print itself, so it is a mistake (most often a misspelt field).
 pub fn parse_inline(text: &str) -> Result<Expr, String> {
@@ -393,6 +399,15 @@ pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Vec<Val>, String> {
     }
 }
 
+/// The name of entry `i`, with its position when another entry shares the name.
+fn label_of(labels: &[String], i: usize) -> String {
+    if labels.iter().filter(|l| **l == labels[i]).count() > 1 {
+        format!("{} (position {})", labels[i], i + 1)
+    } else {
+        labels[i].clone()
+    }
+}
+
 /// Whether a reference names a single entry (`q[cat][1]`, `tokens[2]`) rather than a row.
 fn is_one_entry(r: &Ref) -> bool {
     let vector = r.field == "tokens" || r.field == "scale";
@@ -424,7 +439,7 @@ fn apply(f: &str, labels: &[String], values: &[Val], r: &Ref) -> Result<Val, Str
         "sum" => Val::Num(nums.iter().fold(0.0, |s, (_, x)| s + x)),
         "max" => Val::Num(best(|b, a| b > a).1),
         "min" => Val::Num(best(|b, a| b < a).1),
-        "argmax" => Val::Text(labels[best(|b, a| b > a).0].clone()),
+        "argmax" => Val::Text(label_of(labels, best(|b, a| b > a).0)),
         // How far the largest entry stands above the next: "attention that selects".
         "lead" => {
             let mut sorted: Vec<f64> = nums.iter().map(|(_, x)| *x).collect();
@@ -439,7 +454,7 @@ fn apply(f: &str, labels: &[String], values: &[Val], r: &Ref) -> Result<Val, Str
                 }
             }
         }
-        _ => Val::Text(labels[best(|b, a| b < a).0].clone()),
+        _ => Val::Text(label_of(labels, best(|b, a| b < a).0)),
     })
 }
 
@@ -594,23 +609,44 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
             r.field
         ));
     }
+    // A number in brackets is always a position, from 1 (`#2` too); anything else is a name,
+    // which must name exactly one row or column.
     let find = |labels: &[String], key: &str, what: &str| -> Result<usize, String> {
-        if let Some(i) = labels.iter().position(|l| l == key) {
-            return Ok(i);
+        let digits = key.strip_prefix('#').unwrap_or(key);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return match digits.parse::<usize>() {
+                Ok(i) if (1..=labels.len()).contains(&i) => Ok(i - 1),
+                _ => Err(format!(
+                    "`{key}` is not a {what} of `{}`: positions run from 1 to {}",
+                    display_ref(r),
+                    labels.len()
+                )),
+            };
         }
-        if let Ok(i) = key.trim_start_matches('#').parse::<usize>()
-            && (1..=labels.len()).contains(&i)
-        {
-            return Ok(i - 1);
+        let matches: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == key).collect();
+        match matches.as_slice() {
+            [one] => Ok(*one),
+            [] => {
+                let names: Vec<&str> = labels.iter().map(String::as_str).collect();
+                Err(format!(
+                    "`{key}` is not a {what} of `{}`{} — use one of {} or a position from 1 to {}",
+                    display_ref(r),
+                    suggest(key, &names),
+                    names.join(", "),
+                    labels.len()
+                ))
+            }
+            several => Err(format!(
+                "`{key}` names {what}s {} of `{}` — write the position of the one you mean instead, like `{}`",
+                several
+                    .iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                display_ref(r),
+                several[0] + 1
+            )),
         }
-        let names: Vec<&str> = labels.iter().map(String::as_str).collect();
-        Err(format!(
-            "`{key}` is not a {what} of `{}`{} — use one of {} or a position from 1 to {}",
-            display_ref(r),
-            suggest(key, &names),
-            names.join(", "),
-            labels.len()
-        ))
     };
     let (rows, col_index): (Vec<usize>, Option<&Index>) = if is_vector {
         (vec![0], r.indexes.first())

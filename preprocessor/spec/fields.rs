@@ -117,14 +117,12 @@ pub fn fields_of_table(src: &Source, table: &DeTable) -> Result<Fields, Vec<Diag
 }
 
 fn unknown_key_message(key: &str) -> String {
-    let best = KEYS
-        .iter()
-        .map(|k| (strsim::jaro_winkler(key, k), *k))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .filter(|(score, _)| *score > 0.75);
-    match best {
-        Some((_, k)) => format!("unknown key `{key}` — did you mean `{k}`?"),
-        None => format!("unknown key `{key}` — the keys are {}", KEYS.join(", ")),
+    // The one "did you mean" of the crate, bounded in the length of what it compares.
+    match super::expr::suggest(key, KEYS) {
+        hint if hint.is_empty() => {
+            format!("unknown key `{key}` — the keys are {}", KEYS.join(", "))
+        }
+        hint => format!("unknown key `{key}`{hint}"),
     }
 }
 

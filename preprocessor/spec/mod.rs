@@ -115,6 +115,8 @@ pub struct Step {
 pub struct Examples {
     by_name: BTreeMap<String, (Fields, Place)>,
     computed: BTreeMap<String, Computed>,
+    /// Examples that could not be computed: reported once, not again with each later file.
+    failed: std::collections::BTreeSet<String>,
 }
 
 impl Examples {
@@ -200,14 +202,24 @@ impl Examples {
                     f["example"].place.clone(),
                     "an example cannot build on another example — copy the keys you need",
                 )),
-                Ok(f) => {
-                    self.by_name.insert(name.get_ref().to_string(), (f, place));
-                }
+                Ok(f) => match self.by_name.get(name.get_ref().as_ref()) {
+                    // Two definitions would let `example = "x"` and `x:` read different numbers.
+                    Some((_, first)) => problems.push(Diagnostic::new(
+                        place,
+                        format!(
+                            "the example `{}` is already defined at {first} — give one of them another name",
+                            name.get_ref()
+                        ),
+                    )),
+                    None => {
+                        self.by_name.insert(name.get_ref().to_string(), (f, place));
+                    }
+                },
                 Err(mut p) => problems.append(&mut p),
             }
         }
         for (name, (fields, place)) in &self.by_name {
-            if self.computed.contains_key(name) {
+            if self.computed.contains_key(name) || self.failed.contains(name) {
                 continue;
             }
             match build(fields.clone(), place.clone(), self)
@@ -216,7 +228,10 @@ impl Examples {
                 Ok(c) => {
                     self.computed.insert(name.clone(), c);
                 }
-                Err(mut p) => problems.append(&mut p),
+                Err(mut p) => {
+                    self.failed.insert(name.clone());
+                    problems.append(&mut p);
+                }
             }
         }
         if problems.is_empty() {
@@ -497,8 +512,13 @@ fn build(
             }
         }
     }
-    if !fields.contains_key("show") {
-        views.push(View::Heatmap);
+    match fields.get("show") {
+        None => views.push(View::Heatmap),
+        Some(f) if texts("show").is_empty() => problems.push(Diagnostic::new(
+            f.place.clone(),
+            "`show` is empty, so the figure would be empty — list at least one view, like `show = [\"heatmap\"]`, or leave `show` out for a heatmap",
+        )),
+        Some(_) => {}
     }
     views.sort();
     views.dedup();
