@@ -119,9 +119,9 @@ fn finds_inline_values_but_not_other_code_spans() {
     let exprs: Vec<_> = found
         .iter()
         .filter_map(|f| match f {
-            Found::Inline { expr, line, range } => {
-                Some((expr.clone(), *line, &text[range.clone()]))
-            }
+            Found::Inline {
+                expr, line, range, ..
+            } => Some((expr.clone(), *line, &text[range.clone()])),
             Found::Block(_) => None,
         })
         .collect();
@@ -153,4 +153,33 @@ fn several_lines_of_content_keep_their_container_on_every_line() {
         out,
         "- item\n\n  | a |\n  |---|\n\n  | b |\n\n> | a |\n> |---|\n>\n> | b |\n>\n"
     );
+}
+
+#[test]
+fn knows_when_an_inline_value_sits_in_alt_text() {
+    let text = "See `attn: a` and ![alt `attn: b`](i.png) and [link `attn: c`](x.html).\n";
+    let in_alt: Vec<(String, bool)> = find(text)
+        .into_iter()
+        .filter_map(|f| match f {
+            Found::Inline { expr, in_alt, .. } => Some((expr, in_alt)),
+            Found::Block(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        in_alt,
+        [("a".into(), false), ("b".into(), true), ("c".into(), false)]
+    );
+}
+
+#[test]
+fn literal_text_cannot_become_markdown() {
+    assert_eq!(literal_text("0.64"), "0.64");
+    assert_eq!(literal_text("-0.30"), "-0.30");
+    assert_eq!(
+        literal_text("[x](javascript:y)"),
+        "&#91;x&#93;&#40;javascript&#58;y&#41;"
+    );
+    assert_eq!(literal_text("a|b\\"), "a&#124;b&#92;");
+    assert_eq!(literal_text("..."), "&#46;&#46;&#46;");
+    assert_eq!(literal_text("two\nlines"), "two lines");
 }
