@@ -158,12 +158,27 @@ pub fn find(text: &str) -> Vec<Found> {
     found
 }
 
-/// Replaces a block by one line of HTML and a blank line, both carrying the container
-/// prefix, so the HTML block ends where the fence ended and nothing after it is swallowed.
+/// Replaces a block by one line of HTML, carrying the container prefix, so the HTML block ends
+/// where the fence ended. A blank line follows only when the next line would otherwise continue
+/// the HTML block (a line of the same container): a block that ends its list item, or stands
+/// before the next item, adds none, so a tight list stays tight.
 ///
 /// Content of several lines (the static Markdown form) carries the prefix on every later line.
 pub fn block_replacement(block: &Block, content: &str, text: &str, newline: &str) -> String {
     let ends_line = text[..block.range.end].ends_with('\n');
+    let rest = &text[block.range.end..];
+    // The line after the fence: the range may stop before the fence line's own line ending.
+    let after = if ends_line {
+        rest
+    } else {
+        rest.split_once('\n').map_or("", |(_, r)| r)
+    };
+    let next_line = after.lines().next().unwrap_or("");
+    // Several lines of content (the static Markdown form: tables, lists) always end with a blank
+    // line, as Markdown blocks of their own.
+    let continues_container = content.lines().nth(1).is_some()
+        || (next_line.starts_with(block.continuation.as_str())
+            && !next_line[block.continuation.len()..].trim().is_empty());
     let mut out = String::with_capacity(content.len() + 8);
     // A blank line carries the container's markers but no trailing spaces.
     let blank = block.continuation.trim_end();
@@ -178,9 +193,13 @@ pub fn block_replacement(block: &Block, content: &str, text: &str, newline: &str
         }
         out.push_str(line);
     }
-    out.push_str(newline);
-    out.push_str(blank);
-    if ends_line {
+    if continues_container {
+        out.push_str(newline);
+        out.push_str(blank);
+        if ends_line {
+            out.push_str(newline);
+        }
+    } else if ends_line || rest.is_empty() {
         out.push_str(newline);
     }
     out

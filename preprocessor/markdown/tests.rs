@@ -31,7 +31,7 @@ fn finds_a_plain_block_with_its_body_and_line() {
     assert_eq!(b.fence_line, 3);
     assert_eq!(
         replace_all(text, "<div></div>"),
-        "# T\n\n<div></div>\n\n\nafter\n"
+        "# T\n\n<div></div>\n\nafter\n"
     );
 }
 
@@ -182,4 +182,66 @@ fn literal_text_cannot_become_markdown() {
     assert_eq!(literal_text("a|b\\"), "a&#124;b&#92;");
     assert_eq!(literal_text("..."), "&#46;&#46;&#46;");
     assert_eq!(literal_text("two\nlines"), "two lines");
+}
+
+/// Renders Markdown the way mdBook parses it.
+fn to_html(text: &str) -> String {
+    use mdbook_markdown::pulldown_cmark::html;
+    let mut out = String::new();
+    html::push_html(
+        &mut out,
+        mdbook_markdown::new_cmark_parser(text, &mdbook_markdown::MarkdownOptions::default()),
+    );
+    out
+}
+
+fn spliced(text: &str) -> String {
+    let replacements = blocks(text)
+        .iter()
+        .map(|b| {
+            let html = "<figure class=\"attention-widget\">W</figure>";
+            (b.range.clone(), block_replacement(b, html, text, "\n"))
+        })
+        .collect();
+    splice(text, replacements)
+}
+
+#[test]
+fn a_block_in_a_tight_list_keeps_the_list_tight() {
+    for text in [
+        "- one\n- ```attention\n  x = 1\n  ```\n- three\n",
+        "1. one\n2. ```attention\n   x = 1\n   ```\n3. three\n",
+        "- one\n  ```attention\n  x = 1\n  ```\n- three\n",
+        "- one\n- ```attention\n  x = 1\n  ```\n",
+    ] {
+        let plain = to_html(&text.replace("attention", "text"));
+        let ours = to_html(&spliced(text));
+        assert_eq!(
+            ours.matches("<p>").count(),
+            plain.matches("<p>").count(),
+            "tightness changed for {text:?}:\n{plain}\n{ours}"
+        );
+        assert!(ours.contains("<figure"), "{ours}");
+    }
+}
+
+#[test]
+fn text_after_a_block_in_the_same_container_is_not_swallowed() {
+    for text in [
+        "```attention\nx = 1\n```\nafter\n",
+        "> ```attention\n> x = 1\n> ```\n> after\n",
+        "- ```attention\n  x = 1\n  ```\n  after\n",
+    ] {
+        let ours = to_html(&spliced(text));
+        assert!(
+            ours.contains("<p>after</p>")
+                || ours.contains("after</li>")
+                || ours.contains("<li>after"),
+            "{text:?} → {ours}"
+        );
+        assert!(
+            !ours.contains("W</figure>\nafter") && !ours.contains("</figure>after"),
+            "{text:?} → {ours}"
+        );
+    }
 }
