@@ -71,7 +71,12 @@ pub fn load(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<MDBook> 
             book_dir.display()
         );
     }
-    let mut book = MDBook::load(book_dir)
+    let config_file = book_dir.join("book.toml");
+    let mut config = mdbook_driver::config::Config::from_disk(&config_file)
+        .with_context(|| format!("cannot read {}", config_file.display()))?;
+    config.update_from_env()?;
+    crate::mdbook::order_after_links(&mut config)?;
+    let mut book = MDBook::load_with_config(book_dir, config)
         .with_context(|| format!("cannot load the book in {}", book_dir.display()))?;
     if let Some(dest) = dest_dir {
         book.config.build.build_dir = std::env::current_dir()?.join(dest);

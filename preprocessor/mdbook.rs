@@ -63,6 +63,50 @@ pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<D
     }
 }
 
+/// Makes `[preprocessor.attention]` run after mdBook's `links`, so blocks and inline values that
+/// `{{#include}}` brings in are processed, whatever the book's own config says.
+pub fn order_after_links(config: &mut mdbook_preprocessor::config::Config) -> anyhow::Result<()> {
+    if !config.build.use_default_preprocessors {
+        return Ok(());
+    }
+    let key = format!("preprocessor.{NAME}.after");
+    let mut after: Vec<String> = config.get(&key).ok().flatten().unwrap_or_default();
+    if !after.iter().any(|a| a == "links") {
+        after.push("links".into());
+        config
+            .set(&key, after)
+            .context("cannot order the attention preprocessor after links")?;
+    }
+    Ok(())
+}
+
+/// Whether this book's config runs `links` before us (the stock CLI follows the config).
+fn runs_after_links(config: &mdbook_preprocessor::config::Config) -> bool {
+    if !config.build.use_default_preprocessors {
+        return true;
+    }
+    let list = |key: &str| -> Vec<String> { config.get(key).ok().flatten().unwrap_or_default() };
+    list(&format!("preprocessor.{NAME}.after"))
+        .iter()
+        .any(|a| a == "links")
+        || list("preprocessor.links.before").iter().any(|b| b == NAME)
+}
+
+/// A directive of mdBook's `links` preprocessor still in a chapter, with its 1-based line.
+fn unexpanded_directive(content: &str) -> Option<(usize, &str)> {
+    content.lines().enumerate().find_map(|(i, line)| {
+        [
+            "{{#include",
+            "{{#rustdoc_include",
+            "{{#playground",
+            "{{#title",
+        ]
+        .iter()
+        .find(|d| line.contains(*d) && !line.contains(&format!("\\{}", &d[..])))
+        .map(|d| (i + 1, *d))
+    })
+}
+
 /// One error for all problems, compiler style.
 /// The most problems a report prints; the rest are counted.
 pub const REPORT_AT_MOST: usize = 100;
@@ -105,11 +149,25 @@ impl Preprocessor for AttentionPreprocessor {
             .to_string_lossy()
             .trim_end_matches('/')
             .to_string();
+        let after_links = runs_after_links(&ctx.config);
         book.for_each_chapter_mut(|ch| {
             let Some(source) = &ch.source_path else {
                 return;
             };
             let shown = format!("{src_dir}/{}", source.to_string_lossy());
+            // Before `links`, an included file's blocks would be published as raw code.
+            if !after_links && let Some((line, directive)) = unexpanded_directive(&ch.content) {
+                problems.push(Diagnostic::new(
+                    crate::spec::source::Place {
+                        path: std::sync::Arc::from(shown.as_str()),
+                        line,
+                    },
+                    format!(
+                        "`{directive} …}}}}` is not expanded yet: in this book the attention preprocessor runs before mdBook's `links`, so the blocks it includes would be published as raw code — add `after = [\"links\"]` to [preprocessor.attention] in book.toml"
+                    ),
+                ));
+                return;
+            }
             match chapter::process_for(&ch.content, &shown, &examples, output) {
                 Ok(content) => ch.content = content,
                 Err(mut p) => problems.append(&mut p),

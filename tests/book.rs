@@ -334,3 +334,53 @@ fn attribute_names(html: &str) -> Vec<String> {
     }
     names
 }
+
+#[test]
+fn included_blocks_are_processed_in_process_whatever_the_order_in_book_toml() {
+    let book = copy_fixture("mini");
+    let toml = std::fs::read_to_string(book.path().join("book.toml")).unwrap();
+    std::fs::write(
+        book.path().join("book.toml"),
+        toml.replace("after = [\"links\"]\n", ""),
+    )
+    .unwrap();
+    let out = cli::build(book.path(), None).unwrap();
+    let page = std::fs::read_to_string(out.join("widgets.html")).unwrap();
+    assert!(
+        !main_of(&page).contains("language-attention"),
+        "no raw block"
+    );
+    assert_eq!(
+        main_of(&page).matches("class=\"attention-widget\"").count(),
+        4
+    );
+}
+
+#[test]
+fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
+    let stock = copy_fixture("mini");
+    let toml = std::fs::read_to_string(stock.path().join("book.toml")).unwrap();
+    std::fs::write(
+        stock.path().join("book.toml"),
+        toml.replace(
+            "[preprocessor.attention]\nafter = [\"links\"]\n",
+            &format!("[preprocessor.attention]\ncommand = {:?}\n", BIN),
+        ),
+    )
+    .unwrap();
+    let b = MDBook::load(stock.path()).unwrap();
+    assert!(b.build().is_err(), "the stock build stops");
+    // What the preprocessor says, through the protocol, given the book before `links` ran.
+    let ctx = mdbook_preprocessor::PreprocessorContext::new(
+        stock.path().to_path_buf(),
+        b.config.clone(),
+        "html".into(),
+    );
+    let out = run_protocol(&serde_json::to_string(&(ctx, b.book.clone())).unwrap());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("src/widgets.md:21:") && err.contains("add `after = [\"links\"]`"),
+        "{err}"
+    );
+}
