@@ -46,6 +46,9 @@ pub enum Command {
         /// The archive to write.
         #[arg(short = 'o', long, default_value = "book.tar.gz")]
         output: PathBuf,
+        /// Replace the archive if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Build, serve on localhost, and rebuild when a chapter, the theme or book.toml changes.
     Serve {
@@ -155,8 +158,12 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             };
             eprintln!("{NAME}: {what} in {}", book_dir.display());
         }
-        Some(Command::Archive { book_dir, output }) => {
-            let out = crate::install::archive(&book_dir, &output)?;
+        Some(Command::Archive {
+            book_dir,
+            output,
+            force,
+        }) => {
+            let out = crate::install::archive(&book_dir, &output, force)?;
             eprintln!(
                 "{NAME}: the book is packed in {}; unpack it anywhere and open index.html",
                 out.display()

@@ -37,7 +37,10 @@ pub struct Installed {
     pub wrote_assets: bool,
 }
 
-/// Adds the preprocessor and the assets to a book; idempotent.
+/// Adds the preprocessor and the assets to a book; idempotent. Everything is checked before
+/// anything is written; each file is written whole (a temporary file renamed over it), the
+/// assets before book.toml, so a failure never leaves a config that names missing files; and
+/// nothing is written through a symbolic link that leads out of the book.
 pub fn install(book_dir: &Path) -> anyhow::Result<Installed> {
     let config_path = book_dir.join("book.toml");
     let text = std::fs::read_to_string(&config_path).with_context(|| {
@@ -65,26 +68,86 @@ pub fn install(book_dir: &Path) -> anyhow::Result<Installed> {
     let html = table_at(&mut doc, &["output", "html"])?;
     add_to_list(html, "additional-js", &js)?;
     add_to_list(html, "additional-css", &css)?;
-
-    let new_text = doc.to_string();
-    let mut done = Installed::default();
-    if new_text != text {
-        std::fs::write(&config_path, new_text)?;
-        done.changed_config = true;
+    let mut new_text = doc.to_string();
+    if text.contains("\r\n") {
+        // A CRLF book.toml stays CRLF.
+        new_text = new_text.replace("\r\n", "\n").replace('\n', "\r\n");
     }
+
+    // Check every path first.
+    let book = book_dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", book_dir.display()))?;
     let dir = book_dir.join(ASSET_DIR);
-    std::fs::create_dir_all(&dir)?;
-    for (path, content) in [
+    match std::fs::metadata(&dir) {
+        Ok(m) if !m.is_dir() => bail!(
+            "{} is a file, but install puts the widget assets in a folder of that name — move the file away",
+            dir.display()
+        ),
+        Ok(_) => ensure_inside(&book, &dir)?,
+        Err(_) => {}
+    }
+    let assets = [
         (book_dir.join(&js), ASSET_JS),
         (book_dir.join(&css), ASSET_CSS),
-    ] {
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(content) {
-            std::fs::write(&path, content)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+    ];
+    for (path, _) in &assets {
+        if let Ok(m) = std::fs::symlink_metadata(path) {
+            if m.is_dir() {
+                bail!(
+                    "{} is a folder — install needs to write a file there",
+                    path.display()
+                );
+            }
+            if m.file_type().is_symlink() {
+                ensure_inside(&book, path)?;
+            }
+        }
+    }
+
+    // Then write: assets first, book.toml last.
+    let mut done = Installed::default();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (path, content) in &assets {
+        if std::fs::read_to_string(path).ok().as_deref() != Some(*content) {
+            write_whole(path, content)?;
             done.wrote_assets = true;
         }
     }
+    if new_text != text {
+        write_whole(&config_path, &new_text)?;
+        done.changed_config = true;
+    }
     Ok(done)
+}
+
+/// Refuses a path whose real location is outside the book.
+fn ensure_inside(book: &Path, path: &Path) -> anyhow::Result<()> {
+    match path.canonicalize() {
+        Ok(real) if real.starts_with(book) => Ok(()),
+        Ok(real) => bail!(
+            "{} leads out of the book, to {} — install will not write there; replace the link with a file or folder",
+            path.display(),
+            real.display()
+        ),
+        Err(e) => bail!(
+            "{} is a link that cannot be followed ({e}) — remove it and run install again",
+            path.display()
+        ),
+    }
+}
+
+/// Writes a file whole: a temporary file beside it, renamed over it (which replaces a link
+/// rather than writing through it).
+fn write_whole(path: &Path, content: &str) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, content.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 /// The table at a dotted path, created (as a real `[a.b]` table) when missing.
@@ -132,7 +195,14 @@ pub fn stale_assets_warning(installed: Option<&str>) -> Option<String> {
 }
 
 /// Builds a book and packs the result into one `.tar.gz` that opens from disk when unpacked.
-pub fn archive(book_dir: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+/// An existing file is replaced only with `force`.
+pub fn archive(book_dir: &Path, out: &Path, force: bool) -> anyhow::Result<PathBuf> {
+    if out.exists() && !force {
+        bail!(
+            "{} already exists — choose another name with -o, or pass --force to replace it",
+            out.display()
+        );
+    }
     let staging = tempfile::tempdir()?;
     let built = crate::cli::build(book_dir, Some(&staging.path().join("book")))?;
     let file =

@@ -97,3 +97,75 @@ fn archive_unpacks_to_a_book_that_opens_from_disk() {
         );
     }
 }
+
+#[test]
+fn install_checks_everything_before_it_writes_anything() {
+    // `theme` is a file: an error naming it, and book.toml untouched.
+    let dir = common::someone_elses_book(BOOK_TOML);
+    std::fs::write(dir.path().join("theme"), "not a folder").unwrap();
+    let err = format!("{:#}", install::install(dir.path()).unwrap_err());
+    assert!(err.contains("theme is a file"), "{err}");
+    assert!(
+        err.contains(&dir.path().display().to_string()),
+        "the path is named: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("book.toml")).unwrap(),
+        BOOK_TOML,
+        "nothing was written"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn install_never_writes_through_a_link_out_of_the_book() {
+    let dir = common::someone_elses_book(BOOK_TOML);
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("precious.js");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::fs::create_dir_all(dir.path().join("theme")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("theme/attention.js")).unwrap();
+    let err = format!("{:#}", install::install(dir.path()).unwrap_err());
+    assert!(err.contains("leads out of the book"), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("book.toml")).unwrap(),
+        BOOK_TOML
+    );
+    // A theme folder that is itself a link out of the book is refused too.
+    let dir = common::someone_elses_book(BOOK_TOML);
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("theme")).unwrap();
+    let err = format!("{:#}", install::install(dir.path()).unwrap_err());
+    assert!(err.contains("leads out of the book"), "{err}");
+    assert!(!outside.path().join("attention.css").exists());
+}
+
+#[test]
+fn install_keeps_a_crlf_book_toml_crlf() {
+    let crlf = BOOK_TOML.replace('\n', "\r\n");
+    let dir = common::someone_elses_book(&crlf);
+    install::install(dir.path()).unwrap();
+    let toml = std::fs::read_to_string(dir.path().join("book.toml")).unwrap();
+    assert!(toml.contains("[preprocessor.attention]\r\n"), "{toml:?}");
+    assert_eq!(
+        toml.matches('\n').count(),
+        toml.matches("\r\n").count(),
+        "{toml:?}"
+    );
+}
+
+#[test]
+fn archive_will_not_replace_a_file_unless_told_to() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let existing = out_dir.path().join("book.tar.gz");
+    std::fs::write(&existing, "mine").unwrap();
+    let err = format!(
+        "{:#}",
+        install::archive(&common::fixture("mini"), &existing, false).unwrap_err()
+    );
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "mine");
+}

@@ -22,6 +22,6 @@ cargo run --release --quiet -- build -d target/test-book
 # The hostile fixture names its assets beside book.toml; give it a copy of the theme.
 rm -rf target/hostile-book && cp -r tests/fixtures/hostile target/hostile-book && cp theme/attention.js theme/attention.css target/hostile-book/
 cargo run --release --quiet -- build target/hostile-book -d target/test-hostile
-cargo run --release --quiet -- archive -o target/attention-book.tar.gz
+cargo run --release --quiet -- archive --force -o target/attention-book.tar.gz
 cd tests/browser
 BOOK_DIR=../../target/test-book HOSTILE_DIR=../../target/test-hostile ARCHIVE=../../target/attention-book.tar.gz npm test --silent
