@@ -1,7 +1,9 @@
 //! `serve`: build, serve the book on localhost, rebuild on change, and reload open pages.
 //!
 //! Files come from tower-http's `ServeDir`; changes from `notify`; each page gets a small
-//! script that listens on a server-sent-event stream and reloads after every rebuild.
+//! script that listens on a server-sent-event stream and reloads after every rebuild. Every
+//! build goes to a fresh folder, and the server switches to it only once it is complete, so a
+//! request during a rebuild gets the whole old book or the whole new one, never half of each.
 
 use crate::cli;
 use anyhow::Context;
@@ -11,10 +13,12 @@ use axum::routing::get;
 use notify::{RecursiveMode, Watcher};
 use std::convert::Infallible;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
+use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
 const RELOAD_PATH: &str = "/__attention/reload";
@@ -23,25 +27,36 @@ const RELOAD_SCRIPT: &str = "<script>new EventSource('/__attention/reload').onme
 /// Changes closer together than this make one rebuild (an editor saves in several writes).
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
-/// Builds the book and adds the reload script to every page.
-pub fn build_for_serving(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let out = cli::build(book_dir, dest_dir)?;
+/// Builds the book into a fresh folder under `base` and adds the reload script to every page.
+pub fn build_for_serving(book_dir: &Path, base: &Path) -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("build-")
+        .tempdir_in(base)
+        .with_context(|| format!("cannot make a build folder in {}", base.display()))?;
+    let out = cli::build(book_dir, Some(dir.path()))?;
     add_reload_script(&out)?;
-    Ok(out)
+    Ok(dir)
 }
 
+/// Adds the reload script before `</body>` of every page. Pages are bytes: a page that is not
+/// UTF-8 (copied from src/ as it is) gets the script all the same and nothing else changes.
 fn add_reload_script(dir: &Path) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
         let path = entry?.path();
         if path.is_dir() {
             add_reload_script(&path)?;
         } else if path.extension().is_some_and(|e| e == "html") {
-            let html = std::fs::read_to_string(&path)?;
-            let html = match html.rfind("</body>") {
-                Some(i) => format!("{}{RELOAD_SCRIPT}{}", &html[..i], &html[i..]),
-                None => html,
+            let html =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let Some(at) = html.windows(7).rposition(|w| w == b"</body>") else {
+                continue;
             };
-            std::fs::write(&path, html)?;
+            let mut with = Vec::with_capacity(html.len() + RELOAD_SCRIPT.len());
+            with.extend_from_slice(&html[..at]);
+            with.extend_from_slice(RELOAD_SCRIPT.as_bytes());
+            with.extend_from_slice(&html[at..]);
+            std::fs::write(&path, with)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
     }
     Ok(())
@@ -67,7 +82,17 @@ pub fn serve(
     let book_dir = book_dir
         .canonicalize()
         .with_context(|| format!("cannot find the book folder {}", book_dir.display()))?;
-    let out = build_for_serving(&book_dir, dest_dir)?;
+    // Builds live in their own folder: `-d` if given, else a temporary one.
+    let scratch = tempfile::tempdir()?;
+    let base = match dest_dir {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+            d.canonicalize()?
+        }
+        None => scratch.path().to_path_buf(),
+    };
+    let first = build_for_serving(&book_dir, &base)?;
+    let current = Arc::new(RwLock::new(first.path().to_path_buf()));
     let runtime = tokio::runtime::Runtime::new()?;
     let (reload_tx, _) = broadcast::channel::<()>(16);
 
@@ -87,23 +112,31 @@ pub fn serve(
         .watch(&book_dir, RecursiveMode::Recursive)
         .context("cannot watch the book folder")?;
     let rebuild_tx = reload_tx.clone();
-    let (rebuild_dir, rebuild_dest, rebuild_out) = (
-        book_dir.clone(),
-        dest_dir.map(Path::to_path_buf),
-        out.clone(),
-    );
+    let (rebuild_dir, rebuild_base, rebuild_current) =
+        (book_dir.clone(), base.clone(), current.clone());
     std::thread::spawn(move || {
+        // The folder being served, and the one before it (kept until no request can still be
+        // reading it: one more rebuild later).
+        let mut serving = first;
+        let mut retired: Vec<tempfile::TempDir> = Vec::new();
         while let Ok(first) = change_rx.recv() {
-            let mut relevant = is_source_change(&first, &rebuild_dir, &rebuild_out);
+            let mut relevant = is_source_change(&first, &rebuild_dir, &rebuild_base);
             while let Ok(next) = change_rx.recv_timeout(DEBOUNCE) {
-                relevant |= is_source_change(&next, &rebuild_dir, &rebuild_out);
+                relevant |= is_source_change(&next, &rebuild_dir, &rebuild_base);
             }
             if !relevant {
                 continue;
             }
             let started = std::time::Instant::now();
-            match build_for_serving(&rebuild_dir, rebuild_dest.as_deref()) {
-                Ok(_) => {
+            match build_for_serving(&rebuild_dir, &rebuild_base) {
+                Ok(fresh) => {
+                    if let Ok(mut path) = rebuild_current.write() {
+                        *path = fresh.path().to_path_buf();
+                    }
+                    retired.push(std::mem::replace(&mut serving, fresh));
+                    if retired.len() > 1 {
+                        retired.remove(0);
+                    }
                     eprintln!("rebuilt in {} ms", started.elapsed().as_millis());
                     let _ = rebuild_tx.send(());
                 }
@@ -119,9 +152,17 @@ pub fn serve(
             .map(|_| Ok::<_, Infallible>(Event::default().data("rebuilt")));
         Sse::new(stream).keep_alive(KeepAlive::default())
     };
+    // Each request reads whichever complete build is current when it arrives.
+    let files = tower::service_fn(move |request: axum::extract::Request| {
+        let dir = current
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or_else(|p| p.into_inner().clone());
+        async move { ServeDir::new(dir).oneshot(request).await }
+    });
     let app = Router::new()
         .route(RELOAD_PATH, get(move || std::future::ready(events())))
-        .fallback_service(ServeDir::new(&out));
+        .fallback_service(files);
     let address = format!("{host}:{port}");
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&address)
@@ -130,7 +171,7 @@ pub fn serve(
                 format!("cannot listen on {address} — is another server using the port? try -p")
             })?;
         let url = format!("http://{address}/");
-        eprintln!("serving {} at {url} (Ctrl-C stops)", out.display());
+        eprintln!("serving {} at {url} (Ctrl-C stops)", book_dir.display());
         if open {
             let _ = std::process::Command::new("xdg-open").arg(&url).spawn();
         }

@@ -130,3 +130,59 @@ fn serve_rebuilds_on_a_chapter_edit_and_tells_the_page_to_reload() {
     )
     .is_some_and(|r| r.contains("Fixed."))));
 }
+
+#[test]
+fn serve_keeps_serving_a_book_with_a_page_that_is_not_utf8_and_never_exposes_half_a_build() {
+    let book = common::copy_fixture("mini");
+    // A hand-written page that is not UTF-8, copied to the output as it is.
+    std::fs::write(
+        book.path().join("src/legacy.html"),
+        b"<html><body>caf\xe9</body></html>".as_slice(),
+    )
+    .unwrap();
+    let port = free_port();
+    let _server = Server(
+        Command::new(BIN)
+            .args(["serve", "-n", "127.0.0.1", "-p", &port.to_string()])
+            .arg(book.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(
+        wait_for(Duration::from_secs(30), || get(port, "/widgets.html")
+            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))),
+        "the server answers"
+    );
+    // While chapters are edited and rebuilt, every request gets a whole page with its script.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let editor = {
+        let (stop, path) = (stop.clone(), book.path().join("src/plain.md"));
+        std::thread::spawn(move || {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) && i < 40 {
+                std::fs::write(&path, format!("# Plain\n\nEdit {i}.\n")).unwrap();
+                std::thread::sleep(Duration::from_millis(60));
+                i += 1;
+            }
+        })
+    };
+    let mut answered = 0;
+    for _ in 0..300 {
+        let page = get(port, "/widgets.html").expect("an answer");
+        assert!(
+            page.starts_with("HTTP/1.1 200"),
+            "{}",
+            &page[..page.len().min(80)]
+        );
+        assert!(
+            page.contains("/__attention/reload"),
+            "a whole page, with its script"
+        );
+        answered += 1;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    editor.join().unwrap();
+    assert_eq!(answered, 300);
+}

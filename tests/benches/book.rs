@@ -190,7 +190,8 @@ fn main() {
                 )
                 .unwrap();
                 let start = Instant::now();
-                serve::build_for_serving(&with, None).unwrap();
+                let scratch = tempfile::tempdir().unwrap();
+                serve::build_for_serving(&with, scratch.path()).unwrap();
                 start.elapsed()
             })
             .collect(),
