@@ -384,3 +384,40 @@ fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
         "{err}"
     );
 }
+
+#[test]
+fn the_markdown_form_keeps_hostile_text_literal_too() {
+    let dir = common::fixture("hostile");
+    let examples = mdbook_attention::spec::Examples::default();
+    for name in ["hostile.md", "quoted.md"] {
+        let text = std::fs::read_to_string(dir.join("src").join(name)).unwrap();
+        let md = mdbook_attention::chapter::process_for(
+            &text,
+            name,
+            &examples,
+            mdbook_attention::chapter::Output::StaticMarkdown,
+        )
+        .unwrap();
+        // What any Markdown renderer would make of it.
+        let mut html = String::new();
+        mdbook_markdown::pulldown_cmark::html::push_html(
+            &mut html,
+            mdbook_markdown::new_cmark_parser(&md, &mdbook_markdown::MarkdownOptions::default()),
+        );
+        for bad in [
+            "<script",
+            "<img src=\"https://",
+            "<img src=\"x\"",
+            "href=\"javascript",
+            "<em>x</em>",
+            "<del>",
+            "<b>bold",
+            "<b onmouseover",
+        ] {
+            assert!(
+                !html.contains(bad),
+                "{name}: the Markdown form makes {bad:?}:\n{html}"
+            );
+        }
+    }
+}

@@ -89,3 +89,31 @@ test("tokens quoted in prose, tables, headings, links and alt text reach the pag
     await browser.close();
   }
 });
+
+test("print.html of the hostile book runs nothing and links nowhere, before and after interaction", async () => {
+  const browser = await launch();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let dialogs = 0;
+    page.on("dialog", (d) => { dialogs++; d.dismiss(); });
+    await page.goto("file://" + path.join(HOSTILE, "print.html"));
+    await page.waitForTimeout(200);
+    for (const w of await page.$$(".attention-widget")) {
+      const rows = await w.$$("tr[data-token] > th");
+      for (const r of rows.slice(0, 4)) await r.evaluate((e) => e.click());
+      const step = await w.$(".attention-back");
+      if (step) await step.evaluate((e) => e.click());
+    }
+    const state = await page.evaluate(() => ({
+      xss: window.__xss,
+      scriptLinks: document.querySelectorAll("a[href^='javascript']").length,
+      foreignImages: [...document.querySelectorAll("main img")].filter((i) => i.getAttribute("src") !== "i.png").length,
+    }));
+    assert.deepEqual(state, { xss: undefined, scriptLinks: 0, foreignImages: 0 });
+    assert.equal(dialogs, 0);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
