@@ -8,6 +8,7 @@ use crate::render::{self, format::fmt};
 use crate::spec::expr::{self, Computed, Scope, Val};
 use crate::spec::source::{Diagnostic, Place, Source};
 use crate::spec::{self, Examples};
+use mdbook_markdown::MarkdownOptions;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -60,7 +61,18 @@ pub fn process_for(
     examples: &Examples,
     output: Output,
 ) -> Result<String, Vec<Diagnostic>> {
-    let found = markdown::find(text);
+    process_with(text, path, examples, output, &MarkdownOptions::default())
+}
+
+/// One chapter, read with the book's own Markdown options.
+pub fn process_with(
+    text: &str,
+    path: &str,
+    examples: &Examples,
+    output: Output,
+    options: &MarkdownOptions,
+) -> Result<String, Vec<Diagnostic>> {
+    let found = markdown::find_with(text, options);
     if found.is_empty() {
         return Ok(text.to_string());
     }

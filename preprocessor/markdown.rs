@@ -62,7 +62,16 @@ impl LineCounter<'_> {
 /// markers become spaces, blockquote markers stay.
 fn continuation_prefix(text: &str, offset: usize) -> String {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    text[line_start..offset]
+    let prefix = &text[line_start..offset];
+    // A footnote definition continues four spaces in, however long its label: `[^label]: `.
+    if let Some(rest) = prefix.trim_start().strip_prefix("[^")
+        && let Some(end) = rest.find("]:")
+        && rest[end + 2..].trim().is_empty()
+    {
+        let indent = prefix.len() - prefix.trim_start().len();
+        return " ".repeat(indent + 4);
+    }
+    prefix
         .chars()
         .map(|c| match c {
             '>' | ' ' | '\t' => c,
@@ -103,8 +112,14 @@ pub fn literal_text(s: &str) -> String {
     out
 }
 
-/// Every attention block and inline value, in document order.
+/// Every attention block and inline value, in document order, with mdBook's default options.
 pub fn find(text: &str) -> Vec<Found> {
+    find_with(text, &MarkdownOptions::default())
+}
+
+/// Every attention block and inline value, parsed with the book's own Markdown options (with
+/// definition lists off, `: ```attention` is a paragraph, not a block).
+pub fn find_with(text: &str, options: &MarkdownOptions) -> Vec<Found> {
     let mut found = Vec::new();
     let mut current: Option<Block> = None;
     let mut lines = LineCounter {
@@ -113,7 +128,7 @@ pub fn find(text: &str) -> Vec<Found> {
         line: 1,
     };
     let mut images = 0usize;
-    for (event, range) in new_cmark_parser(text, &MarkdownOptions::default()).into_offset_iter() {
+    for (event, range) in new_cmark_parser(text, options).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split_whitespace().next() == Some(BLOCK_LANGUAGE) =>

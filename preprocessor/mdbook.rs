@@ -80,6 +80,24 @@ pub fn order_after_links(config: &mut mdbook_preprocessor::config::Config) -> an
     Ok(())
 }
 
+/// The Markdown options mdBook's HTML renderer will use for this book.
+fn markdown_options(
+    config: &mdbook_preprocessor::config::Config,
+) -> mdbook_markdown::MarkdownOptions {
+    let mut options = mdbook_markdown::MarkdownOptions::default();
+    let flag = |key: &str, default: bool| -> bool {
+        config
+            .get(&format!("output.html.{key}"))
+            .ok()
+            .flatten()
+            .unwrap_or(default)
+    };
+    options.smart_punctuation = flag("smart-punctuation", options.smart_punctuation);
+    options.definition_lists = flag("definition-lists", options.definition_lists);
+    options.admonitions = flag("admonitions", options.admonitions);
+    options
+}
+
 /// Whether this book's config runs `links` before us (the stock CLI follows the config).
 fn runs_after_links(config: &mdbook_preprocessor::config::Config) -> bool {
     if !config.build.use_default_preprocessors {
@@ -150,6 +168,7 @@ impl Preprocessor for AttentionPreprocessor {
             .trim_end_matches('/')
             .to_string();
         let after_links = runs_after_links(&ctx.config);
+        let options = markdown_options(&ctx.config);
         book.for_each_chapter_mut(|ch| {
             let Some(source) = &ch.source_path else {
                 return;
@@ -168,7 +187,7 @@ impl Preprocessor for AttentionPreprocessor {
                 ));
                 return;
             }
-            match chapter::process_for(&ch.content, &shown, &examples, output) {
+            match chapter::process_with(&ch.content, &shown, &examples, output, &options) {
                 Ok(content) => ch.content = content,
                 Err(mut p) => problems.append(&mut p),
             }

@@ -245,3 +245,40 @@ fn text_after_a_block_in_the_same_container_is_not_swallowed() {
         );
     }
 }
+
+#[test]
+fn a_block_in_a_footnote_continues_four_spaces_in_whatever_the_label() {
+    let text = "Text[^a-rather-long-footnote-label].\n\n[^a-rather-long-footnote-label]: ```attention\n    x = 1\n    ```\n";
+    let b = &blocks(text)[0];
+    assert_eq!(b.continuation, "    ");
+    // Several lines of static content stay inside the footnote, not an indented code block.
+    let out = splice(
+        text,
+        vec![(
+            b.range.clone(),
+            block_replacement(b, "| a |\n|---|\n| 1 |", text, "\n"),
+        )],
+    );
+    assert!(out.contains("\n    |---|\n    | 1 |"), "{out:?}");
+    assert!(!to_html(&out).contains("<pre><code>"), "{}", to_html(&out));
+}
+
+#[test]
+fn the_books_markdown_options_decide_what_is_a_block() {
+    let text = "Term\n: ```attention\n  x = 1\n  ```\n";
+    let with = MarkdownOptions::default();
+    let mut without = MarkdownOptions::default();
+    without.definition_lists = false;
+    let blocks_in = |o: &MarkdownOptions| {
+        find_with(text, o)
+            .into_iter()
+            .filter(|f| matches!(f, Found::Block(_)))
+            .count()
+    };
+    assert_eq!(blocks_in(&with), 1, "a definition holds the block");
+    assert_eq!(
+        blocks_in(&without),
+        0,
+        "without definition lists it is not a block"
+    );
+}
