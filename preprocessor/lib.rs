@@ -13,6 +13,7 @@
 pub mod chapter;
 pub mod cli;
 pub mod core;
+pub mod includes;
 pub mod install;
 pub mod markdown;
 pub mod mdbook;

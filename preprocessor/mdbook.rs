@@ -125,10 +125,10 @@ fn unexpanded_directive(content: &str) -> Option<(usize, &str)> {
     })
 }
 
-/// One error for all problems, compiler style.
 /// The most problems a report prints; the rest are counted.
 pub const REPORT_AT_MOST: usize = 100;
 
+/// One error for all problems, compiler style.
 pub fn report(mut problems: Vec<Diagnostic>) -> anyhow::Error {
     let count = problems.len();
     // By file, then line; a stable sort keeps a line's problems in the order they were found.
@@ -189,7 +189,17 @@ impl Preprocessor for AttentionPreprocessor {
             }
             match chapter::process_with(&ch.content, &shown, &examples, output, &options) {
                 Ok(content) => ch.content = content,
-                Err(mut p) => problems.append(&mut p),
+                Err(mut p) => {
+                    // A problem in an included file is reported at that file's own line.
+                    let chapter_file = ctx.root.join(&src_dir).join(source);
+                    if let (Ok(original), Some(dir)) =
+                        (std::fs::read_to_string(&chapter_file), chapter_file.parent())
+                    {
+                        let found = crate::includes::inclusions(&original, &ch.content, &shown, dir);
+                        crate::includes::relocate(&mut p, &shown, &found);
+                    }
+                    problems.append(&mut p);
+                }
             }
         });
         if !problems.is_empty() {

@@ -421,3 +421,19 @@ fn the_markdown_form_keeps_hostile_text_literal_too() {
         }
     }
 }
+
+#[test]
+fn a_problem_in_an_included_file_is_reported_at_that_file() {
+    let book = copy_fixture("mini");
+    std::fs::write(
+        book.path().join("src/included.md"),
+        "```attention\nexample = \"pair\"\nshow = [\"heatmapp\"]\n```\n",
+    )
+    .unwrap();
+    let err = format!("{:#}", cli::build(book.path(), None).unwrap_err());
+    assert!(
+        err.contains("src/included.md:3: unknown view `heatmapp`")
+            && err.contains("(included from src/widgets.md:21)"),
+        "{err}"
+    );
+}
