@@ -329,8 +329,8 @@
     var st = this.state, init = this.initial, tokens = this.data.tokens, parts = [];
     if (st.focus !== init.focus) parts.push("following \u201C" + tokens[st.focus] + "\u201D, not \u201C" + tokens[init.focus] + "\u201D");
     if (JSON.stringify(st.query_overrides) !== JSON.stringify(init.query_overrides)) parts.push("a query moved");
-    if (JSON.stringify(st.embeddings) !== JSON.stringify(init.embeddings)) parts.push("an embedding moved");
-    if (st.scale !== init.scale) parts.push("scale " + fmt(this.result.scale));
+    if (JSON.stringify(st.embeddings) !== JSON.stringify(init.embeddings)) parts.push("an embedding moved (its query is worked out again from it)");
+    if (this.result.scale !== this.data.scale) parts.push("scale " + fmt(this.result.scale));
     if (JSON.stringify(st.mask) !== JSON.stringify(init.mask)) parts.push(typeof st.mask === "string" ? "mask: " + st.mask : "mask as written");
     var text = parts.length ? "You changed this figure: " + parts.join("; ") + "." : "";
     var span = line.querySelector(".attention-state-text");
@@ -428,7 +428,8 @@
     root.addEventListener("change", function (e) {
       var t = e.target, st = self.state;
       if (t.matches(".attention-scale-mode")) {
-        st.scale = t.value === "default" ? null : t.value === "one" ? 1 : +root.querySelector(".attention-scale").value;
+        // "custom" keeps the scale in use until the slider moves: the slider's steps would round it.
+        st.scale = t.value === "default" ? null : t.value === "one" ? 1 : self.result.scale;
       } else if (t.matches(".attention-mask")) {
         st.mask = t.value === "custom" ? clone(self.initial.mask) : t.value;
       } else if (t.matches(".attention-focus")) {

@@ -63,6 +63,8 @@ pub struct Heatmap<'a> {
     pub compare_to: Option<&'a AttentionResult>,
     pub heading: &'a str,
     pub title: &'a str,
+    /// One of the compare view's pair: no focus-row outline, so outlines mean "changed" only.
+    pub in_compare: bool,
 }
 
 pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
@@ -138,6 +140,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
                 &heat,
             ),
             "compare": h.compare_to.is_some(),
+            "in_compare": h.in_compare,
             "summary": "The same weights as a table",
             "table": render_table(&alt),
         }),
@@ -155,6 +158,7 @@ pub fn heatmap_view(c: &Computed) -> String {
             compare_to: None,
             heading: "Attention weights",
             title,
+            in_compare: false,
         },
     )
 }
@@ -172,6 +176,7 @@ pub fn compare_view(c: &Computed) -> Result<String, String> {
             compare_to: None,
             heading: "Bidirectional",
             title: "Bidirectional: every token sees the whole sentence",
+            in_compare: true,
         },
     );
     let second = heatmap(
@@ -182,6 +187,7 @@ pub fn compare_view(c: &Computed) -> Result<String, String> {
             compare_to: Some(&none),
             heading: "Causal (masked)",
             title: "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix",
+            in_compare: true,
         },
     );
     Ok(format!(
