@@ -66,34 +66,7 @@ pub enum Command {
     },
 }
 
-/// Loads a book with our preprocessor registered in-process.
-pub fn load(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<MDBook> {
-    if !book_dir.join("book.toml").exists() {
-        bail!(
-            "{} has no book.toml — pass the folder of an mdBook, e.g. `mdbook-attention build path/to/book`",
-            book_dir.display()
-        );
-    }
-    let config_file = book_dir.join("book.toml");
-    let mut config = mdbook_driver::config::Config::from_disk(&config_file)
-        .with_context(|| format!("cannot read {}", config_file.display()))?;
-    config.update_from_env()?;
-    crate::mdbook::order_after_links(&mut config)?;
-    let mut book = MDBook::load_with_config(book_dir, config)
-        .with_context(|| format!("cannot load the book in {}", book_dir.display()))?;
-    if let Some(dest) = dest_dir {
-        book.config.build.build_dir = std::env::current_dir()?.join(dest);
-    }
-    book.with_preprocessor(AttentionPreprocessor);
-    Ok(book)
-}
-
-/// Builds a book in-process and returns where it was written.
-pub fn build(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let book = load(book_dir, dest_dir)?;
-    book.build()?;
-    Ok(book.build_dir_for("html"))
-}
+pub use crate::mdbook::{build, load};
 
 /// The preprocessor protocol: `[context, book]` on stdin, the book on stdout.
 pub fn protocol() -> anyhow::Result<()> {

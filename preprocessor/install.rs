@@ -9,26 +9,7 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
-pub const ASSET_JS: &str = include_str!("../theme/attention.js");
-pub const ASSET_CSS: &str = include_str!("../theme/attention.css");
-/// Where `install` puts the assets, relative to the book's root.
-pub const ASSET_DIR: &str = "theme";
-
-/// The version of the embedded assets: the crate version and a hash of their bytes.
-pub fn asset_version() -> String {
-    // FNV-1a: stable across builds and platforms, unlike std's hasher.
-    let hash = ASSET_JS
-        .bytes()
-        .chain(ASSET_CSS.bytes())
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
-    format!(
-        "{}+{:012x}",
-        env!("CARGO_PKG_VERSION"),
-        hash & 0xffff_ffff_ffff
-    )
-}
+pub use crate::assets::{ASSET_CSS, ASSET_DIR, ASSET_JS, asset_version};
 
 /// What `install` did, for the message.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -185,15 +166,6 @@ fn add_to_list(table: &mut Table, key: &str, entry: &str) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Says so when a book's installed assets are older than this binary's.
-pub fn stale_assets_warning(installed: Option<&str>) -> Option<String> {
-    let installed = installed?;
-    let current = asset_version();
-    (installed != current).then(|| {
-        format!("warning: this book's widget assets are version {installed}, but mdbook-attention has {current} — run `mdbook-attention install` in the book's folder to update them")
-    })
-}
-
 /// Builds a book and packs the result into one `.tar.gz` that opens from disk when unpacked.
 /// An existing file is replaced only with `force`.
 pub fn archive(book_dir: &Path, out: &Path, force: bool) -> anyhow::Result<PathBuf> {
@@ -204,7 +176,7 @@ pub fn archive(book_dir: &Path, out: &Path, force: bool) -> anyhow::Result<PathB
         );
     }
     let staging = tempfile::tempdir()?;
-    let built = crate::cli::build(book_dir, Some(&staging.path().join("book")))?;
+    let built = crate::mdbook::build(book_dir, Some(&staging.path().join("book")))?;
     let file =
         std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());

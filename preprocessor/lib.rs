@@ -1,22 +1,31 @@
 //! mdbook-attention: exact, interactive attention widgets for mdBook.
 //!
-//! The rooms, from the bottom up (nothing below knows of anything above):
+//! The rooms, from the bottom up (nothing below knows of anything above; `tests/architecture.rs`
+//! checks it):
 //! - [`core`]: attention math on ndarray;
 //! - [`spec`]: a block's TOML → a validated spec, named examples, assertions, inline values;
-//! - [`render`]: spec + result → one line of HTML per widget;
+//! - [`render`]: spec + result → figure models → HTML and Markdown;
 //! - [`markdown`]: find blocks and inline values in a chapter, splice HTML back;
 //! - [`chapter`]: one chapter's text in, the same text with widgets out;
-//! - [`mdbook`]: the mdBook `Preprocessor`, config, and errors with file:line;
-//! - [`cli`], [`serve`] and [`install`]: `build`, `serve`, `install`, `archive` and the
-//!   preprocessor protocol, for `main.rs`.
+//! - [`includes`]: lines of `{{#include}}`d text mapped back to their files;
+//! - [`assets`]: the embedded JS and CSS and their version;
+//! - [`mdbook`]: the mdBook `Preprocessor`, config, in-process load and build, errors with
+//!   file:line.
+//!
+//! Above the library, behind the default `cli` feature (a book that only preprocesses needs none
+//! of their crates): [`install`] (`install`, `archive`), [`serve`] and [`cli`], for `main.rs`.
 
+pub mod assets;
 pub mod chapter;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod core;
 pub mod includes;
+#[cfg(feature = "cli")]
 pub mod install;
 pub mod markdown;
 pub mod mdbook;
 pub mod render;
+#[cfg(feature = "cli")]
 pub mod serve;
 pub mod spec;

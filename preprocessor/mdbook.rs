@@ -1,11 +1,13 @@
-//! The mdBook side: the `Preprocessor` impl, its config, and one error listing every problem
-//! of the book with file and line.
+//! The mdBook side: the `Preprocessor` impl, its config, loading and building a book in-process,
+//! and one error listing every problem of the book with file and line.
 
 use crate::chapter::{self, Output};
 use crate::spec::Examples;
 use crate::spec::expr::suggest;
 use crate::spec::source::Diagnostic;
 use anyhow::{Context, bail};
+use mdbook_driver::MDBook;
+use std::path::{Path, PathBuf};
 use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
@@ -42,7 +44,7 @@ pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<D
         }
     }
     let installed = table.get("assets-version").and_then(toml::Value::as_str);
-    if let Some(warning) = crate::install::stale_assets_warning(installed) {
+    if let Some(warning) = crate::assets::stale_assets_warning(installed) {
         eprintln!("{warning}");
     }
     match table.get("examples") {
@@ -213,3 +215,33 @@ impl Preprocessor for AttentionPreprocessor {
         Ok(true)
     }
 }
+
+/// Loads a book with our preprocessor registered in-process.
+pub fn load(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<MDBook> {
+    if !book_dir.join("book.toml").exists() {
+        bail!(
+            "{} has no book.toml — pass the folder of an mdBook, e.g. `mdbook-attention build path/to/book`",
+            book_dir.display()
+        );
+    }
+    let config_file = book_dir.join("book.toml");
+    let mut config = mdbook_driver::config::Config::from_disk(&config_file)
+        .with_context(|| format!("cannot read {}", config_file.display()))?;
+    config.update_from_env()?;
+    order_after_links(&mut config)?;
+    let mut book = MDBook::load_with_config(book_dir, config)
+        .with_context(|| format!("cannot load the book in {}", book_dir.display()))?;
+    if let Some(dest) = dest_dir {
+        book.config.build.build_dir = std::env::current_dir()?.join(dest);
+    }
+    book.with_preprocessor(AttentionPreprocessor);
+    Ok(book)
+}
+
+/// Builds a book in-process and returns where it was written.
+pub fn build(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let book = load(book_dir, dest_dir)?;
+    book.build()?;
+    Ok(book.build_dir_for("html"))
+}
+

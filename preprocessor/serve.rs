@@ -5,7 +5,6 @@
 //! build goes to a fresh folder, and the server switches to it only once it is complete, so a
 //! request during a rebuild gets the whole old book or the whole new one, never half of each.
 
-use crate::cli;
 use anyhow::Context;
 use axum::Router;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -33,7 +32,7 @@ pub fn build_for_serving(book_dir: &Path, base: &Path) -> anyhow::Result<tempfil
         .prefix("build-")
         .tempdir_in(base)
         .with_context(|| format!("cannot make a build folder in {}", base.display()))?;
-    let out = cli::build(book_dir, Some(dir.path()))?;
+    let out = crate::mdbook::build(book_dir, Some(dir.path()))?;
     add_reload_script(&out)?;
     Ok(dir)
 }

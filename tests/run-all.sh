@@ -17,6 +17,8 @@ command -v node >/dev/null || { echo "tests/run-all.sh: Node.js (20 or later) is
 
 cargo fmt --all -- --check
 cargo clippy --release --all-targets --quiet -- -D warnings
+# The library alone, as a book that only preprocesses would use it: no server, archive or CLI crates.
+cargo check --release --lib --no-default-features --quiet
 cargo test --release
 cargo run --release --quiet -- build -d target/test-book
 # The hostile fixture names its assets beside book.toml; give it a copy of the theme.

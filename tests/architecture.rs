@@ -1,0 +1,97 @@
+//! Dependencies point one way: each module of the library uses only modules below it, and the
+//! command line, `serve` and `install` sit above everything, behind the `cli` feature.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The rooms, bottom first. A module may use only modules of a lower layer.
+const LAYERS: &[&[&str]] = &[
+    &["core", "assets"],
+    &["spec"],
+    &["render", "markdown", "includes"],
+    &["chapter"],
+    &["mdbook"],
+    &["serve", "install"],
+    &["cli"],
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|l| l.contains(&module))
+}
+
+/// `crate::NAME` references of every file of a module (its file, or its folder).
+fn uses(root: &Path) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut visit = |module: &str, path: &Path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        // Unit tests may reach anywhere; only the module's own code counts.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (i, _) in code.match_indices("crate::") {
+            let name: String = code[i + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            out.entry(module.to_string())
+                .or_default()
+                .push((name, path.display().to_string()));
+        }
+    };
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            for file in walk(&path) {
+                visit(&stem, &file);
+            }
+        } else if stem != "lib" && stem != "main" {
+            visit(&stem, &path);
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("tests.rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn every_module_uses_only_modules_below_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("preprocessor");
+    let mut wrong = Vec::new();
+    for (module, used) in uses(&root) {
+        let Some(mine) = layer_of(&module) else {
+            wrong.push(format!("{module} is in no layer: add it to LAYERS"));
+            continue;
+        };
+        for (name, file) in used {
+            if name == module {
+                continue;
+            }
+            match layer_of(&name) {
+                Some(theirs) if theirs < mine => {}
+                _ => wrong.push(format!("{file}: {module} uses {name}, which is not below it")),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_library_names_its_command_line_modules_behind_the_cli_feature() {
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("preprocessor/lib.rs")).unwrap();
+    for module in ["cli", "install", "serve"] {
+        assert!(
+            lib.contains(&format!("#[cfg(feature = \"cli\")]\npub mod {module};")),
+            "{module} is behind the cli feature"
+        );
+    }
+}
