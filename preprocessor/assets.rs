@@ -30,4 +30,3 @@ pub fn stale_assets_warning(installed: Option<&str>) -> Option<String> {
         format!("warning: this book's widget assets are version {installed}, but mdbook-attention has {current} — run `mdbook-attention install` in the book's folder to update them")
     })
 }
-

@@ -5,10 +5,9 @@ use crate::mdbook::{AttentionPreprocessor, NAME};
 use crate::serve;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use mdbook_driver::MDBook;
 use mdbook_preprocessor::Preprocessor;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(

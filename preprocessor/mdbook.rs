@@ -7,9 +7,9 @@ use crate::spec::expr::suggest;
 use crate::spec::source::Diagnostic;
 use anyhow::{Context, bail};
 use mdbook_driver::MDBook;
-use std::path::{Path, PathBuf};
 use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use std::path::{Path, PathBuf};
 
 pub const NAME: &str = "attention";
 
@@ -244,4 +244,3 @@ pub fn build(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<PathBuf
     book.build()?;
     Ok(book.build_dir_for("html"))
 }
-
