@@ -12,9 +12,11 @@ use std::sync::Arc;
 pub struct Inclusion {
     /// The included file as messages name it (`src/parts/intro.md`).
     pub file: String,
-    /// Its first line in the expanded chapter (1-based) and how many lines it spans.
+    /// The first line of the included text in the expanded chapter (1-based).
     pub first_line: usize,
-    pub lines: usize,
+    /// For each line of the included text, its line in the included file (1-based): a line range
+    /// or an anchor (`FILE:10:20`, `FILE:name`) brings in only some lines of the file.
+    pub file_lines: Vec<usize>,
     /// The line of the chapter that includes it.
     pub included_at: usize,
 }
@@ -34,50 +36,72 @@ fn tidy(path: &Path) -> PathBuf {
     out
 }
 
-/// The whole-file `{{#include FILE}}` directives of `original` (a chapter as written), located in
-/// `expanded` (the same chapter after `links`). `chapter` is the chapter's path as messages name
-/// it and `chapter_dir` the folder it is read from. Includes of parts of a file (`FILE:anchor`,
-/// line ranges) are left out: their text cannot be told apart reliably.
+/// The file a line holding only an include directive names: `{{#include FILE}}`,
+/// `{{#include FILE:anchor}}`, `{{#include FILE:1:5}}`; `None` for anything else.
+fn directive_file(line: &str) -> Option<&str> {
+    let inner = line
+        .trim()
+        .strip_prefix("{{#include ")?
+        .strip_suffix("}}")?
+        .trim();
+    let file = inner.split(':').next()?.trim();
+    (!file.is_empty()).then_some(file)
+}
+
+/// The lines `{{#include}}` brought into `expanded` (the chapter after `links`), found by
+/// walking `original` (the chapter as written) beside it: lines that are not directives match
+/// one for one, and what a directive became runs up to the line that follows it. Each included
+/// line is then found in its file, in order, so ranges and anchors map too. `chapter` is the
+/// chapter's path as messages name it and `chapter_dir` the folder it is read from.
 pub fn inclusions(
     original: &str,
     expanded: &str,
     chapter: &str,
     chapter_dir: &Path,
 ) -> Vec<Inclusion> {
+    let before: Vec<&str> = original.lines().collect();
+    let after: Vec<&str> = expanded.lines().collect();
+    let shown_dir = Path::new(chapter).parent().unwrap_or(Path::new(""));
     let mut found = Vec::new();
-    let mut cursor = 0;
-    for (i, line) in original.lines().enumerate() {
-        let Some(start) = line.find("{{#include ") else {
+    let mut at = 0; // index into `after`
+    for (i, line) in before.iter().enumerate() {
+        let Some(file) = directive_file(line) else {
+            // An ordinary line: the same line in the expanded text, if the walk is in step.
+            if after.get(at) == Some(line) {
+                at += 1;
+            }
             continue;
         };
-        if line[..start].ends_with('\\') {
-            continue;
+        // The included text runs until the next original line appears (or to the end).
+        let end = match before.get(i + 1) {
+            Some(next) => (at..after.len())
+                .find(|&j| after[j] == *next)
+                .unwrap_or(after.len()),
+            None => after.len(),
+        };
+        let region = &after[at..end];
+        let text = std::fs::read_to_string(chapter_dir.join(file)).unwrap_or_default();
+        let file_text: Vec<&str> = text.lines().collect();
+        let mut cursor = 0;
+        let mut file_lines = Vec::with_capacity(region.len());
+        for piece in region {
+            match (cursor..file_text.len()).find(|&k| file_text[k] == *piece) {
+                Some(k) => {
+                    file_lines.push(k + 1);
+                    cursor = k + 1;
+                }
+                None => break,
+            }
         }
-        let Some(end) = line[start..].find("}}") else {
-            continue;
-        };
-        let target = line[start + "{{#include ".len()..start + end].trim();
-        if target.is_empty() || target.contains(':') {
-            continue;
+        if !region.is_empty() && file_lines.len() == region.len() {
+            found.push(Inclusion {
+                file: tidy(&shown_dir.join(file)).to_string_lossy().into_owned(),
+                first_line: at + 1,
+                file_lines,
+                included_at: i + 1,
+            });
         }
-        let Ok(text) = std::fs::read_to_string(chapter_dir.join(target)) else {
-            continue;
-        };
-        let text = text.trim_end();
-        if text.is_empty() {
-            continue;
-        }
-        let Some(at) = expanded[cursor..].find(text).map(|p| p + cursor) else {
-            continue;
-        };
-        cursor = at + text.len();
-        let shown_dir = Path::new(chapter).parent().unwrap_or(Path::new(""));
-        found.push(Inclusion {
-            file: tidy(&shown_dir.join(target)).to_string_lossy().into_owned(),
-            first_line: expanded[..at].matches('\n').count() + 1,
-            lines: text.lines().count(),
-            included_at: i + 1,
-        });
+        at = end;
     }
     found
 }
@@ -91,10 +115,10 @@ pub fn relocate(problems: &mut [Diagnostic], chapter: &str, inclusions: &[Inclus
         let line = d.place.line;
         if let Some(inc) = inclusions
             .iter()
-            .find(|inc| (inc.first_line..inc.first_line + inc.lines).contains(&line))
+            .find(|inc| (inc.first_line..inc.first_line + inc.file_lines.len()).contains(&line))
         {
             d.place.path = Arc::from(inc.file.as_str());
-            d.place.line = line - inc.first_line + 1;
+            d.place.line = inc.file_lines[line - inc.first_line];
             d.message
                 .push_str(&format!(" (included from {chapter}:{})", inc.included_at));
         }
@@ -122,7 +146,7 @@ mod tests {
             [Inclusion {
                 file: "src/parts/one.md".into(),
                 first_line: 5,
-                lines: 3,
+                file_lines: vec![1, 2, 3],
                 included_at: 5,
             }]
         );
@@ -151,9 +175,43 @@ mod tests {
     }
 
     #[test]
-    fn escaped_and_partial_includes_are_left_alone() {
+    fn anchors_and_line_ranges_map_to_the_lines_they_took() {
         let dir = tempfile::tempdir().unwrap();
-        let original = "\\{{#include x.md}}\n{{#include y.md:anchor}}\n";
+        std::fs::write(
+            dir.path().join("parts.md"),
+            "intro\n<!-- ANCHOR: fig -->\n```attention\nbad = 1\n```\n<!-- ANCHOR_END: fig -->\nrest\n",
+        )
+        .unwrap();
+        let original = "# C\n\n{{#include parts.md:fig}}\n\nAfter.\n{{#include parts.md:7:7}}\n";
+        let expanded = "# C\n\n```attention\nbad = 1\n```\n\nAfter.\nrest\n";
+        let found = inclusions(original, expanded, "src/c.md", dir.path());
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            (found[0].first_line, found[0].file_lines.clone()),
+            (3, vec![3, 4, 5])
+        );
+        assert_eq!(
+            (found[1].first_line, found[1].file_lines.clone()),
+            (8, vec![7])
+        );
+        let mut problems = vec![Diagnostic::new(
+            crate::spec::source::Place {
+                path: Arc::from("src/c.md"),
+                line: 4,
+            },
+            "unknown key `bad`",
+        )];
+        relocate(&mut problems, "src/c.md", &found);
+        assert_eq!(
+            problems[0].to_string(),
+            "src/parts.md:4: unknown key `bad` (included from src/c.md:3)"
+        );
+    }
+
+    #[test]
+    fn escaped_includes_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = "\\{{#include x.md}}\n";
         assert!(inclusions(original, original, "src/c.md", dir.path()).is_empty());
     }
 }
