@@ -1,0 +1,41 @@
+//! Every view of a small block, as HTML and as its Markdown form, reviewed once and kept: a
+//! refactor that changes what a reader gets shows up here as a diff (`tests/snapshots/`).
+//! To accept an intended change: `INSTA_UPDATE=always cargo test --test snapshots`, then review
+//! the changed `.snap` files before committing them.
+
+use mdbook_attention::chapter::{self, Output};
+use mdbook_attention::spec::Examples;
+
+const VIEWS: &[&str] = &[
+    "embeddings",
+    "matrices",
+    "projection",
+    "qkv",
+    "matmul",
+    "scores",
+    "weights",
+    "softmax",
+    "output",
+    "residual",
+    "heatmap",
+    "compare",
+    "controls",
+];
+
+fn chapter_for(view: &str) -> String {
+    format!(
+        "# V\n\n```attention\ntokens = [\"a\", \"b\", \"c\"]\nembeddings = [[1.0, 0.5], [0.25, 1.0], [0.5, 0.5]]\nw_q = [[1.0, 0.2], [0.1, 0.9]]\nw_k = [[0.8, 1.1], [0.3, 0.4]]\nw_v = [[0.6, 0.9], [0.4, 0.2]]\nfocus = \"b\"\nhighlight = \"a\"\nshow = [\"{view}\"]\n```\n"
+    )
+}
+
+#[test]
+fn every_view_as_html_and_markdown() {
+    let examples = Examples::default();
+    for view in VIEWS {
+        let text = chapter_for(view);
+        let html = chapter::process_for(&text, "v.md", &examples, Output::Html).unwrap();
+        let md = chapter::process_for(&text, "v.md", &examples, Output::StaticMarkdown).unwrap();
+        insta::assert_snapshot!(format!("{view}_html"), html);
+        insta::assert_snapshot!(format!("{view}_markdown"), md);
+    }
+}
