@@ -208,3 +208,19 @@ show = ["projection", "scores", "weights", "softmax", "output", "residual"]
     assert!(from_html.contains(&"≈ 1.00".to_string()), "{from_html:?}");
     assert_eq!(from_html, from_markdown);
 }
+
+#[test]
+fn the_scale_slider_reaches_the_blocks_own_scale() {
+    for (scale, min, max) in [("7.5", "0", "8"), ("-1.25", "-2", "4"), ("0.5", "0", "4")] {
+        let html = html(&computed(&format!("{SMALL}\nscale = {scale}\n")));
+        let slider = html
+            .split("class=\"attention-scale\"")
+            .nth(1)
+            .expect("a scale slider");
+        assert!(
+            slider.starts_with(&format!(" min=\"{min}\" max=\"{max}\"")),
+            "scale {scale}: {}",
+            &slider[..40]
+        );
+    }
+}
