@@ -217,6 +217,9 @@
     this.result = r;
   };
 
+  // Bindings read straight from the result (render/cells.rs, FIELDS, lists every binding).
+  var RESULT_FIELDS = ["q", "k", "v", "dots", "scores", "weights", "output"];
+
   // The words and numbers of one binding: the browser's twin of render/views.rs.
   Widget.prototype.text = function (b) {
     var st = this.state, r = this.result, i = b.focusRow ? st.focus : b.i, j = b.j, c = b.c;
@@ -245,7 +248,9 @@
       case "esum": return pencilSum(r.esum, r.ex);
       case "sw": return r.scores[i][j] === null || r.smax === null ? fmt(0) : pencilQuotient(r.weights[i][j], r.ex[j], r.esum);
       case "rsum": return pencilSum(st.embeddings[i][j] + r.output[i][j], [st.embeddings[i][j], r.output[i][j]]);
-      default: return fmt(r[b.field][i][j]);
+      default:
+        if (RESULT_FIELDS.indexOf(b.field) < 0) throw new Error("unknown binding " + b.field);
+        return fmt(r[b.field][i][j]);
     }
   };
   // A heatmap cell's accessible name (render/heatmap.rs, cell_name).

@@ -9,6 +9,17 @@ use super::escape_html;
 use super::model::{Caption, Part, Row};
 use std::fmt::Write;
 
+/// Every field a binding may name: the one list of names that the Rust writes and that
+/// `theme/attention.js` reads (`Widget.prototype.text`'s cases and its `RESULT_FIELDS`);
+/// `tests/contracts.rs` checks both sides.
+pub const FIELDS: &[&str] = &[
+    // Read straight from the result.
+    "q", "k", "v", "dots", "scores", "weights", "output",
+    // Worked out by the script, each by the rule of its view.
+    "tok", "x", "scale", "w", "wn", "wc", "wsum", "ss", "wv", "osum", "qt", "kt", "vt", "qp", "kp",
+    "vp", "md", "smax", "sm", "ex", "esum", "sw", "rsum",
+];
+
 /// A `data-b` / `data-c` binding, written without allocating: `"w 2 3"`, `"q f 1"`, `"wsum f"`.
 #[derive(Debug, Clone, Copy)]
 pub struct Bind {

@@ -16,6 +16,7 @@ pub mod pencil;
 mod static_form;
 mod views;
 
+pub use cells::FIELDS as BINDING_FIELDS;
 pub use heatmap::{HEATMAP_CELL, HEATMAP_TEXT_UP_TO, STRONG_OPACITY, cell_class};
 pub use static_form::{markdown_text, static_markdown};
 

@@ -1,0 +1,82 @@
+//! The names Rust writes and the script reads are one list: every binding field of
+//! `render::BINDING_FIELDS` is handled by `theme/attention.js` and it handles no other; the
+//! fields of the pencil rule are the same on both sides; a widget with every view writes only
+//! listed fields.
+
+use mdbook_attention::chapter;
+use mdbook_attention::render::{BINDING_FIELDS, pencil};
+use mdbook_attention::spec::Examples;
+use std::collections::BTreeSet;
+
+const JS: &str = include_str!("../theme/attention.js");
+
+fn js_list(name: &str) -> BTreeSet<String> {
+    let start = JS
+        .find(&format!("var {name} = ["))
+        .unwrap_or_else(|| panic!("{name} in the script"));
+    let rest = &JS[start..];
+    let list = &rest[rest.find('[').unwrap() + 1..rest.find(']').unwrap()];
+    list.split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn js_text_cases() -> BTreeSet<String> {
+    let start = JS
+        .find("Widget.prototype.text = function")
+        .expect("the script's text()");
+    let body = &JS[start..start + JS[start..].find("\n  };").unwrap()];
+    body.match_indices("case \"")
+        .map(|(i, _)| {
+            let name = &body[i + 6..];
+            name[..name.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_script_handles_exactly_the_bindings_rust_writes() {
+    let rust: BTreeSet<String> = BINDING_FIELDS.iter().map(|s| s.to_string()).collect();
+    let js: BTreeSet<String> = js_text_cases()
+        .union(&js_list("RESULT_FIELDS"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        js, rust,
+        "attention.js (left) and render::BINDING_FIELDS (right)"
+    );
+    assert!(js_text_cases().is_disjoint(&js_list("RESULT_FIELDS")));
+}
+
+#[test]
+fn the_pencil_fields_are_one_list() {
+    let rust: BTreeSet<String> = pencil::FIELDS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(js_list("PENCIL_FIELDS"), rust);
+    assert!(rust.iter().all(|f| BINDING_FIELDS.contains(&f.as_str())));
+}
+
+#[test]
+fn a_widget_with_every_view_writes_only_listed_fields() {
+    let text = "# V\n\n```attention\ntokens = [\"a\", \"b\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nw_q = [[1.0, 0.0], [0.0, 1.0]]\nw_k = [[1.0, 0.0], [0.0, 1.0]]\nw_v = [[1.0, 2.0], [3.0, 4.0]]\nshow = [\"embeddings\", \"matrices\", \"projection\", \"qkv\", \"matmul\", \"scores\", \"weights\", \"softmax\", \"output\", \"residual\", \"heatmap\", \"compare\", \"controls\"]\n```\n";
+    let html = chapter::process(text, "v.md", &Examples::default()).unwrap();
+    let mut seen = BTreeSet::new();
+    for attr in ["data-b=\"", "data-c=\"", "data-o=\""] {
+        for (i, _) in html.match_indices(attr) {
+            let value = &html[i + attr.len()..];
+            let field = value[..value.find(['"', ' ']).unwrap()].to_string();
+            assert!(
+                BINDING_FIELDS.contains(&field.as_str()),
+                "unlisted binding {field}"
+            );
+            seen.insert(field);
+        }
+    }
+    // Every listed field is written by some view.
+    let listed: BTreeSet<String> = BINDING_FIELDS.iter().map(|s| s.to_string()).collect();
+    let unused: Vec<_> = listed.difference(&seen).collect();
+    assert!(
+        unused.is_empty(),
+        "listed but written by no view: {unused:?}"
+    );
+}
