@@ -24,6 +24,17 @@ fn run_protocol(input: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// The JSON mdBook sends a preprocessor for the html renderer: the book as loaded, before any
+/// preprocessor (`links` included) has run.
+fn protocol_input(root: &std::path::Path, book: &MDBook) -> String {
+    let ctx = mdbook_preprocessor::PreprocessorContext::new(
+        root.to_path_buf(),
+        book.config.clone(),
+        "html".into(),
+    );
+    serde_json::to_string(&(ctx, book.book.clone())).unwrap()
+}
+
 fn main_of(html: &str) -> &str {
     let start = html.find("<main>").expect("a page has <main>");
     let end = html.find("</main>").expect("a page has </main>");
@@ -61,13 +72,7 @@ fn in_process_build_renders_every_block_and_a_search_index() {
 fn protocol_takes_the_json_mdbook_sends_and_returns_the_book() {
     let dir = copy_fixture("mini");
     let book = MDBook::load(dir.path()).unwrap();
-    let ctx = mdbook_preprocessor::PreprocessorContext::new(
-        dir.path().to_path_buf(),
-        book.config.clone(),
-        "html".into(),
-    );
-    let input = serde_json::to_string(&(ctx, book.book.clone())).unwrap();
-    let output = run_protocol(&input);
+    let output = run_protocol(&protocol_input(dir.path(), &book));
     assert!(
         output.status.success(),
         "{}",
@@ -371,12 +376,7 @@ fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
     let b = MDBook::load(stock.path()).unwrap();
     assert!(b.build().is_err(), "the stock build stops");
     // What the preprocessor says, through the protocol, given the book before `links` ran.
-    let ctx = mdbook_preprocessor::PreprocessorContext::new(
-        stock.path().to_path_buf(),
-        b.config.clone(),
-        "html".into(),
-    );
-    let out = run_protocol(&serde_json::to_string(&(ctx, b.book.clone())).unwrap());
+    let out = run_protocol(&protocol_input(stock.path(), &b));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(

@@ -52,14 +52,12 @@ fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
     false
 }
 
-#[test]
-fn serve_rebuilds_on_a_chapter_edit_and_tells_the_page_to_reload() {
-    let book = common::copy_fixture("mini");
-    let port = free_port();
-    let _server = Server(
+/// Starts `serve` on a book and waits until it answers.
+fn serve(book: &std::path::Path, port: u16) -> Server {
+    let server = Server(
         Command::new(BIN)
             .args(["serve", "-n", "127.0.0.1", "-p", &port.to_string()])
-            .arg(book.path())
+            .arg(book)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -70,6 +68,14 @@ fn serve_rebuilds_on_a_chapter_edit_and_tells_the_page_to_reload() {
             .is_some_and(|r| r.starts_with("HTTP/1.1 200"))),
         "the server answers"
     );
+    server
+}
+
+#[test]
+fn serve_rebuilds_on_a_chapter_edit_and_tells_the_page_to_reload() {
+    let book = common::copy_fixture("mini");
+    let port = free_port();
+    let _server = serve(book.path(), port);
     let page = get(port, "/widgets.html").unwrap();
     assert!(page.contains("class=\"attention-widget\""));
     assert!(
@@ -141,20 +147,7 @@ fn serve_keeps_serving_a_book_with_a_page_that_is_not_utf8_and_never_exposes_hal
     )
     .unwrap();
     let port = free_port();
-    let _server = Server(
-        Command::new(BIN)
-            .args(["serve", "-n", "127.0.0.1", "-p", &port.to_string()])
-            .arg(book.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    assert!(
-        wait_for(Duration::from_secs(30), || get(port, "/widgets.html")
-            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))),
-        "the server answers"
-    );
+    let _server = serve(book.path(), port);
     // While chapters are edited and rebuilt, every request gets a whole page with its script.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let editor = {

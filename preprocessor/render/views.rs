@@ -7,7 +7,7 @@
 
 use super::cells::Bind;
 use super::format::{fmt, fmt_opt};
-use super::model::{Caption, Row, Table, blank, cell};
+use super::model::{Caption, Cell, Row, Table, blank, cell};
 use super::pencil;
 use crate::core;
 use crate::spec::expr::Computed;
@@ -29,23 +29,13 @@ fn token_table(
     m: &Array2<f64>,
     columns: Vec<String>,
 ) -> Table {
-    let rows = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Row {
-            header: t.clone(),
-            focus: i == c.spec.focus,
-            token: Some(i),
-            cells: m
-                .row(i)
-                .iter()
-                .enumerate()
-                .map(|(j, x)| cell(fmt(*x), Bind::at(field, i, j)))
-                .collect(),
-        })
-        .collect();
+    let rows = token_rows(c, |i| {
+        m.row(i)
+            .iter()
+            .enumerate()
+            .map(|(j, x)| cell(fmt(*x), Bind::at(field, i, j)))
+            .collect()
+    });
     Table {
         caption,
         corner: "token".into(),
@@ -111,6 +101,32 @@ pub fn qkv(c: &Computed) -> Vec<Table> {
         .collect()
 }
 
+/// One row per token, as the focus token sees it (a key, a weight, a value): the focus row
+/// picked out, each row clickable to follow its token.
+fn token_rows(c: &Computed, cells: impl Fn(usize) -> Vec<Cell>) -> Vec<Row> {
+    c.spec
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(j, t)| Row {
+            header: t.clone(),
+            focus: j == c.spec.focus,
+            token: Some(j),
+            cells: cells(j),
+        })
+        .collect()
+}
+
+/// A row that belongs to no token: a total, or a line of the residual sum.
+fn plain_row(header: impl Into<String>, cells: Vec<Cell>) -> Row {
+    Row {
+        header: header.into(),
+        focus: false,
+        token: None,
+        cells,
+    }
+}
+
 /// The sum row under a column of weights, by the pencil rule.
 fn weight_sum(r: &core::AttentionResult, f: usize) -> String {
     let n = r.weights.ncols();
@@ -121,41 +137,30 @@ fn weight_sum(r: &core::AttentionResult, f: usize) -> String {
 pub fn scores(c: &Computed) -> Table {
     let f = c.spec.focus;
     let r = &c.result;
-    let rows = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(j, t)| Row {
-            header: t.clone(),
-            focus: j == f,
-            token: Some(j),
-            cells: vec![
-                cell(fmt_opt(r.dots[[f, j]]), Bind::focus("dots", &[j])),
-                cell(
-                    match r.dots[[f, j]] {
-                        Some(d) => pencil::sum_of_products(
-                            r.scores[[f, j]].unwrap_or_default(),
-                            [(d, r.scale)],
-                        ),
-                        None => fmt_opt(None),
-                    },
-                    Bind::focus("ss", &[j]),
-                ),
-                cell(fmt_opt(r.weight(f, j)), Bind::focus("w", &[j])),
-            ],
-        })
-        .chain(std::iter::once(Row {
-            header: "sum".into(),
-            focus: false,
-            token: None,
-            cells: vec![
-                blank(),
-                blank(),
-                cell(weight_sum(r, f), Bind::focus("wsum", &[])),
-            ],
-        }))
-        .collect();
+    let mut rows = token_rows(c, |j| {
+        vec![
+            cell(fmt_opt(r.dots[[f, j]]), Bind::focus("dots", &[j])),
+            cell(
+                match r.dots[[f, j]] {
+                    Some(d) => pencil::sum_of_products(
+                        r.scores[[f, j]].unwrap_or_default(),
+                        [(d, r.scale)],
+                    ),
+                    None => fmt_opt(None),
+                },
+                Bind::focus("ss", &[j]),
+            ),
+            cell(fmt_opt(r.weight(f, j)), Bind::focus("w", &[j])),
+        ]
+    });
+    rows.push(plain_row(
+        "sum",
+        vec![
+            blank(),
+            blank(),
+            cell(weight_sum(r, f), Bind::focus("wsum", &[])),
+        ],
+    ));
     let (tok, name) = focus_token(c);
     Table {
         caption: Caption::new()
@@ -175,24 +180,13 @@ pub fn scores(c: &Computed) -> Table {
 pub fn weights(c: &Computed) -> Table {
     let f = c.spec.focus;
     let r = &c.result;
-    let rows = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(j, t)| Row {
-            header: t.clone(),
-            focus: j == f,
-            token: Some(j),
-            cells: vec![cell(fmt_opt(r.weight(f, j)), Bind::focus("w", &[j]))],
-        })
-        .chain(std::iter::once(Row {
-            header: "sum".into(),
-            focus: false,
-            token: None,
-            cells: vec![cell(weight_sum(r, f), Bind::focus("wsum", &[]))],
-        }))
-        .collect();
+    let mut rows = token_rows(c, |j| {
+        vec![cell(fmt_opt(r.weight(f, j)), Bind::focus("w", &[j]))]
+    });
+    rows.push(plain_row(
+        "sum",
+        vec![cell(weight_sum(r, f), Bind::focus("wsum", &[]))],
+    ));
     let (tok, name) = focus_token(c);
     Table {
         caption: Caption::new()
@@ -214,46 +208,31 @@ pub fn softmax(c: &Computed) -> Table {
     let max = core::row_max(&row);
     let exps = core::exps(&row);
     let total = exps.iter().fold(0.0, |s, e| s + e);
-    let rows = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(j, t)| {
-            let (shifted, weight) = match (row[j], max) {
-                (Some(s), Some(m)) => (
-                    pencil::sum_of_products(s - m, [(s, 1.0), (m, -1.0)]),
-                    pencil::quotient(r.weights[[f, j]], exps[j], total),
-                ),
-                _ => (fmt_opt(None), fmt(0.0)),
-            };
-            Row {
-                header: t.clone(),
-                focus: j == f,
-                token: Some(j),
-                cells: vec![
-                    cell(fmt_opt(row[j]), Bind::focus("scores", &[j])),
-                    cell(shifted, Bind::focus("sm", &[j])),
-                    cell(fmt(exps[j]), Bind::focus("ex", &[j])),
-                    cell(weight, Bind::focus("sw", &[j])),
-                ],
-            }
-        })
-        .chain(std::iter::once(Row {
-            header: "sum".into(),
-            focus: false,
-            token: None,
-            cells: vec![
-                blank(),
-                blank(),
-                cell(
-                    pencil::sum(total, exps.iter().copied()),
-                    Bind::focus("esum", &[]),
-                ),
-                blank(),
-            ],
-        }))
-        .collect();
+    let mut rows = token_rows(c, |j| {
+        let (shifted, weight) = match (row[j], max) {
+            (Some(s), Some(m)) => (
+                pencil::sum_of_products(s - m, [(s, 1.0), (m, -1.0)]),
+                pencil::quotient(r.weights[[f, j]], exps[j], total),
+            ),
+            _ => (fmt_opt(None), fmt(0.0)),
+        };
+        vec![
+            cell(fmt_opt(row[j]), Bind::focus("scores", &[j])),
+            cell(shifted, Bind::focus("sm", &[j])),
+            cell(fmt(exps[j]), Bind::focus("ex", &[j])),
+            cell(weight, Bind::focus("sw", &[j])),
+        ]
+    });
+    let esum = pencil::sum(total, exps.iter().copied());
+    rows.push(plain_row(
+        "sum",
+        vec![
+            blank(),
+            blank(),
+            cell(esum, Bind::focus("esum", &[])),
+            blank(),
+        ],
+    ));
     let (tok, name) = focus_token(c);
     Table {
         caption: Caption::new()
@@ -281,44 +260,32 @@ pub fn output(c: &Computed) -> Table {
     let (n, d_v) = (c.spec.tokens.len(), r.v.ncols());
     // Each row: the weight, the word's value, and weight × value, so every product can be
     // checked by hand.
-    let mut rows: Vec<Row> = c
-        .spec
-        .tokens
-        .iter()
-        .enumerate()
-        .map(|(j, t)| {
-            let w = r.weights[[f, j]];
-            let mut cells = vec![cell(fmt(w), Bind::focus("weights", &[j]))];
-            cells.extend((0..d_v).map(|col| cell(fmt(r.v[[j, col]]), Bind::at("v", j, col))));
-            cells.extend((0..d_v).map(|col| {
-                cell(
-                    pencil::sum_of_products(r.weighted_value(f, j, col), [(w, r.v[[j, col]])]),
-                    Bind::focus("wv", &[j, col]),
-                )
-            }));
-            Row {
-                header: t.clone(),
-                focus: j == f,
-                token: Some(j),
-                cells,
-            }
-        })
-        .collect();
-    rows.push(Row {
-        header: "output".into(),
-        focus: false,
-        token: None,
-        cells: std::iter::repeat_with(blank)
-            .take(1 + d_v)
-            .chain((0..d_v).map(|col| {
-                let terms = (0..n).map(|j| r.weighted_value(f, j, col));
-                cell(
-                    pencil::sum(r.output[[f, col]], terms),
-                    Bind::focus("osum", &[col]),
-                )
-            }))
-            .collect(),
+    let mut rows = token_rows(c, |j| {
+        let w = r.weights[[f, j]];
+        let mut cells = vec![cell(fmt(w), Bind::focus("weights", &[j]))];
+        cells.extend((0..d_v).map(|col| cell(fmt(r.v[[j, col]]), Bind::at("v", j, col))));
+        cells.extend((0..d_v).map(|col| {
+            cell(
+                pencil::sum_of_products(r.weighted_value(f, j, col), [(w, r.v[[j, col]])]),
+                Bind::focus("wv", &[j, col]),
+            )
+        }));
+        cells
     });
+    let sums = (0..d_v).map(|col| {
+        let terms = (0..n).map(|j| r.weighted_value(f, j, col));
+        cell(
+            pencil::sum(r.output[[f, col]], terms),
+            Bind::focus("osum", &[col]),
+        )
+    });
+    rows.push(plain_row(
+        "output",
+        std::iter::repeat_with(blank)
+            .take(1 + d_v)
+            .chain(sums)
+            .collect(),
+    ));
     let mut columns = vec!["weight".to_string()];
     columns.extend(numbered("v", d_v));
     columns.extend(numbered("weight × v", d_v));
@@ -343,27 +310,22 @@ pub fn residual(c: &Computed) -> Table {
     let x = &c.spec.input.embeddings;
     let d = x.ncols().min(r.output.ncols());
     let (tok, name) = focus_token(c);
-    let row = |header: String, cells| Row {
-        header,
-        focus: false,
-        token: None,
-        cells,
-    };
+    // Row headings name no word: the caption does, and follows the focus.
     let rows = vec![
-        row(
-            format!("embedding of {name}"),
+        plain_row(
+            "embedding",
             (0..d)
                 .map(|col| cell(fmt(x[[f, col]]), Bind::focus("x", &[col])))
                 .collect(),
         ),
-        row(
-            "+ attention output".into(),
+        plain_row(
+            "+ attention output",
             (0..d)
                 .map(|col| cell(fmt(r.output[[f, col]]), Bind::focus("output", &[col])))
                 .collect(),
         ),
-        row(
-            "= updated".into(),
+        plain_row(
+            "= updated",
             (0..d)
                 .map(|col| {
                     let (a, b) = (x[[f, col]], r.output[[f, col]]);
@@ -418,22 +380,15 @@ pub fn matmul(c: &Computed, marked: usize) -> Vec<Table> {
         caption: "Q·Kᵀ: row i, column j is the dot product of query i with key j".into(),
         corner: "query ↓ key →".into(),
         columns: tokens.clone(),
-        rows: tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Row {
-                header: t.clone(),
-                focus: i == c.spec.focus,
-                token: Some(i),
-                cells: (0..tokens.len())
-                    .map(|j| {
-                        let exact = core::dot(r.q.row(i), r.k.row(j));
-                        let pairs = (0..d_k).map(|d| (r.q[[i, d]], r.k[[j, d]]));
-                        cell(pencil::sum_of_products(exact, pairs), Bind::at("md", i, j))
-                    })
-                    .collect(),
-            })
-            .collect(),
+        rows: token_rows(c, |i| {
+            (0..tokens.len())
+                .map(|j| {
+                    let exact = core::dot(r.q.row(i), r.k.row(j));
+                    let pairs = (0..d_k).map(|d| (r.q[[i, d]], r.k[[j, d]]));
+                    cell(pencil::sum_of_products(exact, pairs), Bind::at("md", i, j))
+                })
+                .collect()
+        }),
         class: "attention-matrix",
         marked: Some(marked),
     };

@@ -637,7 +637,7 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
                 ))
             }
             several => Err(format!(
-                "`{key}` names {what}s {} of `{}` — write the position of the one you mean instead, like `{}`",
+                "`{key}` names {what}s {} of `{}` — write the position of the one you mean instead, like `[{}]`",
                 several
                     .iter()
                     .map(|i| (i + 1).to_string())
