@@ -5,9 +5,10 @@
 
 use crate::markdown::{self, Found};
 use crate::render::{self, format::fmt};
-use crate::spec::expr::{self, Computed, Scope, Val};
+use crate::spec::expr::{self, Val};
 use crate::spec::source::{Diagnostic, Place, Source};
 use crate::spec::{self, Examples};
+use crate::spec::{Computed, Scope};
 use mdbook_markdown::MarkdownOptions;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -100,7 +101,7 @@ pub fn process_with(
                     Ok(c) => {
                         let html = match output {
                             Output::Html => render::widget(&c),
-                            Output::StaticMarkdown => Ok(render::static_markdown(&c)),
+                            Output::StaticMarkdown => render::static_markdown(&c),
                         };
                         let html = match html {
                             Ok(html) => html,

@@ -15,6 +15,9 @@
 //! Above the library, behind the default `cli` feature (a book that only preprocesses needs none
 //! of their crates): [`install`] (`install`, `archive`), [`serve`] and [`cli`], for `main.rs`.
 
+#[macro_use]
+mod named;
+
 pub mod assets;
 pub mod chapter;
 #[cfg(feature = "cli")]

@@ -3,8 +3,8 @@
 
 use crate::chapter::{self, Output};
 use crate::spec::Examples;
-use crate::spec::expr::suggest;
 use crate::spec::source::Diagnostic;
+use crate::spec::source::suggest;
 use anyhow::{Context, bail};
 use mdbook_driver::MDBook;
 use mdbook_preprocessor::book::Book;

@@ -1,10 +1,10 @@
 //! The names Rust writes and the script reads are one list: every binding field of
-//! `render::BINDING_FIELDS` is handled by `theme/attention.js` and it handles no other; the
-//! fields of the pencil rule are the same on both sides; a widget with every view writes only
-//! listed fields.
+//! `render::BindingField` is handled by `theme/attention.js` and it handles no other; the
+//! fields of the pencil rule and those read straight from a result are the same on both sides;
+//! a widget with every view writes only listed fields.
 
 use mdbook_attention::chapter;
-use mdbook_attention::render::{BINDING_FIELDS, pencil};
+use mdbook_attention::render::BindingField;
 use mdbook_attention::spec::Examples;
 use std::collections::BTreeSet;
 
@@ -37,23 +37,33 @@ fn js_text_cases() -> BTreeSet<String> {
 
 #[test]
 fn the_script_handles_exactly_the_bindings_rust_writes() {
-    let rust: BTreeSet<String> = BINDING_FIELDS.iter().map(|s| s.to_string()).collect();
+    let rust: BTreeSet<String> = BindingField::NAMES.iter().map(|s| s.to_string()).collect();
     let js: BTreeSet<String> = js_text_cases()
         .union(&js_list("RESULT_FIELDS"))
         .cloned()
         .collect();
     assert_eq!(
         js, rust,
-        "attention.js (left) and render::BINDING_FIELDS (right)"
+        "attention.js (left) and render::BindingField (right)"
     );
     assert!(js_text_cases().is_disjoint(&js_list("RESULT_FIELDS")));
+    let read_straight: BTreeSet<String> = BindingField::ALL
+        .iter()
+        .filter(|f| f.is_result_matrix())
+        .map(|f| f.name().to_string())
+        .collect();
+    assert_eq!(js_list("RESULT_FIELDS"), read_straight);
 }
 
 #[test]
 fn the_pencil_fields_are_one_list() {
-    let rust: BTreeSet<String> = pencil::FIELDS.iter().map(|s| s.to_string()).collect();
+    let rust: BTreeSet<String> = BindingField::ALL
+        .iter()
+        .filter(|f| f.follows_pencil())
+        .map(|f| f.name().to_string())
+        .collect();
+    assert!(rust.len() >= 10, "{rust:?}");
     assert_eq!(js_list("PENCIL_FIELDS"), rust);
-    assert!(rust.iter().all(|f| BINDING_FIELDS.contains(&f.as_str())));
 }
 
 #[test]
@@ -66,14 +76,14 @@ fn a_widget_with_every_view_writes_only_listed_fields() {
             let value = &html[i + attr.len()..];
             let field = value[..value.find(['"', ' ']).unwrap()].to_string();
             assert!(
-                BINDING_FIELDS.contains(&field.as_str()),
+                BindingField::parse(&field).is_some(),
                 "unlisted binding {field}"
             );
             seen.insert(field);
         }
     }
     // Every listed field is written by some view.
-    let listed: BTreeSet<String> = BINDING_FIELDS.iter().map(|s| s.to_string()).collect();
+    let listed: BTreeSet<String> = BindingField::NAMES.iter().map(|s| s.to_string()).collect();
     let unused: Vec<_> = listed.difference(&seen).collect();
     assert!(
         unused.is_empty(),

@@ -403,6 +403,42 @@ fn bad_assertions_and_false_claims_name_their_line() {
 }
 
 #[test]
+fn named_results_that_a_block_does_not_have_are_named() {
+    expect(
+        "no named results",
+        &chapter_with(&good_with(
+            "",
+            "assert = [\"mask[causal].weights[a][a] > 0\"]",
+        )),
+        9,
+        &[
+            "this block has no result `mask[causal]`",
+            "only its own result",
+            "\"compare\"",
+        ],
+    );
+    expect(
+        "misspelt key",
+        &chapter_with(&good_with(
+            "",
+            "show = [\"compare\"]\nassert = [\"mask[casual].weights[a][a] > 0\"]",
+        )),
+        10,
+        &[
+            "no result `mask[casual]`",
+            "did you mean `mask[causal]`",
+            "`mask[bidirectional]`, `mask[causal]`",
+        ],
+    );
+    expect(
+        "unknown kind of result",
+        &chapter_with(&good_with("", "assert = [\"heads[2].weights[a][a] > 0\"]")),
+        9,
+        &["no kind of result `heads`", "`mask[…]`"],
+    );
+}
+
+#[test]
 fn bad_inline_values_name_their_line() {
     expect(
         "no block above",

@@ -180,10 +180,16 @@
     this.state = clone(this.initial);
     this.explainsDots = this.data.views.some(function (v) { return EXPLAINS_DOTS.indexOf(v) >= 0; });
     // Bindings are parsed once; each redraw then only computes and writes what changed.
+    // Which result a binding reads: its figure's `data-r` (render/heatmap.rs), else the block's own.
+    var resultOf = function (el, attr) {
+      var holder = el.closest("[" + attr + "]");
+      return holder ? +holder.getAttribute(attr) : null;
+    };
     var parse = function (el, attr) {
       var p = el.getAttribute(attr).split(" ");
       return {
         el: el, field: p[0], focusRow: p[1] === "f", i: +p[1], j: +p[2], c: +p[3],
+        r: resultOf(el, "data-r") || 0, against: resultOf(el, "data-against"),
         cell: el.parentNode.classList.contains("attention-cell-texts"),
         last: attr === "data-c" ? el.getAttribute("fill-opacity") : attr === "data-b" ? el.textContent : null,
         lastClass: el.getAttribute("class")
@@ -196,7 +202,8 @@
     this.rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-token]"));
     this.focusRows = Array.prototype.slice.call(root.querySelectorAll(".attention-focus-row"));
     this.regions = Array.prototype.filter.call(root.querySelectorAll(".attention-scroll[role='region']"), function (r) { return r.querySelector("caption"); });
-    this.compares = this.cells.some(function (b) { return b.field === "wn"; });
+    // Named results (the compare view's masks): the widget's live inputs with theirs put over.
+    this.named = this.data.results || [];
     this.wire();
     this.update();
   }
@@ -205,16 +212,18 @@
     var st = this.state, r = compute(st);
     var plain = function (m) { return project(st.embeddings, m); };
     r.qp = plain(st.w_q); r.kp = plain(st.w_k); r.vp = plain(st.w_v);
-    if (this.compares) {
-      r.wn = attend(r.q, r.k, r.v, "none", st.scale);
-      r.wc = attend(r.q, r.k, r.v, "causal", st.scale);
-    }
     // Softmax of the focus row, step by step (the softmax view).
     var row = r.scores[st.focus];
     r.smax = rowMax(row);
     r.ex = exps(row);
     r.esum = sum(r.ex);
     this.result = r;
+    this.results = [r].concat(this.named.map(function (named) {
+      var input = {};
+      Object.keys(st).forEach(function (key) { input[key] = st[key]; });
+      Object.keys(named.input).forEach(function (key) { input[key] = named.input[key]; });
+      return compute(input);
+    }));
   };
 
   // Bindings read straight from the result (render/cells.rs, FIELDS, lists every binding).
@@ -222,13 +231,13 @@
 
   // The words and numbers of one binding: the browser's twin of render/views.rs.
   Widget.prototype.text = function (b) {
-    var st = this.state, r = this.result, i = b.focusRow ? st.focus : b.i, j = b.j, c = b.c;
+    var st = this.state, r = this.results[b.r], i = b.focusRow ? st.focus : b.i, j = b.j, c = b.c;
     var products = function (w, row) { return st.embeddings[i].map(function (x, col) { return [w[row][col], x]; }); };
     switch (b.field) {
       case "tok": return this.data.tokens[i];
       case "x": return fmt(st.embeddings[i][j]);
       case "scale": return fmt(r.scale);
-      case "w": case "wn": case "wc": return fmt(this.weightIn(r, b.field, i, j));
+      case "w": return fmt(weightIn(r, i, j));
       case "wsum":
         return pencilSum(sum(r.weights[i]), range(r.weights[i].length).filter(function (t) { return r.scores[i][t] !== null; }).map(function (t) { return r.weights[i][t]; }));
       case "ss": return r.dots[i][j] === null ? MASKED : pencilSumOfProducts(r.scores[i][j], [[r.dots[i][j], r.scale]]);
@@ -256,11 +265,8 @@
   // A heatmap cell's accessible name (render/heatmap.rs, cell_name).
   function cellName(from, to, shown) { return from + " \u2192 " + to + ": " + (shown === MASKED ? "masked" : shown); }
 
-  // The weight behind a heatmap binding (w: the widget's mask; wn, wc: none, causal); null if masked.
-  Widget.prototype.weightIn = function (r, field, i, j) {
-    var res = field === "w" ? r : r[field];
-    return res.scores[i][j] === null ? null : res.weights[i][j];
-  };
+  // The weight of a result behind a heatmap binding; null if masked.
+  function weightIn(r, i, j) { return r.scores[i][j] === null ? null : r.weights[i][j]; }
 
   // One short sentence for screen readers after the reader changes the figure, once the
   // control comes to rest (not on every slider tick).
@@ -281,15 +287,15 @@
   Widget.prototype.update = function (changedByReader) {
     if (changedByReader) this.announce();
     this.recompute();
-    var self = this, r = this.result;
+    var self = this, results = this.results;
     this.bound.forEach(function (b) {
       var t = self.text(b);
       if (b.last !== t) { b.el.textContent = t; b.last = t; }
-      if (b.cell) self.setClass(b, cellClass(self.weightIn(r, b.field, b.i, b.j)));
+      if (b.cell) self.setClass(b, cellClass(weightIn(results[b.r], b.i, b.j)));
     });
     var tokens = this.data.tokens;
     this.cells.forEach(function (b) {
-      var w = self.weightIn(r, b.field, b.i, b.j), o = opacity(w);
+      var w = weightIn(results[b.r], b.i, b.j), o = opacity(w);
       if (b.last !== o) {
         b.el.setAttribute("fill-opacity", o);
         b.el.setAttribute("aria-label", cellName(tokens[b.i], tokens[b.j], fmt(w)));
@@ -297,9 +303,9 @@
       }
       self.setClass(b, cellClass(w));
     });
-    // Outlined: a causal cell that reads differently from the bidirectional one, masked or not.
+    // Outlined: a cell that reads differently from the same cell of the result it is set against.
     this.outlines.forEach(function (b) {
-      var changed = fmt(self.weightIn(r, "wc", b.i, b.j)) !== fmt(self.weightIn(r, "wn", b.i, b.j));
+      var changed = fmt(weightIn(results[b.r], b.i, b.j)) !== fmt(weightIn(results[b.against], b.i, b.j));
       self.setClass(b, changed ? "changed" : "");
     });
     var f = this.state.focus;
@@ -512,8 +518,9 @@
       if (mine) ring.setAttribute("transform", "translate(" + cell.getAttribute("x") + " " + cell.getAttribute("y") + ")");
     });
     if (!cell) { tip.hidden = true; return; }
-    var p = cell.getAttribute("data-c").split(" "), i = +p[1], j = +p[2], r = this.result;
-    var res = p[0] === "w" ? r : r[p[0]], tokens = this.data.tokens;
+    var p = cell.getAttribute("data-c").split(" "), i = +p[1], j = +p[2];
+    var holder = cell.closest("[data-r]"), res = this.results[holder ? +holder.getAttribute("data-r") : 0];
+    var r = res, tokens = this.data.tokens;
     var text = tokens[i] + " \u2192 " + tokens[j] + ": ";
     if (res.scores[i][j] === null) {
       text += "masked: \u201C" + tokens[i] + "\u201D may not attend to \u201C" + tokens[j] + "\u201D here";

@@ -5,83 +5,12 @@
 //! frame, but rendering each cell through it took 60% of a build under callgrind, so the two
 //! innermost loops live here. The markup is the same the templates would write.
 
+use super::binding::Bind;
 use super::escape_html;
 use super::model::{Caption, Part, Row};
 use std::fmt::Write;
 
-/// Every field a binding may name: the one list of names that the Rust writes and that
-/// `theme/attention.js` reads (`Widget.prototype.text`'s cases and its `RESULT_FIELDS`);
-/// `tests/contracts.rs` checks both sides.
-pub const FIELDS: &[&str] = &[
-    // Read straight from the result.
-    "q", "k", "v", "dots", "scores", "weights", "output",
-    // Worked out by the script, each by the rule of its view.
-    "tok", "x", "scale", "w", "wn", "wc", "wsum", "ss", "wv", "osum", "qt", "kt", "vt", "qp", "kp",
-    "vp", "md", "smax", "sm", "ex", "esum", "sw", "rsum",
-];
-
-/// A `data-b` / `data-c` binding, written without allocating: `"w 2 3"`, `"q f 1"`, `"wsum f"`.
-#[derive(Debug, Clone, Copy)]
-pub struct Bind {
-    field: &'static str,
-    focus: bool,
-    parts: [Option<usize>; 3],
-}
-
-impl Bind {
-    /// Row `row`, column `col` of a field.
-    pub fn at(field: &'static str, row: usize, col: usize) -> Bind {
-        Bind {
-            field,
-            focus: false,
-            parts: [Some(row), Some(col), None],
-        }
-    }
-    /// A field with no indexes: `"scale"`.
-    pub fn plain(field: &'static str) -> Bind {
-        Bind {
-            field,
-            focus: false,
-            parts: [None; 3],
-        }
-    }
-    /// The focus token's row, then the given indexes.
-    pub fn focus(field: &'static str, cols: &[usize]) -> Bind {
-        let mut parts = [None; 3];
-        for (p, c) in parts.iter_mut().zip(cols) {
-            *p = Some(*c);
-        }
-        Bind {
-            field,
-            focus: true,
-            parts,
-        }
-    }
-}
-
-impl Bind {
-    /// Appends the binding's text; integers by `itoa`, as `write!` costs more than the rest.
-    pub fn write_to(&self, out: &mut String) {
-        out.push_str(self.field);
-        if self.focus {
-            out.push_str(" f");
-        }
-        for p in self.parts.iter().flatten() {
-            out.push(' ');
-            push_int(out, *p);
-        }
-    }
-}
-
-impl std::fmt::Display for Bind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut s = String::new();
-        self.write_to(&mut s);
-        f.write_str(&s)
-    }
-}
-
-fn push_int(out: &mut String, n: impl itoa::Integer) {
+pub(super) fn push_int(out: &mut String, n: impl itoa::Integer) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 

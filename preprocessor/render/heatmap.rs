@@ -8,11 +8,12 @@
 //! marks 0, 0.25 and 1. The cell's text turns light (or dark, in dark themes) above
 //! [`STRONG_OPACITY`], where attention.css's per-theme colours keep both at 4.5:1 or more.
 
-use super::cells::{self, Bind, HeatCell};
+use super::binding::{Bind, Field};
+use super::cells::{self, HeatCell};
 use super::format::{fmt, fmt_opt};
 use super::model::{Row, Table, cell};
 use super::{Computed, render, render_table};
-use crate::core::{self, AttentionResult, Mask};
+use crate::spec::{ResultGroup, ResultName};
 use serde_json::json;
 
 /// Heatmaps write their weights in the cells up to this many tokens; beyond, the table below
@@ -37,17 +38,6 @@ pub fn opacity(weight: Option<f64>) -> String {
     fmt(weight.map_or(0.0, |w| w.max(0.0).sqrt()))
 }
 
-/// Weights of the same queries, keys and values under another mask.
-pub fn under(c: &Computed, mask: Mask) -> Result<AttentionResult, core::AttentionError> {
-    core::attend(
-        c.result.q.clone(),
-        c.result.k.clone(),
-        c.result.v.clone(),
-        &mask,
-        c.spec.input.scale,
-    )
-}
-
 /// A cell's accessible name, which `theme/attention.js` (`cellName`) keeps true.
 pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
     if shown == super::format::MASKED {
@@ -58,9 +48,11 @@ pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
 }
 
 pub struct Heatmap<'a> {
-    pub field: &'static str,
-    pub result: &'a AttentionResult,
-    pub compare_to: Option<&'a AttentionResult>,
+    /// The result shown: an index into the block's results, which the figure carries as
+    /// `data-r` so that the script redraws it from the same result.
+    pub which: usize,
+    /// The result whose cells this one's outlines compare with (`data-against`).
+    pub compare_to: Option<usize>,
     pub heading: &'a str,
     pub title: &'a str,
     /// One of the compare view's pair: no focus-row outline, so outlines mean "changed" only.
@@ -79,14 +71,16 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
     // Whole pixels keep the geometry cheap to write and identical wherever it is written.
     let label = (longest * 15 / 2 + 12).clamp(30, 140);
     let show_text = n <= HEATMAP_TEXT_UP_TO;
+    let result = &c.results[h.which].result;
+    let compare_to = h.compare_to.map(|k| &c.results[k].result);
     let mut heat = Vec::with_capacity(n * n);
     let mut alt_rows = Vec::with_capacity(n);
     for i in 0..n {
         let mut alt_cells = Vec::with_capacity(n);
         for j in 0..n {
-            let weight = h.result.weight(i, j);
+            let weight = result.weight(i, j);
             let text = fmt_opt(weight);
-            let bind = Bind::at(h.field, i, j);
+            let bind = Bind::at(Field::Weight, i, j);
             let opacity = opacity(weight);
             heat.push(HeatCell {
                 name: cell_name(&c.spec.tokens[i], &c.spec.tokens[j], &text),
@@ -96,7 +90,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
                 opacity,
                 text: text.clone(),
                 bind,
-                changed: h.compare_to.map(|b| text != fmt_opt(b.weight(i, j))),
+                changed: compare_to.map(|b| text != fmt_opt(b.weight(i, j))),
             });
             alt_cells.push(cell(text, bind));
         }
@@ -121,7 +115,8 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
         json!({
             "heading": h.heading,
             "title": h.title,
-            "field": h.field,
+            "which": h.which,
+            "against": h.compare_to,
             "size": size,
             "cell": HEATMAP_CELL,
             "inner_cell": HEATMAP_CELL - 2,
@@ -147,50 +142,52 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
     )
 }
 
-pub fn heatmap_view(c: &Computed) -> String {
-    // No mask in the words: the reader can switch it, and the heading must stay true.
-    let title = "Attention weights: row = the token attending, column = the token attended to; a stronger colour = more attention";
-    heatmap(
-        c,
-        &Heatmap {
-            field: "w",
-            result: &c.result,
+/// The heatmaps a view shows — one, or the compare view's pair — as both writers read them.
+pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap<'static>>, String> {
+    if !compare {
+        // No mask in the words: the reader can switch it, and the heading must stay true.
+        return Ok(vec![Heatmap {
+            which: 0,
             compare_to: None,
             heading: "Attention weights",
-            title,
+            title: "Attention weights: row = the token attending, column = the token attended to; a stronger colour = more attention",
             in_compare: false,
-        },
-    )
-}
-
-pub fn compare_view(c: &Computed) -> Result<String, String> {
-    let (none, causal) = match (under(c, Mask::None), under(c, Mask::Causal)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return Err(format!("the compare view cannot compute: {e}")),
+        }]);
+    }
+    let index = |key: &str| {
+        let name = ResultName {
+            group: ResultGroup::Mask,
+            key: key.to_string(),
+        };
+        c.index_of(&name).ok_or_else(|| {
+            format!("the compare view needs the result `{name}`, which the block does not have")
+        })
     };
-    let first = heatmap(
-        c,
-        &Heatmap {
-            field: "wn",
-            result: &none,
+    let (none, causal) = (index("bidirectional")?, index("causal")?);
+    Ok(vec![
+        Heatmap {
+            which: none,
             compare_to: None,
             heading: "Bidirectional",
             title: "Bidirectional: every token sees the whole sentence",
             in_compare: true,
         },
-    );
-    let second = heatmap(
-        c,
-        &Heatmap {
-            field: "wc",
-            result: &causal,
-            compare_to: Some(&none),
+        Heatmap {
+            which: causal,
+            compare_to: Some(none),
             heading: "Causal (masked)",
             title: "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix",
             in_compare: true,
         },
-    );
-    Ok(format!(
-        "<div class=\"attention-compare\">{first}{second}</div>"
-    ))
+    ])
+}
+
+/// The heatmap or compare view as HTML.
+pub fn heatmap_view(c: &Computed, compare: bool) -> Result<String, String> {
+    let html: String = panels(c, compare)?.iter().map(|h| heatmap(c, h)).collect();
+    Ok(if compare {
+        format!("<div class=\"attention-compare\">{html}</div>")
+    } else {
+        html
+    })
 }

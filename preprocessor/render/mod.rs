@@ -8,7 +8,9 @@
 //! text of a widget is identical before and after the script runs. A template that fails is a
 //! build error, never a half-written page.
 
+pub mod binding;
 mod cells;
+pub mod data;
 pub mod format;
 mod heatmap;
 mod model;
@@ -16,13 +18,14 @@ pub mod pencil;
 mod static_form;
 mod views;
 
-pub use cells::FIELDS as BINDING_FIELDS;
+pub use binding::Field as BindingField;
 pub use heatmap::{HEATMAP_CELL, HEATMAP_TEXT_UP_TO, STRONG_OPACITY, cell_class};
 pub use static_form::{markdown_text, static_markdown};
 
 use crate::core::Mask;
+use crate::spec::Computed;
 use crate::spec::View;
-use crate::spec::expr::Computed;
+use data::WidgetData;
 use format::fmt;
 use handlebars::Handlebars;
 use model::Table;
@@ -67,7 +70,7 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// JSON that is safe inside `<script>`: no `<`, `>` or `&` can end the element early.
-fn script_json(value: &Value) -> Result<String, String> {
+fn script_json(value: &impl serde::Serialize) -> Result<String, String> {
     let text = serde_json::to_string(value)
         .map_err(|e| format!("the widget's data cannot be written: {e}"))?;
     let mut out = String::with_capacity(text.len() + 16);
@@ -161,7 +164,7 @@ fn scale_reach(scale: f64) -> (i64, i64) {
 
 fn controls_view(c: &Computed) -> String {
     let f = c.spec.focus;
-    let (scale_min, scale_max) = scale_reach(c.result.scale);
+    let (scale_min, scale_max) = scale_reach(c.result().scale);
     let step_values = |dim: usize| -> Vec<f64> {
         c.spec
             .steps
@@ -178,13 +181,13 @@ fn controls_view(c: &Computed) -> String {
         let (min, max) = slider_reach(value, extra);
         json!({ "dim": dim, "label": label, "bind": bind, "value": value, "text": fmt(value), "min": min, "max": max })
     };
-    let queries: Vec<Value> = (0..c.result.q.ncols())
+    let queries: Vec<Value> = (0..c.result().q.ncols())
         .map(|d| {
             slider(
                 format!("q f {d}"),
                 d,
                 &format!("dimension {}", d + 1),
-                c.result.q[[f, d]],
+                c.result().q[[f, d]],
                 &step_values(d),
             )
         })
@@ -205,7 +208,7 @@ fn controls_view(c: &Computed) -> String {
         { "legend": "Query of", "kind": "q", "sliders": queries },
         { "legend": "Embedding of", "kind": "x", "sliders": embeddings },
     ]);
-    let d_k = c.result.q.ncols();
+    let d_k = c.result().q.ncols();
     render(
         "controls",
         json!({
@@ -214,8 +217,8 @@ fn controls_view(c: &Computed) -> String {
             "groups": groups,
             "steps": c.spec.steps.iter().enumerate().map(|(i, s)| json!({"index": i, "label": s.label})).collect::<Vec<_>>(),
             "default_scale": format!("1/√{d_k}"),
-            "scale": fmt(c.result.scale),
-            "scale_value": c.result.scale,
+            "scale": fmt(c.result().scale),
+            "scale_value": c.result().scale,
             "scale_min": scale_min,
             "scale_max": scale_max,
             "custom_scale": c.spec.input.scale.is_some(),
@@ -230,52 +233,15 @@ fn marked_column(c: &Computed) -> usize {
     c.spec.highlight.unwrap_or_else(|| {
         let f = c.spec.focus;
         (0..c.spec.tokens.len())
-            .filter(|&j| c.result.weight(f, j).is_some())
+            .filter(|&j| c.result().weight(f, j).is_some())
             .reduce(|a, b| {
-                if c.result.weights[[f, b]] > c.result.weights[[f, a]] {
+                if c.result().weights[[f, b]] > c.result().weights[[f, a]] {
                     b
                 } else {
                     a
                 }
             })
             .unwrap_or(f)
-    })
-}
-
-/// The data contract read by `theme/attention.js` and the tests.
-pub fn widget_data(c: &Computed) -> Value {
-    let spec = &c.spec;
-    let r = &c.result;
-    let rows =
-        |m: &ndarray::Array2<f64>| m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>();
-    let opt_rows = |m: &ndarray::Array2<Option<f64>>| {
-        m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>()
-    };
-    let mask = match &spec.input.mask {
-        Mask::None => json!("none"),
-        Mask::Causal => json!("causal"),
-        Mask::Explicit(m) => json!(m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>()),
-    };
-    json!({
-        "tokens": spec.tokens,
-        "dims": spec.dims,
-        "focus": spec.focus,
-        "views": spec.views.iter().map(|v| v.name()).collect::<Vec<_>>(),
-        "embeddings": rows(&spec.input.embeddings),
-        "w_q": rows(&spec.input.w_q),
-        "w_k": rows(&spec.input.w_k),
-        "w_v": rows(&spec.input.w_v),
-        "mask": mask,
-        "scale": r.scale,
-        "scale_is_default": spec.input.scale.is_none(),
-        "query_overrides": spec.input.query_overrides.iter().map(|o| json!([o.token, o.dim, o.value])).collect::<Vec<_>>(),
-        "steps": spec.steps.iter().map(|s| s.set_query.iter().map(|(d, v)| json!([d, v])).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        "q": rows(&r.q),
-        "k": rows(&r.k),
-        "v": rows(&r.v),
-        "scores": opt_rows(&r.scores),
-        "weights": rows(&r.weights),
-        "output": rows(&r.output),
     })
 }
 
@@ -295,8 +261,8 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             View::Softmax => render_table(&views::softmax(c)),
             View::Output => render_table(&views::output(c)),
             View::Residual => render_table(&views::residual(c)),
-            View::Heatmap => heatmap::heatmap_view(c),
-            View::Compare => heatmap::compare_view(c)?,
+            View::Heatmap => heatmap::heatmap_view(c, false)?,
+            View::Compare => heatmap::heatmap_view(c, true)?,
             View::Controls => controls_view(c),
         };
         parts.push(format!(
@@ -310,7 +276,7 @@ pub fn widget(c: &Computed) -> Result<String, String> {
         "widget",
         json!({
             "title": c.spec.title,
-            "data": script_json(&widget_data(c))?,
+            "data": script_json(&WidgetData::of(c))?,
             "views": parts.join(""),
             "controls": c.spec.views.contains(&View::Controls),
             "token": c.spec.tokens[c.spec.focus],

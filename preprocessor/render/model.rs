@@ -4,7 +4,7 @@
 //! Markdown, so the two forms cannot drift apart. Words that depend on the widget's state (the
 //! focus token, the scale) are [`Part::Bound`], which the browser rewrites like any number.
 
-use super::cells::Bind;
+use super::binding::Bind;
 
 /// A piece of a caption: fixed words, or a binding the browser keeps true.
 pub enum Part {

@@ -6,16 +6,11 @@
 //! digit, the number is written `≈ 0.95` instead of `0.95`. `theme/attention.js` mirrors this
 //! rule (`pencil*`) so the browser marks the same numbers after every move of a control.
 
+use super::binding::Field;
 use super::format::fmt;
 
 /// What marks a total that the shown operands do not reproduce.
 pub const APPROX: &str = "≈ ";
-
-/// The bindings whose numbers follow the rule (`theme/attention.js` lists the same).
-pub const FIELDS: &[&str] = &[
-    "qt", "kt", "vt", "qp", "kp", "vp", "md", "ss", "wsum", "sm", "esum", "sw", "wv", "osum",
-    "rsum",
-];
 
 /// Whether rendered HTML shows a number of the rule marked ≈ (and so needs the note).
 pub fn marks_any(html: &str) -> bool {
@@ -27,7 +22,8 @@ pub fn marks_any(html: &str) -> bool {
                 .rfind("data-b=\"")
                 .map(|start| &before[start + 8..])
                 .and_then(|bind| bind.split(' ').next())
-                .is_some_and(|field| FIELDS.contains(&field))
+                .and_then(Field::parse)
+                .is_some_and(Field::follows_pencil)
     })
 }
 

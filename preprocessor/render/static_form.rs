@@ -5,8 +5,8 @@
 use super::format::fmt_opt;
 use super::model::Table;
 use super::{heatmap, views};
+use crate::spec::Computed;
 use crate::spec::View;
-use crate::spec::expr::Computed;
 
 /// Backslash-escapes Markdown punctuation so a token shows literally.
 pub fn markdown_text(s: &str) -> String {
@@ -70,7 +70,7 @@ fn heat_table(c: &Computed, caption: &str, r: &crate::core::AttentionResult) -> 
     })
 }
 
-pub fn static_markdown(c: &Computed) -> String {
+pub fn static_markdown(c: &Computed) -> Result<String, String> {
     let spec = &c.spec;
     let mut out = String::new();
     if let Some(title) = &spec.title {
@@ -112,19 +112,10 @@ pub fn static_markdown(c: &Computed) -> String {
             View::Softmax => out.push_str(&table(&views::softmax(c))),
             View::Output => out.push_str(&table(&views::output(c))),
             View::Residual => out.push_str(&table(&views::residual(c))),
-            View::Heatmap => out.push_str(&heat_table(
-                c,
-                "Attention weights (row attends to column; ⨯ = masked)",
-                &c.result,
-            )),
-            View::Compare => {
-                for (caption, mask) in [
-                    ("Bidirectional", crate::core::Mask::None),
-                    ("Causal (⨯ = masked)", crate::core::Mask::Causal),
-                ] {
-                    if let Ok(r) = heatmap::under(c, mask) {
-                        out.push_str(&heat_table(c, caption, &r));
-                    }
+            View::Heatmap | View::Compare => {
+                for h in heatmap::panels(c, *view == View::Compare)? {
+                    let caption = format!("{} — row attends to column; ⨯ = masked", h.heading);
+                    out.push_str(&heat_table(c, &caption, &c.results[h.which].result));
                 }
             }
             View::Controls => out.push_str("*(Interactive controls are in the HTML edition.)*\n\n"),
@@ -133,7 +124,7 @@ pub fn static_markdown(c: &Computed) -> String {
     if spec.views.iter().any(|v| v.has_totals()) {
         out.push_str("*Every number is worked out from unrounded values; a number marked ≈ is one that the rounded numbers shown beside it do not reproduce exactly.*\n\n");
     }
-    out.trim_end().to_string()
+    Ok(out.trim_end().to_string())
 }
 
 #[cfg(test)]

@@ -18,6 +18,15 @@ fn computed(body: &str) -> Computed {
     spec::compute(spec, &spec::NoScope).expect("block computes")
 }
 
+/// A block with no `show`.
+const BASIC: &str = r#"
+tokens = ["a", "b"]
+embeddings = [[1.0, 0.0], [0.0, 1.0]]
+w_q = [[1.0, 0.0], [0.0, 1.0]]
+w_k = [[1.0, 0.0], [0.0, 1.0]]
+w_v = [[1.0, 2.0], [3.0, 4.0]]
+"#;
+
 const SMALL: &str = r#"
 tokens = ["a", "b"]
 embeddings = [[1.0, 0.0], [0.0, 1.0]]
@@ -35,10 +44,10 @@ fn every_view_renders_as_one_line() {
         assert!(
             html.contains(&format!(
                 "class=\"attention-view\" data-view=\"{}\"",
-                view.0
+                view.name()
             )),
             "view {} missing",
-            view.0
+            view.name()
         );
     }
     assert!(!html.contains("template"), "a template failed: {html}");
@@ -47,7 +56,7 @@ fn every_view_renders_as_one_line() {
 #[test]
 fn the_data_contract_holds_every_field() {
     let c = computed(SMALL);
-    let data = widget_data(&c);
+    let data = serde_json::to_value(data::WidgetData::of(&c)).unwrap();
     for key in [
         "tokens",
         "embeddings",
@@ -73,7 +82,7 @@ fn the_data_contract_holds_every_field() {
 #[test]
 fn masked_scores_are_null_in_the_data_and_a_cross_in_the_html() {
     let c = computed(&format!("{SMALL}\nmask = \"causal\"\n"));
-    let data = widget_data(&c);
+    let data = serde_json::to_value(data::WidgetData::of(&c)).unwrap();
     assert_eq!(data["scores"][0][1], Value::Null);
     assert!(html(&c).contains(">⨯</text>"));
 }
@@ -146,12 +155,12 @@ fn causal_cells_that_differ_are_outlined_masked_ones_included() {
     let html = html(&computed(SMALL));
     // "a" may not see "b" under the causal mask: masked there, 0.27 or so without the mask.
     assert!(
-        html.contains("class=\"changed\" data-o=\"wc 0 1\""),
+        html.contains("class=\"changed\" data-o=\"w 0 1\""),
         "{html}"
     );
     assert!(
-        html.contains("class=\"\" data-o=\"wc 1 1\"")
-            || html.contains("class=\"changed\" data-o=\"wc 1 1\"")
+        html.contains("class=\"\" data-o=\"w 1 1\"")
+            || html.contains("class=\"changed\" data-o=\"w 1 1\"")
     );
 }
 
@@ -204,7 +213,7 @@ show = ["projection", "scores", "weights", "softmax", "output", "residual"]
             .collect()
     };
     let from_html = approx(&html(&c));
-    let from_markdown = approx(&static_markdown(&c));
+    let from_markdown = approx(&static_markdown(&c).unwrap());
     assert!(from_html.contains(&"≈ 1.00".to_string()), "{from_html:?}");
     assert_eq!(from_html, from_markdown);
 }
@@ -223,4 +232,36 @@ fn the_scale_slider_reaches_the_blocks_own_scale() {
             &slider[..40]
         );
     }
+}
+
+#[test]
+fn the_compare_view_reads_two_named_results_that_expressions_reach() {
+    let body = format!(
+        "{BASIC}show = [\"compare\"]\nassert = [\"mask[causal].weights[a][b] == 0\", \"mask[bidirectional].weights[a][b] == weights[a][b]\", \"sum(mask[causal].weights[*]) == 1\"]\n"
+    );
+    let c = computed(&body);
+    let names: Vec<String> = c.result_names();
+    assert_eq!(names, ["mask[bidirectional]", "mask[causal]"]);
+    let html = html(&c);
+    assert!(html.contains("data-r=\"1\""), "{html}");
+    assert!(html.contains("data-r=\"2\" data-against=\"1\""), "{html}");
+    // The data names each result and what it changes, no more.
+    let data = serde_json::to_value(data::WidgetData::of(&c)).unwrap();
+    assert_eq!(
+        data["results"],
+        serde_json::json!([
+            {"name": "mask[bidirectional]", "input": {}},
+            {"name": "mask[causal]", "input": {"mask": "causal"}}
+        ])
+    );
+}
+
+#[test]
+fn a_block_without_named_results_writes_no_results_key() {
+    let c = computed(&format!(
+        "{BASIC}show = [\"heatmap\", \"weights\", \"controls\"]\n"
+    ));
+    let data = serde_json::to_value(data::WidgetData::of(&c)).unwrap();
+    assert!(data.get("results").is_none());
+    assert!(!html(&c).contains("data-r="));
 }

@@ -5,12 +5,12 @@
 //! carry `≈`. Bindings (`data-b`) name what the browser recomputes; `theme/attention.js`
 //! knows each name used here.
 
-use super::cells::Bind;
+use super::binding::{Bind, Field};
 use super::format::{fmt, fmt_opt};
 use super::model::{Caption, Cell, Row, Table, blank, cell};
 use super::pencil;
 use crate::core;
-use crate::spec::expr::Computed;
+use crate::spec::Computed;
 use ndarray::Array2;
 
 fn numbered(prefix: &str, count: usize) -> Vec<String> {
@@ -18,14 +18,17 @@ fn numbered(prefix: &str, count: usize) -> Vec<String> {
 }
 
 fn focus_token(c: &Computed) -> (Bind, String) {
-    (Bind::focus("tok", &[]), c.spec.tokens[c.spec.focus].clone())
+    (
+        Bind::focus(Field::Token, &[]),
+        c.spec.tokens[c.spec.focus].clone(),
+    )
 }
 
 /// One row per token of a token-indexed matrix.
 fn token_table(
     c: &Computed,
     caption: Caption,
-    field: &'static str,
+    field: Field,
     m: &Array2<f64>,
     columns: Vec<String>,
 ) -> Table {
@@ -50,7 +53,7 @@ pub fn embeddings(c: &Computed) -> Table {
     token_table(
         c,
         "Embeddings: one row per token, one column per dimension".into(),
-        "x",
+        Field::Embedding,
         &c.spec.input.embeddings,
         c.spec.dims.clone(),
     )
@@ -85,20 +88,24 @@ pub fn matrices(c: &Computed) -> Vec<Table> {
 }
 
 pub fn qkv(c: &Computed) -> Vec<Table> {
-    let r = &c.result;
-    [("Q", "q", &r.q), ("K", "k", &r.k), ("V", "v", &r.v)]
-        .into_iter()
-        .map(|(name, field, m)| {
-            let caption = format!("{name}: one row per token");
-            token_table(
-                c,
-                caption.as_str().into(),
-                field,
-                m,
-                numbered("", m.ncols()),
-            )
-        })
-        .collect()
+    let r = c.result();
+    [
+        ("Q", Field::Q, &r.q),
+        ("K", Field::K, &r.k),
+        ("V", Field::V, &r.v),
+    ]
+    .into_iter()
+    .map(|(name, field, m)| {
+        let caption = format!("{name}: one row per token");
+        token_table(
+            c,
+            caption.as_str().into(),
+            field,
+            m,
+            numbered("", m.ncols()),
+        )
+    })
+    .collect()
 }
 
 /// One row per token, as the focus token sees it (a key, a weight, a value): the focus row
@@ -136,10 +143,10 @@ fn weight_sum(r: &core::AttentionResult, f: usize) -> String {
 
 pub fn scores(c: &Computed) -> Table {
     let f = c.spec.focus;
-    let r = &c.result;
+    let r = c.result();
     let mut rows = token_rows(c, |j| {
         vec![
-            cell(fmt_opt(r.dots[[f, j]]), Bind::focus("dots", &[j])),
+            cell(fmt_opt(r.dots[[f, j]]), Bind::focus(Field::Dots, &[j])),
             cell(
                 match r.dots[[f, j]] {
                     Some(d) => pencil::sum_of_products(
@@ -148,9 +155,9 @@ pub fn scores(c: &Computed) -> Table {
                     ),
                     None => fmt_opt(None),
                 },
-                Bind::focus("ss", &[j]),
+                Bind::focus(Field::ScaledScore, &[j]),
             ),
-            cell(fmt_opt(r.weight(f, j)), Bind::focus("w", &[j])),
+            cell(fmt_opt(r.weight(f, j)), Bind::focus(Field::Weight, &[j])),
         ]
     });
     rows.push(plain_row(
@@ -158,7 +165,7 @@ pub fn scores(c: &Computed) -> Table {
         vec![
             blank(),
             blank(),
-            cell(weight_sum(r, f), Bind::focus("wsum", &[])),
+            cell(weight_sum(r, f), Bind::focus(Field::WeightSum, &[])),
         ],
     ));
     let (tok, name) = focus_token(c);
@@ -167,7 +174,7 @@ pub fn scores(c: &Computed) -> Table {
             .text("The query of ")
             .bound(tok, name)
             .text(" against every key: dot product, times the scale ")
-            .bound(Bind::plain("scale"), fmt(r.scale))
+            .bound(Bind::plain(Field::Scale), fmt(r.scale))
             .text(", then softmax"),
         corner: "key".into(),
         columns: vec!["q · k".into(), "× scale".into(), "weight".into()],
@@ -179,13 +186,16 @@ pub fn scores(c: &Computed) -> Table {
 
 pub fn weights(c: &Computed) -> Table {
     let f = c.spec.focus;
-    let r = &c.result;
+    let r = c.result();
     let mut rows = token_rows(c, |j| {
-        vec![cell(fmt_opt(r.weight(f, j)), Bind::focus("w", &[j]))]
+        vec![cell(
+            fmt_opt(r.weight(f, j)),
+            Bind::focus(Field::Weight, &[j]),
+        )]
     });
     rows.push(plain_row(
         "sum",
-        vec![cell(weight_sum(r, f), Bind::focus("wsum", &[]))],
+        vec![cell(weight_sum(r, f), Bind::focus(Field::WeightSum, &[]))],
     ));
     let (tok, name) = focus_token(c);
     Table {
@@ -203,7 +213,7 @@ pub fn weights(c: &Computed) -> Table {
 
 pub fn softmax(c: &Computed) -> Table {
     let f = c.spec.focus;
-    let r = &c.result;
+    let r = c.result();
     let row = r.score_row(f);
     let max = core::row_max(&row);
     let exps = core::exps(&row);
@@ -217,10 +227,10 @@ pub fn softmax(c: &Computed) -> Table {
             _ => (fmt_opt(None), fmt(0.0)),
         };
         vec![
-            cell(fmt_opt(row[j]), Bind::focus("scores", &[j])),
-            cell(shifted, Bind::focus("sm", &[j])),
-            cell(fmt(exps[j]), Bind::focus("ex", &[j])),
-            cell(weight, Bind::focus("sw", &[j])),
+            cell(fmt_opt(row[j]), Bind::focus(Field::Scores, &[j])),
+            cell(shifted, Bind::focus(Field::Shifted, &[j])),
+            cell(fmt(exps[j]), Bind::focus(Field::Exp, &[j])),
+            cell(weight, Bind::focus(Field::SoftmaxWeight, &[j])),
         ]
     });
     let esum = pencil::sum(total, exps.iter().copied());
@@ -229,7 +239,7 @@ pub fn softmax(c: &Computed) -> Table {
         vec![
             blank(),
             blank(),
-            cell(esum, Bind::focus("esum", &[])),
+            cell(esum, Bind::focus(Field::ExpSum, &[])),
             blank(),
         ],
     ));
@@ -239,7 +249,7 @@ pub fn softmax(c: &Computed) -> Table {
             .text("Softmax of the scores of ")
             .bound(tok, name)
             .text(": subtract the largest, ")
-            .bound(Bind::focus("smax", &[]), fmt_opt(max))
+            .bound(Bind::focus(Field::RowMax, &[]), fmt_opt(max))
             .text("; raise e to each; divide by the sum"),
         corner: "key".into(),
         columns: vec![
@@ -256,18 +266,18 @@ pub fn softmax(c: &Computed) -> Table {
 
 pub fn output(c: &Computed) -> Table {
     let f = c.spec.focus;
-    let r = &c.result;
+    let r = c.result();
     let (n, d_v) = (c.spec.tokens.len(), r.v.ncols());
     // Each row: the weight, the word's value, and weight × value, so every product can be
     // checked by hand.
     let mut rows = token_rows(c, |j| {
         let w = r.weights[[f, j]];
-        let mut cells = vec![cell(fmt(w), Bind::focus("weights", &[j]))];
-        cells.extend((0..d_v).map(|col| cell(fmt(r.v[[j, col]]), Bind::at("v", j, col))));
+        let mut cells = vec![cell(fmt(w), Bind::focus(Field::Weights, &[j]))];
+        cells.extend((0..d_v).map(|col| cell(fmt(r.v[[j, col]]), Bind::at(Field::V, j, col))));
         cells.extend((0..d_v).map(|col| {
             cell(
                 pencil::sum_of_products(r.weighted_value(f, j, col), [(w, r.v[[j, col]])]),
-                Bind::focus("wv", &[j, col]),
+                Bind::focus(Field::WeightedValue, &[j, col]),
             )
         }));
         cells
@@ -276,7 +286,7 @@ pub fn output(c: &Computed) -> Table {
         let terms = (0..n).map(|j| r.weighted_value(f, j, col));
         cell(
             pencil::sum(r.output[[f, col]], terms),
-            Bind::focus("osum", &[col]),
+            Bind::focus(Field::OutputSum, &[col]),
         )
     });
     rows.push(plain_row(
@@ -306,7 +316,7 @@ pub fn output(c: &Computed) -> Table {
 /// The residual view needs values as wide as the embeddings; `spec` checks it.
 pub fn residual(c: &Computed) -> Table {
     let f = c.spec.focus;
-    let r = &c.result;
+    let r = c.result();
     let x = &c.spec.input.embeddings;
     let d = x.ncols().min(r.output.ncols());
     let (tok, name) = focus_token(c);
@@ -315,13 +325,13 @@ pub fn residual(c: &Computed) -> Table {
         plain_row(
             "embedding",
             (0..d)
-                .map(|col| cell(fmt(x[[f, col]]), Bind::focus("x", &[col])))
+                .map(|col| cell(fmt(x[[f, col]]), Bind::focus(Field::Embedding, &[col])))
                 .collect(),
         ),
         plain_row(
             "+ attention output",
             (0..d)
-                .map(|col| cell(fmt(r.output[[f, col]]), Bind::focus("output", &[col])))
+                .map(|col| cell(fmt(r.output[[f, col]]), Bind::focus(Field::Output, &[col])))
                 .collect(),
         ),
         plain_row(
@@ -329,7 +339,10 @@ pub fn residual(c: &Computed) -> Table {
             (0..d)
                 .map(|col| {
                     let (a, b) = (x[[f, col]], r.output[[f, col]]);
-                    cell(pencil::sum(a + b, [a, b]), Bind::focus("rsum", &[col]))
+                    cell(
+                        pencil::sum(a + b, [a, b]),
+                        Bind::focus(Field::ResidualSum, &[col]),
+                    )
                 })
                 .collect(),
         ),
@@ -349,13 +362,13 @@ pub fn residual(c: &Computed) -> Table {
 
 /// Q, Kᵀ and their product: every score at once, the focus row and the marked column picked out.
 pub fn matmul(c: &Computed, marked: usize) -> Vec<Table> {
-    let r = &c.result;
+    let r = c.result();
     let tokens = &c.spec.tokens;
     let d_k = r.q.ncols();
     let q = token_table(
         c,
         "Q: one query per row".into(),
-        "q",
+        Field::Q,
         &r.q,
         numbered("", d_k),
     );
@@ -369,7 +382,7 @@ pub fn matmul(c: &Computed, marked: usize) -> Vec<Table> {
                 focus: false,
                 token: None,
                 cells: (0..tokens.len())
-                    .map(|j| cell(fmt(r.k[[j, d]]), Bind::at("k", j, d)))
+                    .map(|j| cell(fmt(r.k[[j, d]]), Bind::at(Field::K, j, d)))
                     .collect(),
             })
             .collect(),
@@ -385,7 +398,10 @@ pub fn matmul(c: &Computed, marked: usize) -> Vec<Table> {
                 .map(|j| {
                     let exact = core::dot(r.q.row(i), r.k.row(j));
                     let pairs = (0..d_k).map(|d| (r.q[[i, d]], r.k[[j, d]]));
-                    cell(pencil::sum_of_products(exact, pairs), Bind::at("md", i, j))
+                    cell(
+                        pencil::sum_of_products(exact, pairs),
+                        Bind::at(Field::MatmulDot, i, j),
+                    )
                 })
                 .collect()
         }),
@@ -417,9 +433,21 @@ pub fn projection(c: &Computed) -> Vec<Equation> {
     let x = input.embeddings.row(f);
     let mut equations = Vec::new();
     for (matrix, out, w, term_field, total_field) in [
-        ("W_Q", "q", &input.w_q, "qt", "qp"),
-        ("W_K", "k", &input.w_k, "kt", "kp"),
-        ("W_V", "v", &input.w_v, "vt", "vp"),
+        (
+            "W_Q",
+            "q",
+            &input.w_q,
+            Field::QueryTerm,
+            Field::QueryProjection,
+        ),
+        ("W_K", "k", &input.w_k, Field::KeyTerm, Field::KeyProjection),
+        (
+            "W_V",
+            "v",
+            &input.w_v,
+            Field::ValueTerm,
+            Field::ValueProjection,
+        ),
     ] {
         for r in 0..w.nrows() {
             let products = core::projection_terms(x, w.row(r));
@@ -432,7 +460,7 @@ pub fn projection(c: &Computed) -> Vec<Equation> {
                 .enumerate()
                 .map(|(j, (wj, product))| Term {
                     w: fmt(*wj),
-                    x: (fmt(x[j]), Bind::focus("x", &[j])),
+                    x: (fmt(x[j]), Bind::focus(Field::Embedding, &[j])),
                     product: (
                         pencil::sum_of_products(*product, [(*wj, x[j])]),
                         Bind::focus(term_field, &[r, j]),

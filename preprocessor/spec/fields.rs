@@ -118,7 +118,7 @@ pub fn fields_of_table(src: &Source, table: &DeTable) -> Result<Fields, Vec<Diag
 
 fn unknown_key_message(key: &str) -> String {
     // The one "did you mean" of the crate, bounded in the length of what it compares.
-    match super::expr::suggest(key, KEYS) {
+    match super::source::suggest(key, KEYS) {
         hint if hint.is_empty() => {
             format!("unknown key `{key}` — the keys are {}", KEYS.join(", "))
         }

@@ -3,16 +3,19 @@
 //! Every problem becomes a [`Diagnostic`] naming the file and line of the offending key, and
 //! all the problems of a block are returned together.
 
+pub mod computed;
 pub mod expr;
 mod fields;
 pub mod source;
 
 use crate::core::{AttentionInput, Mask, QueryOverride};
-use expr::{Computed, Scope};
+pub use computed::{
+    Computed, NamedResult, NoScope, ResultGroup, ResultName, Scope, Variant, WithCurrent,
+};
 pub use fields::KEYS;
 use fields::{Field, Fields, MaskField, Rows, StepField};
 use ndarray::Array2;
-use source::{Diagnostic, Located, Place, Source};
+use source::{Diagnostic, Located, Place, Source, suggest};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -23,41 +26,26 @@ pub const MAX_TOKENS: usize = 128;
 /// The most dimensions (d, d_k or d_v): each gets a slider and a table column.
 pub const MAX_DIMS: usize = 64;
 
-/// What a block can show, in the order the book shows them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum View {
-    Embeddings,
-    Matrices,
-    Projection,
-    Qkv,
-    Matmul,
-    Scores,
-    Weights,
-    Softmax,
-    Output,
-    Residual,
-    Heatmap,
-    Compare,
-    Controls,
+named_enum! {
+    /// What a block can show, in the order the book shows them.
+    pub enum View {
+        Embeddings = "embeddings",
+        Matrices = "matrices",
+        Projection = "projection",
+        Qkv = "qkv",
+        Matmul = "matmul",
+        Scores = "scores",
+        Weights = "weights",
+        Softmax = "softmax",
+        Output = "output",
+        Residual = "residual",
+        Heatmap = "heatmap",
+        Compare = "compare",
+        Controls = "controls",
+    }
 }
 
 impl View {
-    pub const ALL: [(&'static str, View); 13] = [
-        ("embeddings", View::Embeddings),
-        ("matrices", View::Matrices),
-        ("projection", View::Projection),
-        ("qkv", View::Qkv),
-        ("matmul", View::Matmul),
-        ("scores", View::Scores),
-        ("weights", View::Weights),
-        ("softmax", View::Softmax),
-        ("output", View::Output),
-        ("residual", View::Residual),
-        ("heatmap", View::Heatmap),
-        ("compare", View::Compare),
-        ("controls", View::Controls),
-    ];
-
     /// Whether the view shows totals computed from numbers beside them (the pencil rule).
     pub fn has_totals(self) -> bool {
         matches!(
@@ -70,14 +58,6 @@ impl View {
                 | View::Output
                 | View::Residual
         )
-    }
-
-    pub fn name(self) -> &'static str {
-        View::ALL
-            .iter()
-            .find(|(_, v)| *v == self)
-            .map(|(n, _)| *n)
-            .unwrap_or_default()
     }
 }
 
@@ -98,6 +78,8 @@ pub struct BlockSpec {
     pub highlight: Option<usize>,
     /// Buttons that set entries of the focus token's query on the live figure.
     pub steps: Vec<Step>,
+    /// Inputs computed beside the block's own, as named results (the compare view's masks).
+    pub variants: Vec<Variant>,
     pub assertions: Vec<Located<String>>,
     /// Where the block starts, for messages with no better place.
     pub place: Place,
@@ -251,17 +233,6 @@ impl Examples {
     }
 }
 
-/// A scope with no names: for examples, which stand alone, and for tests.
-pub struct NoScope;
-impl Scope for NoScope {
-    fn current(&self) -> Option<&Computed> {
-        None
-    }
-    fn named(&self, _: &str) -> Option<&Computed> {
-        None
-    }
-}
-
 /// Parses a block body into a spec, using the book's named examples.
 pub fn parse_block(src: &Source, examples: &Examples) -> Result<BlockSpec, Vec<Diagnostic>> {
     let fields = fields::parse_block(src)?;
@@ -271,11 +242,21 @@ pub fn parse_block(src: &Source, examples: &Examples) -> Result<BlockSpec, Vec<D
 /// Computes a spec and checks its assertions; `scope` resolves `NAME:` references, and the
 /// block itself is the current one.
 pub fn compute(spec: BlockSpec, scope: &dyn Scope) -> Result<Computed, Vec<Diagnostic>> {
-    let result = spec
-        .input
-        .compute()
-        .map_err(|e| vec![Diagnostic::new(spec.place.clone(), format!("{e}"))])?;
-    let computed = Computed { spec, result };
+    let own = std::iter::once((None, &spec.input));
+    let variants = spec.variants.iter().map(|v| (Some(&v.name), &v.input));
+    let mut results = Vec::with_capacity(1 + spec.variants.len());
+    for (name, input) in own.chain(variants) {
+        let result = input.compute().map_err(|e| {
+            let whose = name.map_or(String::new(), |n| format!(" (the result `{n}`)"));
+            vec![Diagnostic::new(spec.place.clone(), format!("{e}{whose}"))]
+        })?;
+        results.push(NamedResult {
+            name: name.cloned(),
+            input: input.clone(),
+            result,
+        });
+    }
+    let computed = Computed { spec, results };
     let within = WithCurrent {
         current: &computed,
         outer: scope,
@@ -294,19 +275,6 @@ pub fn compute(spec: BlockSpec, scope: &dyn Scope) -> Result<Computed, Vec<Diagn
         Ok(computed)
     } else {
         Err(problems)
-    }
-}
-
-struct WithCurrent<'a> {
-    current: &'a Computed,
-    outer: &'a dyn Scope,
-}
-impl Scope for WithCurrent<'_> {
-    fn current(&self) -> Option<&Computed> {
-        Some(self.current)
-    }
-    fn named(&self, name: &str) -> Option<&Computed> {
-        self.outer.named(name)
     }
 }
 
@@ -339,7 +307,7 @@ fn build(
                     at.clone(),
                     format!(
                         "there is no example named `{name}`{} — {listed}",
-                        expr::suggest(name, &names)
+                        suggest(name, &names)
                     ),
                 )]);
             }
@@ -445,7 +413,7 @@ fn build(
             other => {
                 problems.push(Diagnostic::new(
                     p.clone(),
-                    format!("unknown mask `{other}`{} — write \"none\", \"causal\" or a matrix of true/false", expr::suggest(other, &["none", "causal", "bidirectional"])),
+                    format!("unknown mask `{other}`{} — write \"none\", \"causal\" or a matrix of true/false", suggest(other, &["none", "causal", "bidirectional"])),
                 ));
                 Mask::None
             }
@@ -485,7 +453,7 @@ fn build(
                 at(key),
                 format!(
                     "`{key}` is `{name}`, which is not one of the tokens{} — write one of {}",
-                    expr::suggest(&name, &names),
+                    suggest(&name, &names),
                     names.join(", ")
                 ),
             ));
@@ -496,16 +464,16 @@ fn build(
     let highlight = token_key("highlight");
     let mut views = Vec::new();
     for v in texts("show") {
-        match View::ALL.iter().find(|(name, _)| *name == v.value) {
-            Some((_, view)) => views.push(*view),
+        match View::parse(&v.value) {
+            Some(view) => views.push(view),
             None => {
-                let names: Vec<&str> = View::ALL.iter().map(|(n, _)| *n).collect();
+                let names = View::NAMES;
                 problems.push(Diagnostic::new(
                     v.place,
                     format!(
                         "unknown view `{}`{} — the views are {}",
                         v.value,
-                        expr::suggest(&v.value, &names),
+                        suggest(&v.value, names),
                         names.join(", ")
                     ),
                 ));
@@ -605,12 +573,8 @@ fn build(
         problems.push(Diagnostic::new(at("id"), format!("the id `{id}` may hold only letters, digits, `_` and `-` — write e.g. `id = \"experiment\"`")));
     }
     match (problems.is_empty(), embeddings, w_q, w_k, w_v) {
-        (true, Some(embeddings), Some(w_q), Some(w_k), Some(w_v)) => Ok(BlockSpec {
-            id,
-            title: text("title"),
-            tokens,
-            dims,
-            input: AttentionInput {
+        (true, Some(embeddings), Some(w_q), Some(w_k), Some(w_v)) => {
+            let input = AttentionInput {
                 embeddings,
                 w_q,
                 w_k,
@@ -618,16 +582,45 @@ fn build(
                 mask,
                 scale,
                 query_overrides,
-            },
-            focus,
-            views,
-            highlight,
-            steps,
-            assertions,
-            place,
-        }),
+            };
+            Ok(BlockSpec {
+                id,
+                title: text("title"),
+                tokens,
+                dims,
+                variants: variants_for(&views, &input),
+                input,
+                focus,
+                views,
+                highlight,
+                steps,
+                assertions,
+                place,
+            })
+        }
         _ => Err(problems),
     }
+}
+
+/// The results the views need beside the block's own: the compare view sets the block under
+/// both masks side by side.
+fn variants_for(views: &[View], input: &AttentionInput) -> Vec<Variant> {
+    if !views.contains(&View::Compare) {
+        return Vec::new();
+    }
+    [("bidirectional", Mask::None), ("causal", Mask::Causal)]
+        .into_iter()
+        .map(|(key, mask)| Variant {
+            name: ResultName {
+                group: ResultGroup::Mask,
+                key: key.to_string(),
+            },
+            input: AttentionInput {
+                mask,
+                ..input.clone()
+            },
+        })
+        .collect()
 }
 
 /// A numeric matrix field: rectangular, non-empty, within the limits.

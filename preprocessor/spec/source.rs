@@ -80,3 +80,21 @@ pub struct Located<T> {
     pub value: T,
     pub place: Place,
 }
+
+/// ` (did you mean `x`?)` when one candidate is close, else nothing.
+pub fn suggest(word: &str, candidates: &[&str]) -> String {
+    // Similarity costs length × length: a hostile 40,000-character name gets no suggestion
+    // rather than seconds of work.
+    const LONGEST: usize = 64;
+    if word.len() > LONGEST * 4 || word.chars().count() > LONGEST {
+        return String::new();
+    }
+    candidates
+        .iter()
+        .filter(|c| c.len() <= LONGEST * 4)
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score > 0.75)
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}

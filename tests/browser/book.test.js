@@ -229,3 +229,55 @@ test("on a 375-pixel screen no page is wider than the screen", async () => {
   }
   await context.close();
 });
+
+test("named results follow the widget's live inputs, each with its own mask", async () => {
+  // A copy of the compare figure whose embedded inputs differ from what the build computed:
+  // the script must redraw both named results (mask[bidirectional], mask[causal]) from the
+  // changed inputs, each under its own mask, and outline exactly the cells that then differ.
+  const html = fs.readFileSync(path.join(BOOK, "attention-matrix.html"), "utf8");
+  const probe = path.join(BOOK, "named-results-probe.html");
+  const changed = html.replace(/(<script type="application\/json" class="attention-data">)(.*?)(<\/script>)/g, (all, open, json, close) => {
+    const data = JSON.parse(json);
+    if (!data.results) return all;
+    data.embeddings[0] = [0.9, -0.7, 0.3];
+    data.scale = 0.9;
+    data.scale_is_default = false;
+    return open + JSON.stringify(data) + close;
+  });
+  assert.notEqual(changed, html, "the page has a widget with named results");
+  fs.writeFileSync(probe, changed);
+  const page = await browser.newPage();
+  try {
+    await page.goto(fileUrl("named-results-probe.html"));
+    const report = await page.evaluate(() => {
+      const api = window.attentionBook;
+      const widget = [...document.querySelectorAll(".attention-widget")].find((w) => w.querySelector("[data-r]"));
+      const data = JSON.parse(widget.querySelector("script.attention-data").textContent);
+      const expected = data.results.map((named) => api.compute(Object.assign({}, data, named.input)));
+      const wrong = [];
+      let cells = 0;
+      widget.querySelectorAll("[data-r]").forEach((panel) => {
+        const r = expected[+panel.getAttribute("data-r") - 1];
+        const shown = (i, j) => api.fmt(r.scores[i][j] === null ? null : r.weights[i][j]);
+        panel.querySelectorAll("text[data-b]").forEach((t) => {
+          const [, i, j] = t.getAttribute("data-b").split(" ").map(Number);
+          cells++;
+          if (t.textContent !== shown(i, j)) wrong.push(`${t.getAttribute("data-b")} in result ${panel.getAttribute("data-r")}: ${t.textContent} ≠ ${shown(i, j)}`);
+        });
+        const against = panel.getAttribute("data-against");
+        panel.querySelectorAll("[data-o]").forEach((o) => {
+          const [, i, j] = o.getAttribute("data-o").split(" ").map(Number);
+          const other = expected[+against - 1];
+          const differs = shown(i, j) !== api.fmt(other.scores[i][j] === null ? null : other.weights[i][j]);
+          if (o.classList.contains("changed") !== differs) wrong.push(`outline ${i} ${j}`);
+        });
+      });
+      return { wrong, cells };
+    });
+    assert.ok(report.cells >= 50, `cells checked: ${report.cells}`);
+    assert.deepEqual(report.wrong, []);
+  } finally {
+    await page.close();
+    fs.rmSync(probe);
+  }
+});

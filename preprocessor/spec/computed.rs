@@ -1,0 +1,110 @@
+//! A block after computing: its spec and its named results, and the scopes that expressions
+//! read them through.
+//!
+//! A widget holds one or more results. The first is the block's own attention; the others are
+//! named (`mask[causal]`, and later heads, training steps, positions) and computed from inputs
+//! that the spec derives. Views take one result; bindings and expressions say which.
+
+use super::BlockSpec;
+use crate::core::{AttentionInput, AttentionResult};
+use std::fmt;
+
+named_enum! {
+    /// The families of named results a block can hold.
+    pub enum ResultGroup {
+        /// The same queries, keys and values under another mask (the compare view).
+        Mask = "mask",
+    }
+}
+
+/// The name of a result other than the block's own: `mask[causal]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultName {
+    pub group: ResultGroup,
+    pub key: String,
+}
+
+impl fmt::Display for ResultName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.group.name(), self.key)
+    }
+}
+
+/// An input the spec derives from the block, to be computed beside the block's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub name: ResultName,
+    pub input: AttentionInput,
+}
+
+/// One attention computation of a widget and what it was computed from.
+#[derive(Debug, Clone)]
+pub struct NamedResult {
+    /// `None` for the block's own result.
+    pub name: Option<ResultName>,
+    pub input: AttentionInput,
+    pub result: AttentionResult,
+}
+
+/// A block after computing: what views render and expressions are evaluated against.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    pub spec: BlockSpec,
+    /// The block's own result first, then one per variant of the spec, in its order.
+    pub results: Vec<NamedResult>,
+}
+
+impl Computed {
+    /// The block's own result.
+    pub fn result(&self) -> &AttentionResult {
+        &self.results[0].result
+    }
+
+    /// The index of a named result, if the block has it.
+    pub fn index_of(&self, name: &ResultName) -> Option<usize> {
+        self.results
+            .iter()
+            .position(|r| r.name.as_ref() == Some(name))
+    }
+
+    /// The names of the block's named results, as an author writes them.
+    pub fn result_names(&self) -> Vec<String> {
+        self.results
+            .iter()
+            .filter_map(|r| r.name.as_ref().map(ToString::to_string))
+            .collect()
+    }
+}
+
+/// Names the expressions may refer to.
+pub trait Scope {
+    /// The block an unqualified reference means, if any.
+    fn current(&self) -> Option<&Computed>;
+    /// A named example or a block id.
+    fn named(&self, name: &str) -> Option<&Computed>;
+}
+
+/// A scope with no names: for examples, which stand alone, and for tests.
+pub struct NoScope;
+impl Scope for NoScope {
+    fn current(&self) -> Option<&Computed> {
+        None
+    }
+    fn named(&self, _: &str) -> Option<&Computed> {
+        None
+    }
+}
+
+/// A scope whose current block is `current`, and whose names are those of `outer`.
+pub struct WithCurrent<'a> {
+    pub current: &'a Computed,
+    pub outer: &'a dyn Scope,
+}
+impl Scope for WithCurrent<'_> {
+    fn current(&self) -> Option<&Computed> {
+        Some(self.current)
+    }
+    fn named(&self, name: &str) -> Option<&Computed> {
+        self.outer.named(name)
+    }
+}

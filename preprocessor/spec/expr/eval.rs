@@ -1,0 +1,391 @@
+//! Evaluation: an [`Expr`] and a [`Scope`] → values, and claims checked with messages that say
+//! what the numbers really are. Equality allows an error of 1e-9.
+
+use super::syntax::{Expr, Function, Index, Op, Quantity, Ref, display_ref, parse_assertion};
+use crate::spec::computed::{Computed, Scope};
+use crate::spec::source::suggest;
+
+/// How close two numbers must be for `==` to hold.
+pub const EQUALITY_TOLERANCE: f64 = 1e-9;
+
+/// A value an expression yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Num(f64),
+    Text(String),
+}
+
+/// Evaluates an expression; `*` makes several values.
+pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Vec<Val>, String> {
+    match expr {
+        Expr::Number(x) => Ok(vec![Val::Num(*x)]),
+        Expr::Word(w) => Ok(vec![Val::Text(w.clone())]),
+        Expr::Ref(r) => vectors(resolve(r, scope)?, r)?
+            .into_iter()
+            .map(|(_, v)| match v.as_slice() {
+                [one] => Ok(one.clone()),
+                _ => Err(format!(
+                    "`{}` is a list of {}; name one entry with […] or use sum/max/argmax",
+                    display_ref(r),
+                    v.len()
+                )),
+            })
+            .collect(),
+        Expr::Call(f, r) => vectors(resolve(r, scope)?, r)?
+            .into_iter()
+            .map(|(labels, values)| {
+                // A function compares the entries of a row; one number is not a row.
+                if r.field == Quantity::Scale || labels.len() != values.len() || is_one_entry(r) {
+                    return Err(format!(
+                        "`{f}({})` needs a row of numbers, like `{f}(weights[cat])`, but `{}` is one number",
+                        display_ref(r),
+                        display_ref(r)
+                    ));
+                }
+                apply(*f, &labels, &values, r)
+            })
+            .collect(),
+    }
+}
+
+/// The name of entry `i`, with its position when another entry shares the name.
+fn label_of(labels: &[String], i: usize) -> String {
+    if labels.iter().filter(|l| **l == labels[i]).count() > 1 {
+        format!("{} (position {})", labels[i], i + 1)
+    } else {
+        labels[i].clone()
+    }
+}
+
+/// Whether a reference names a single entry (`q[cat][1]`, `tokens[2]`) rather than a row.
+fn is_one_entry(r: &Ref) -> bool {
+    r.indexes.len() >= if r.field.is_vector() { 1 } else { 2 }
+}
+
+fn apply(f: Function, labels: &[String], values: &[Val], r: &Ref) -> Result<Val, String> {
+    let nums: Vec<(usize, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| match v {
+            Val::Num(x) => Some((i, *x)),
+            Val::Text(_) => None,
+        })
+        .collect();
+    if nums.is_empty() {
+        return Err(format!(
+            "`{f}({})` has no numbers to work on",
+            display_ref(r)
+        ));
+    }
+    let best = |better: fn(f64, f64) -> bool| {
+        nums.iter()
+            .copied()
+            .reduce(|a, b| if better(b.1, a.1) { b } else { a })
+            .expect("not empty")
+    };
+    Ok(match f {
+        Function::Sum => Val::Num(nums.iter().fold(0.0, |s, (_, x)| s + x)),
+        Function::Max => Val::Num(best(|b, a| b > a).1),
+        Function::Min => Val::Num(best(|b, a| b < a).1),
+        Function::Argmax => Val::Text(label_of(labels, best(|b, a| b > a).0)),
+        Function::Argmin => Val::Text(label_of(labels, best(|b, a| b < a).0)),
+        Function::Lead => {
+            let mut sorted: Vec<f64> = nums.iter().map(|(_, x)| *x).collect();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            match sorted.as_slice() {
+                [first, second, ..] => Val::Num(first - second),
+                _ => {
+                    return Err(format!(
+                        "`lead({})` needs at least two numbers to compare",
+                        display_ref(r)
+                    ));
+                }
+            }
+        }
+    })
+}
+
+fn resolve<'s>(r: &Ref, scope: &'s dyn Scope) -> Result<&'s Computed, String> {
+    match &r.source {
+        Some(name) => scope.named(name).ok_or_else(|| {
+            format!("nothing is named `{name}` — name a block with `id = \"{name}\"` earlier in this chapter, or define the example `{name}`")
+        }),
+        None => scope.current().ok_or_else(|| {
+            format!("`{}` has no attention block above it in this chapter — write `NAME:{}` to use a named example", display_ref(r), display_ref(r))
+        }),
+    }
+}
+
+/// The labelled vectors a reference selects: one per row when the row index is `*`.
+/// Labels and values of one row (or one entry) that a reference selects.
+type Labelled = (Vec<String>, Vec<Val>);
+
+/// The result a reference reads: the block's own, or the named one.
+fn result_of<'c>(c: &'c Computed, r: &Ref) -> Result<&'c crate::spec::NamedResult, String> {
+    let Some(name) = &r.result else {
+        return Ok(&c.results[0]);
+    };
+    match c.index_of(name) {
+        Some(i) => Ok(&c.results[i]),
+        None => {
+            let names = c.result_names();
+            let whose = r
+                .source
+                .as_ref()
+                .map_or("this block".to_string(), |s| format!("`{s}`"));
+            let has = if names.is_empty() {
+                "it has only its own result (`mask[…]` results come with the \"compare\" view)"
+                    .to_string()
+            } else {
+                let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                format!("its named results are {}", listed.join(", "))
+            };
+            let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+            Err(format!(
+                "{whose} has no result `{name}`{} — {has}",
+                suggest(&name.to_string(), &candidates)
+            ))
+        }
+    }
+}
+
+fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
+    let spec = &c.spec;
+    let named = result_of(c, r)?;
+    let (input, res) = (&named.input, &named.result);
+    let n = spec.tokens.len();
+    let numbered = |count: usize| (1..=count).map(|i| i.to_string()).collect::<Vec<_>>();
+    let num_matrix = |m: &ndarray::Array2<f64>| -> Vec<Vec<Val>> {
+        m.rows()
+            .into_iter()
+            .map(|row| row.iter().map(|x| Val::Num(*x)).collect())
+            .collect()
+    };
+    let opt_matrix = |m: &ndarray::Array2<Option<f64>>| -> Vec<Vec<Val>> {
+        m.rows()
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .map(|x| x.map_or(Val::Text("masked".into()), Val::Num))
+                    .collect()
+            })
+            .collect()
+    };
+    // (row labels, column labels, matrix) for every field.
+    let (row_labels, col_labels, matrix): (Vec<String>, Vec<String>, Vec<Vec<Val>>) = match r.field
+    {
+        Quantity::Scale => (vec![], vec![], vec![vec![Val::Num(res.scale)]]),
+        Quantity::Tokens => (
+            vec![],
+            numbered(n),
+            vec![spec.tokens.iter().map(|t| Val::Text(t.clone())).collect()],
+        ),
+        Quantity::Embeddings => (
+            spec.tokens.clone(),
+            spec.dims.clone(),
+            num_matrix(&input.embeddings),
+        ),
+        Quantity::WQ => (
+            numbered(input.w_q.nrows()),
+            spec.dims.clone(),
+            num_matrix(&input.w_q),
+        ),
+        Quantity::WK => (
+            numbered(input.w_k.nrows()),
+            spec.dims.clone(),
+            num_matrix(&input.w_k),
+        ),
+        Quantity::WV => (
+            numbered(input.w_v.nrows()),
+            spec.dims.clone(),
+            num_matrix(&input.w_v),
+        ),
+        Quantity::Q => (
+            spec.tokens.clone(),
+            numbered(res.q.ncols()),
+            num_matrix(&res.q),
+        ),
+        Quantity::K => (
+            spec.tokens.clone(),
+            numbered(res.k.ncols()),
+            num_matrix(&res.k),
+        ),
+        Quantity::V => (
+            spec.tokens.clone(),
+            numbered(res.v.ncols()),
+            num_matrix(&res.v),
+        ),
+        Quantity::Output => (
+            spec.tokens.clone(),
+            numbered(res.output.ncols()),
+            num_matrix(&res.output),
+        ),
+        Quantity::Dots => (
+            spec.tokens.clone(),
+            spec.tokens.clone(),
+            opt_matrix(&res.dots),
+        ),
+        Quantity::Exps => (
+            spec.tokens.clone(),
+            spec.tokens.clone(),
+            (0..n)
+                .map(|i| {
+                    crate::core::exps(&res.score_row(i))
+                        .into_iter()
+                        .map(Val::Num)
+                        .collect()
+                })
+                .collect(),
+        ),
+        Quantity::Residual => match res.residual(&input.embeddings) {
+            Some(m) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(&m)),
+            None => {
+                return Err(format!(
+                    "`{}` needs values as wide as the embeddings ({} dimensions), but they have {}",
+                    display_ref(r),
+                    spec.dims.len(),
+                    res.v.ncols()
+                ));
+            }
+        },
+        Quantity::Scores => (
+            spec.tokens.clone(),
+            spec.tokens.clone(),
+            opt_matrix(&res.scores),
+        ),
+        Quantity::Weights => (
+            spec.tokens.clone(),
+            spec.tokens.clone(),
+            num_matrix(&res.weights),
+        ),
+    };
+    let is_vector = row_labels.is_empty();
+    let max_indexes = if is_vector { 1 } else { 2 };
+    if r.indexes.len() > max_indexes {
+        return Err(format!(
+            "`{}` has too many […]: `{}` takes at most {max_indexes}",
+            display_ref(r),
+            r.field
+        ));
+    }
+    // A number in brackets is always a position, from 1 (`#2` too); anything else is a name,
+    // which must name exactly one row or column.
+    let find = |labels: &[String], key: &str, what: &str| -> Result<usize, String> {
+        let digits = key.strip_prefix('#').unwrap_or(key);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return match digits.parse::<usize>() {
+                Ok(i) if (1..=labels.len()).contains(&i) => Ok(i - 1),
+                _ => Err(format!(
+                    "`{key}` is not a {what} of `{}`: positions run from 1 to {}",
+                    display_ref(r),
+                    labels.len()
+                )),
+            };
+        }
+        let matches: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == key).collect();
+        match matches.as_slice() {
+            [one] => Ok(*one),
+            [] => {
+                let names: Vec<&str> = labels.iter().map(String::as_str).collect();
+                Err(format!(
+                    "`{key}` is not a {what} of `{}`{} — use one of {} or a position from 1 to {}",
+                    display_ref(r),
+                    suggest(key, &names),
+                    names.join(", "),
+                    labels.len()
+                ))
+            }
+            several => Err(format!(
+                "`{key}` names {what}s {} of `{}` — write the position of the one you mean instead, like `[{}]`",
+                several
+                    .iter()
+                    .map(|i| (i + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                display_ref(r),
+                several[0] + 1
+            )),
+        }
+    };
+    let (rows, col_index): (Vec<usize>, Option<&Index>) = if is_vector {
+        (vec![0], r.indexes.first())
+    } else {
+        let rows = match r.indexes.first() {
+            None => {
+                return Err(format!(
+                    "`{}` is a whole matrix; name a row like `{}[{}]`",
+                    display_ref(r),
+                    r.field,
+                    row_labels.first().cloned().unwrap_or_default()
+                ));
+            }
+            Some(Index::All) => (0..row_labels.len()).collect(),
+            Some(Index::Key(k)) => vec![find(&row_labels, k, "row")?],
+        };
+        (rows, r.indexes.get(1))
+    };
+    rows.into_iter()
+        .map(|row| match col_index {
+            None => Ok((col_labels.clone(), matrix[row].clone())),
+            Some(Index::All) => Err(format!("`*` stands only for rows, in `{}`", display_ref(r))),
+            Some(Index::Key(k)) => {
+                let col = find(&col_labels, k, "column")?;
+                Ok((
+                    vec![col_labels[col].clone()],
+                    vec![matrix[row][col].clone()],
+                ))
+            }
+        })
+        .collect()
+}
+
+fn holds(left: &Val, op: Op, right: &Val) -> bool {
+    match (left, right) {
+        (Val::Num(a), Val::Num(b)) => match op {
+            Op::Eq => (a - b).abs() <= EQUALITY_TOLERANCE,
+            Op::Ne => (a - b).abs() > EQUALITY_TOLERANCE,
+            Op::Lt => a < b,
+            Op::Le => a <= b,
+            Op::Gt => a > b,
+            Op::Ge => a >= b,
+        },
+        (Val::Text(a), Val::Text(b)) => match op {
+            Op::Eq => a == b,
+            Op::Ne => a != b,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+pub fn show_val(v: &Val) -> String {
+    match v {
+        Val::Num(x) => format!("{x}"),
+        Val::Text(t) => t.clone(),
+    }
+}
+
+/// Checks one claim; the error says what the numbers really are.
+pub fn check(text: &str, scope: &dyn Scope) -> Result<(), String> {
+    let a = parse_assertion(text)?;
+    let left = eval(&a.left, scope)?;
+    let right = eval(&a.right, scope)?;
+    let pairs: Vec<(&Val, &Val)> = match (left.len(), right.len()) {
+        (l, r) if l == r => left.iter().zip(right.iter()).collect(),
+        (1, _) => right.iter().map(|r| (&left[0], r)).collect(),
+        (_, 1) => left.iter().map(|l| (l, &right[0])).collect(),
+        (l, r) => {
+            return Err(format!(
+                "the two sides give {l} and {r} values; use `*` on one side only"
+            ));
+        }
+    };
+    match pairs.into_iter().find(|(l, r)| !holds(l, a.op, r)) {
+        None => Ok(()),
+        Some((l, r)) => Err(format!(
+            "the claim `{text}` is false: the left side is {} and the right side is {} — fix the numbers or the claim",
+            show_val(l),
+            show_val(r)
+        )),
+    }
+}
