@@ -9,11 +9,33 @@ use anyhow::{Context, bail};
 use mdbook_driver::MDBook;
 use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 pub const NAME: &str = "attention";
 
-/// Keys of `[preprocessor.attention]`: ours, then the ones mdBook itself reads.
+/// `[preprocessor.attention]` in book.toml: our keys, then the ones mdBook itself reads. A key
+/// that is neither is a mistake (most often a misspelling), not something to ignore.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// A TOML file, or a folder of them, of named examples, relative to the book.
+    pub examples: Option<String>,
+    /// The version of the JS and CSS that `install` copied, to warn when they are stale.
+    pub assets_version: Option<String>,
+    #[serde(rename = "command")]
+    _command: Option<toml::Value>,
+    #[serde(rename = "after")]
+    _after: Option<toml::Value>,
+    #[serde(rename = "before")]
+    _before: Option<toml::Value>,
+    #[serde(rename = "renderers")]
+    _renderers: Option<toml::Value>,
+    #[serde(rename = "optional")]
+    _optional: Option<toml::Value>,
+}
+
+/// The keys of [`Config`], for "did you mean".
 const CONFIG_KEYS: &[&str] = &[
     "examples",
     "assets-version",
@@ -24,6 +46,27 @@ const CONFIG_KEYS: &[&str] = &[
     "optional",
 ];
 
+impl Config {
+    /// Reads the table, with messages in the author's terms.
+    pub fn from_table(table: toml::Table) -> anyhow::Result<Config> {
+        if let Some(key) = table.keys().find(|k| !CONFIG_KEYS.contains(&k.as_str())) {
+            bail!(
+                "book.toml: unknown key `{key}` in [preprocessor.attention]{} — the keys are {}",
+                suggest(key, CONFIG_KEYS),
+                CONFIG_KEYS.join(", ")
+            );
+        }
+        if table.get("examples").is_some_and(|v| !v.is_str()) {
+            bail!(
+                "book.toml: `examples` in [preprocessor.attention] must be a path in quotes, like `examples = \"src/examples.toml\"`"
+            );
+        }
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| anyhow::anyhow!("book.toml: [preprocessor.attention]: {e}"))
+    }
+}
+
 pub struct AttentionPreprocessor;
 
 /// Reads `[preprocessor.attention]`: checks its keys, warns on stderr when the installed assets
@@ -33,36 +76,21 @@ pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<D
         .config
         .get(&format!("preprocessor.{NAME}"))
         .context("cannot read [preprocessor.attention] in book.toml")?;
-    let table = table.unwrap_or_default();
-    for key in table.keys() {
-        if !CONFIG_KEYS.contains(&key.as_str()) {
-            bail!(
-                "book.toml: unknown key `{key}` in [preprocessor.attention]{} — the keys are {}",
-                suggest(key, CONFIG_KEYS),
-                CONFIG_KEYS.join(", ")
-            );
-        }
-    }
-    let installed = table.get("assets-version").and_then(toml::Value::as_str);
-    if let Some(warning) = crate::assets::stale_assets_warning(installed) {
+    let config = Config::from_table(table.unwrap_or_default())?;
+    if let Some(warning) = crate::assets::stale_assets_warning(config.assets_version.as_deref()) {
         eprintln!("{warning}");
     }
-    match table.get("examples") {
-        None => Ok((Examples::default(), Vec::new())),
-        Some(toml::Value::String(rel)) => {
-            let path = ctx.root.join(rel);
-            if !path.exists() {
-                bail!(
-                    "book.toml: `examples = \"{rel}\"` names {}, which does not exist — create it or fix the path",
-                    path.display()
-                );
-            }
-            Ok(Examples::load(&path, rel))
-        }
-        Some(_) => bail!(
-            "book.toml: `examples` in [preprocessor.attention] must be a path in quotes, like `examples = \"src/examples.toml\"`"
-        ),
+    let Some(rel) = config.examples else {
+        return Ok((Examples::default(), Vec::new()));
+    };
+    let path = ctx.root.join(&rel);
+    if !path.exists() {
+        bail!(
+            "book.toml: `examples = \"{rel}\"` names {}, which does not exist — create it or fix the path",
+            path.display()
+        );
     }
+    Ok(Examples::load(&path, &rel))
 }
 
 /// Makes `[preprocessor.attention]` run after mdBook's `links`, so blocks and inline values that
@@ -243,4 +271,26 @@ pub fn build(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<PathBuf
     let book = load(book_dir, dest_dir)?;
     book.build()?;
     Ok(book.build_dir_for("html"))
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_key_is_a_field_of_the_config_and_no_other_key_is() {
+        for key in CONFIG_KEYS {
+            let mut table = toml::Table::new();
+            table.insert(key.to_string(), toml::Value::String("x".into()));
+            assert!(Config::from_table(table).is_ok(), "{key}");
+        }
+        let mut table = toml::Table::new();
+        table.insert("exmaples".into(), toml::Value::String("x".into()));
+        let e = Config::from_table(table).unwrap_err().to_string();
+        assert!(e.contains("did you mean `examples`"), "{e}");
+        let mut table = toml::Table::new();
+        table.insert("assets-version".into(), toml::Value::Integer(3));
+        let e = Config::from_table(table).unwrap_err().to_string();
+        assert!(e.contains("assets-version") || e.contains("string"), "{e}");
+    }
 }

@@ -1,71 +1,75 @@
 //! `serve`: build, serve the book on localhost, rebuild on change, and reload open pages.
 //!
-//! Files come from tower-http's `ServeDir`; changes from `notify`; each page gets a small
-//! script that listens on a server-sent-event stream and reloads after every rebuild. Every
-//! build goes to a fresh folder, and the server switches to it only once it is complete, so a
-//! request during a rebuild gets the whole old book or the whole new one, never half of each.
+//! Files come from tower-http's `ServeDir`; changes from `notify`, batched by
+//! notify-debouncer-mini. Pages reload through mdBook's own machinery: the book is built with
+//! `output.html.live-reload-endpoint`, so mdBook's page template opens a WebSocket there, and
+//! the server sends "reload" on it after every rebuild; no page is rewritten. Every build goes
+//! to a fresh folder, and the server switches to it only once it is complete, so a request
+//! during a rebuild gets the whole old book or the whole new one, never half of each.
 
 use anyhow::Context;
 use axum::Router;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::routing::get;
-use notify::{RecursiveMode, Watcher};
-use std::convert::Infallible;
+use notify_debouncer_mini::notify::RecursiveMode;
+use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use tokio::sync::broadcast;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-const RELOAD_PATH: &str = "/__attention/reload";
-/// Appended to each page while serving: reload when the server says the book was rebuilt.
-const RELOAD_SCRIPT: &str = "<script>new EventSource('/__attention/reload').onmessage=function(){location.reload()}</script>";
+/// Where pages listen for rebuilds (mdBook writes the script; the path has no leading `/`).
+pub const RELOAD_ENDPOINT: &str = "__attention/reload";
 /// Changes closer together than this make one rebuild (an editor saves in several writes).
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
-/// Builds the book into a fresh folder under `base` and adds the reload script to every page.
+/// Builds the book into a fresh folder under `base`, its pages listening for rebuilds.
 pub fn build_for_serving(book_dir: &Path, base: &Path) -> anyhow::Result<tempfile::TempDir> {
     let dir = tempfile::Builder::new()
         .prefix("build-")
         .tempdir_in(base)
         .with_context(|| format!("cannot make a build folder in {}", base.display()))?;
-    let out = crate::mdbook::build(book_dir, Some(dir.path()))?;
-    add_reload_script(&out)?;
+    let mut book = crate::mdbook::load(book_dir, Some(dir.path()))?;
+    book.config
+        .set("output.html.live-reload-endpoint", RELOAD_ENDPOINT)
+        .context("cannot set the live-reload endpoint")?;
+    book.build()?;
     Ok(dir)
 }
 
-/// Adds the reload script before `</body>` of every page. Pages are bytes: a page that is not
-/// UTF-8 (copied from src/ as it is) gets the script all the same and nothing else changes.
-fn add_reload_script(dir: &Path) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
-        let path = entry?.path();
-        if path.is_dir() {
-            add_reload_script(&path)?;
-        } else if path.extension().is_some_and(|e| e == "html") {
-            let html =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let Some(at) = html.windows(7).rposition(|w| w == b"</body>") else {
+/// Every source file of the book with its size and modification time: a rebuild is due when
+/// this changes. Watchers also report files being read (a build reads every chapter), which
+/// must not start the next build.
+fn sources(root: &Path, out: &Path) -> BTreeMap<PathBuf, (u64, Option<SystemTime>)> {
+    let mut found = BTreeMap::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !is_source(&path, out) {
                 continue;
-            };
-            let mut with = Vec::with_capacity(html.len() + RELOAD_SCRIPT.len());
-            with.extend_from_slice(&html[..at]);
-            with.extend_from_slice(RELOAD_SCRIPT.as_bytes());
-            with.extend_from_slice(&html[at..]);
-            std::fs::write(&path, with)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => folders.push(path),
+                Ok(m) => {
+                    found.insert(path, (m.len(), m.modified().ok()));
+                }
+                Err(_) => {}
+            }
         }
     }
-    Ok(())
+    found
 }
 
-/// Whether a changed path should trigger a rebuild: not the output, not the book's folder itself
-/// (its entry list changes when a build replaces the output), not target/ or .git/.
-fn is_source_change(path: &Path, root: &Path, out: &Path) -> bool {
-    path != root
-        && !path.starts_with(out)
+/// Whether a path belongs to the book's sources: not the output, not target/ or .git/.
+fn is_source(path: &Path, out: &Path) -> bool {
+    !path.starts_with(out)
         && !path
             .components()
             .any(|c| c.as_os_str() == "target" || c.as_os_str() == ".git")
@@ -96,18 +100,10 @@ pub fn serve(
     let (reload_tx, _) = broadcast::channel::<()>(16);
 
     // Watch chapters, theme and book.toml; rebuild on a plain thread.
-    let (change_tx, change_rx) = std::sync::mpsc::channel::<PathBuf>();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        // Reading a file is no change: a build reads every chapter, and must not trigger the next.
-        if let Ok(event) = event
-            && !matches!(event.kind, notify::EventKind::Access(_))
-        {
-            for path in event.paths {
-                let _ = change_tx.send(path);
-            }
-        }
-    })?;
-    watcher
+    let (change_tx, change_rx) = std::sync::mpsc::channel::<DebounceEventResult>();
+    let mut debouncer = new_debouncer(DEBOUNCE, change_tx)?;
+    debouncer
+        .watcher()
         .watch(&book_dir, RecursiveMode::Recursive)
         .context("cannot watch the book folder")?;
     let rebuild_tx = reload_tx.clone();
@@ -118,14 +114,13 @@ pub fn serve(
         // reading it: one more rebuild later).
         let mut serving = first;
         let mut retired: Vec<tempfile::TempDir> = Vec::new();
-        while let Ok(first) = change_rx.recv() {
-            let mut relevant = is_source_change(&first, &rebuild_dir, &rebuild_base);
-            while let Ok(next) = change_rx.recv_timeout(DEBOUNCE) {
-                relevant |= is_source_change(&next, &rebuild_dir, &rebuild_base);
-            }
-            if !relevant {
+        let mut built_from = sources(&rebuild_dir, &rebuild_base);
+        while change_rx.recv().is_ok() {
+            let now = sources(&rebuild_dir, &rebuild_base);
+            if now == built_from {
                 continue;
             }
+            built_from = now;
             let started = std::time::Instant::now();
             match build_for_serving(&rebuild_dir, &rebuild_base) {
                 Ok(fresh) => {
@@ -141,15 +136,17 @@ pub fn serve(
                 }
                 Err(e) => eprintln!("{e:#}"),
             }
-            // Drop the events our own build caused.
-            while change_rx.recv_timeout(Duration::from_millis(10)).is_ok() {}
         }
     });
 
-    let events = move || {
-        let stream = BroadcastStream::new(reload_tx.subscribe())
-            .map(|_| Ok::<_, Infallible>(Event::default().data("rebuilt")));
-        Sse::new(stream).keep_alive(KeepAlive::default())
+    // mdBook's page script reloads on the text "reload".
+    let reloads = move |upgrade: WebSocketUpgrade| {
+        let mut rebuilt = reload_tx.subscribe();
+        std::future::ready(upgrade.on_upgrade(move |mut socket| async move {
+            if rebuilt.recv().await.is_ok() {
+                let _ = socket.send(Message::text("reload")).await;
+            }
+        }))
     };
     // Each request reads whichever complete build is current when it arrives.
     let files = tower::service_fn(move |request: axum::extract::Request| {
@@ -160,7 +157,7 @@ pub fn serve(
         async move { ServeDir::new(dir).oneshot(request).await }
     });
     let app = Router::new()
-        .route(RELOAD_PATH, get(move || std::future::ready(events())))
+        .route(&format!("/{RELOAD_ENDPOINT}"), get(reloads))
         .fallback_service(files);
     let address = format!("{host}:{port}");
     runtime.block_on(async move {
@@ -171,8 +168,8 @@ pub fn serve(
             })?;
         let url = format!("http://{address}/");
         eprintln!("serving {} at {url} (Ctrl-C stops)", book_dir.display());
-        if open {
-            let _ = std::process::Command::new("xdg-open").arg(&url).spawn();
+        if open && let Err(e) = opener::open_browser(&url) {
+            eprintln!("cannot open a browser ({e}); open {url} yourself");
         }
         axum::serve(listener, app)
             .await

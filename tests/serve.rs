@@ -1,5 +1,5 @@
 //! `serve` end to end: it serves the built book on localhost, rebuilds when a chapter changes,
-//! tells open pages to reload, and keeps serving (with the error on stderr) when an edit breaks
+//! tells open pages to reload over mdBook's live-reload WebSocket, and keeps serving (with the error on stderr) when an edit breaks
 //! a block. Bounded waits, loopback only.
 
 mod common;
@@ -78,38 +78,39 @@ fn serve_rebuilds_on_a_chapter_edit_and_tells_the_page_to_reload() {
     let _server = serve(book.path(), port);
     let page = get(port, "/widgets.html").unwrap();
     assert!(page.contains("class=\"attention-widget\""));
+    // mdBook's own live-reload script, pointed at our endpoint.
     assert!(
-        page.contains("/__attention/reload"),
+        page.contains("\"__attention/reload\"") && page.contains("new WebSocket(wsAddress)"),
         "pages listen for rebuilds"
     );
 
-    // Listen for the reload event, then edit a chapter.
-    let mut events = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    events
+    // Open the WebSocket a page opens, then edit a chapter.
+    let mut socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    socket
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
     write!(
-        events,
-        "GET /__attention/reload HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        socket,
+        "GET /__attention/reload HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
     )
     .unwrap();
-    let mut events = BufReader::new(events);
-    std::thread::sleep(Duration::from_millis(200));
+    let mut socket = BufReader::new(socket);
+    let mut status = String::new();
+    socket.read_line(&mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 101"), "{status}");
+    let mut line = String::new();
+    while socket.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
     std::fs::write(
         book.path().join("src/plain.md"),
         "# Plain\n\nEdited while serving.\n",
     )
     .unwrap();
-    let mut line = String::new();
-    let mut reloaded = false;
-    while events.read_line(&mut line).is_ok_and(|n| n > 0) {
-        if line.starts_with("data: rebuilt") {
-            reloaded = true;
-            break;
-        }
-        line.clear();
-    }
-    assert!(reloaded, "the page is told to reload");
+    // One unmasked text frame from the server: 0x81, its length, then the text.
+    let mut frame = [0u8; 8];
+    socket.read_exact(&mut frame).unwrap();
+    assert_eq!(&frame, b"\x81\x06reload", "the page is told to reload");
     assert!(wait_for(Duration::from_secs(20), || get(
         port,
         "/plain.html"
@@ -174,7 +175,7 @@ fn serve_keeps_serving_a_book_with_a_page_that_is_not_utf8_and_never_exposes_hal
                         &page[..page.len().min(80)]
                     );
                     assert!(
-                        page.contains("/__attention/reload"),
+                        page.contains("__attention/reload") && page.contains("</html>"),
                         "a whole page, with its script"
                     );
                     whole += 1;
