@@ -6,26 +6,95 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-/// Every key a block (or a named example) may hold.
-pub const KEYS: &[&str] = &[
-    "example",
-    "id",
-    "title",
-    "tokens",
-    "dims",
-    "embeddings",
-    "w_q",
-    "w_k",
-    "w_v",
-    "mask",
-    "scale",
-    "show",
-    "focus",
-    "set_query",
-    "steps",
-    "highlight",
-    "assert",
-];
+named_enum! {
+    /// Every key a block (or a named example) may hold, in the order they are read.
+    pub enum Key {
+        Example = "example",
+        Id = "id",
+        Title = "title",
+        Tokens = "tokens",
+        Dims = "dims",
+        Embeddings = "embeddings",
+        WQ = "w_q",
+        WK = "w_k",
+        WV = "w_v",
+        Mask = "mask",
+        Scale = "scale",
+        Show = "show",
+        Focus = "focus",
+        SetQuery = "set_query",
+        Steps = "steps",
+        Highlight = "highlight",
+        Assert = "assert",
+    }
+}
+
+/// The TOML shape a key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Texts,
+    Numbers,
+    Number,
+    Mask,
+    SetQuery,
+    Steps,
+}
+
+impl Key {
+    /// The one table of keys: what each holds, and what to write when it holds something else.
+    /// (What each means is read in `build.rs`, one reader per key.)
+    pub fn spec(self) -> (Kind, &'static str) {
+        const MATRIX: &str = "write a list of rows of numbers, like `[[1.0, 0.2], [0.5, 0.1]]`";
+        match self {
+            Key::Example => (
+                Kind::Text,
+                "write the name of an example in quotes, like `example = \"running\"`",
+            ),
+            Key::Id => (
+                Kind::Text,
+                "write a name in quotes, like `id = \"experiment\"`",
+            ),
+            Key::Title => (
+                Kind::Text,
+                "write a title in quotes, like `title = \"Attention of cat\"`",
+            ),
+            Key::Tokens => (
+                Kind::Texts,
+                "write a list of strings, like `tokens = [\"The\", \"cat\"]`",
+            ),
+            Key::Dims => (
+                Kind::Texts,
+                "write a list of names, like `dims = [\"animal\", \"action\"]`",
+            ),
+            Key::Embeddings | Key::WQ | Key::WK | Key::WV => (Kind::Numbers, MATRIX),
+            Key::Mask => (Kind::Mask, MASK_HINT),
+            Key::Scale => (Kind::Number, "write a number, like `scale = 0.5`"),
+            Key::Show => (
+                Kind::Texts,
+                "write a list of views, like `show = [\"qkv\", \"heatmap\"]`",
+            ),
+            Key::Focus => (
+                Kind::Text,
+                "write a token in quotes, like `focus = \"cat\"`",
+            ),
+            Key::SetQuery => (Kind::SetQuery, SET_QUERY_HINT),
+            Key::Steps => (Kind::Steps, STEPS_HINT),
+            Key::Highlight => (
+                Kind::Text,
+                "write a token in quotes, like `highlight = \"black\"`",
+            ),
+            Key::Assert => (
+                Kind::Texts,
+                "write a list of claims, like `assert = [\"argmax(weights[cat]) == black\"]`",
+            ),
+        }
+    }
+
+    pub fn hint(self) -> &'static str {
+        self.spec().1
+    }
+}
 
 /// A matrix with the line of each row, so a bad row is named exactly.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +128,7 @@ pub struct StepField {
     pub set_query: Vec<(Located<String>, f64)>,
 }
 
-pub type Fields = BTreeMap<&'static str, Located<Field>>;
+pub type Fields = BTreeMap<Key, Located<Field>>;
 
 /// Reads a block body into fields, collecting every problem.
 pub fn parse_block(src: &Source) -> Result<Fields, Vec<Diagnostic>> {
@@ -92,7 +161,7 @@ pub fn fields_of_table(src: &Source, table: &DeTable) -> Result<Fields, Vec<Diag
     let mut problems = Vec::new();
     for (key, value) in table {
         let place = src.at(key.span().start);
-        let Some(&name) = KEYS.iter().find(|k| **k == key.get_ref().as_ref()) else {
+        let Some(name) = Key::parse(key.get_ref().as_ref()) else {
             problems.push(Diagnostic::new(place, unknown_key_message(key.get_ref())));
             continue;
         };
@@ -118,9 +187,12 @@ pub fn fields_of_table(src: &Source, table: &DeTable) -> Result<Fields, Vec<Diag
 
 fn unknown_key_message(key: &str) -> String {
     // The one "did you mean" of the crate, bounded in the length of what it compares.
-    match super::source::suggest(key, KEYS) {
+    match super::source::suggest(key, Key::NAMES) {
         hint if hint.is_empty() => {
-            format!("unknown key `{key}` — the keys are {}", KEYS.join(", "))
+            format!(
+                "unknown key `{key}` — the keys are {}",
+                Key::NAMES.join(", ")
+            )
         }
         hint => format!("unknown key `{key}`{hint}"),
     }
@@ -128,58 +200,58 @@ fn unknown_key_message(key: &str) -> String {
 
 type Value<'a> = Spanned<DeValue<'a>>;
 
-fn read_field(src: &Source, name: &'static str, value: &Value) -> Result<Field, Diagnostic> {
-    Ok(match name {
-        "example" | "id" | "title" | "focus" | "highlight" => {
-            Field::Text(string(src, name, value)?)
-        }
-        "tokens" | "dims" | "show" | "assert" => Field::Texts(strings(src, name, value)?),
-        "embeddings" | "w_q" | "w_k" | "w_v" => Field::Numbers(rows(src, name, value, number)?),
-        "scale" => Field::Number(number(src, name, value)?),
-        "mask" => Field::Mask(match value.get_ref() {
+fn read_field(src: &Source, key: Key, value: &Value) -> Result<Field, Diagnostic> {
+    let name = key.name();
+    Ok(match key.spec().0 {
+        Kind::Text => Field::Text(string(src, name, value, key.hint())?),
+        Kind::Texts => Field::Texts(strings(src, key, value)?),
+        Kind::Numbers => Field::Numbers(rows(src, key, value, number)?),
+        Kind::Number => Field::Number(number(src, name, value)?),
+        Kind::Mask => Field::Mask(match value.get_ref() {
             DeValue::String(s) => MaskField::Named(s.to_string()),
-            DeValue::Array(_) => MaskField::Matrix(rows(src, name, value, boolean)?),
+            DeValue::Array(_) => MaskField::Matrix(rows(src, key, value, boolean)?),
             other => return Err(wrong_type(src, name, value, other, MASK_HINT)),
         }),
-        "set_query" => Field::SetQuery(set_query(src, name, value)?),
-        "steps" => {
-            let DeValue::Array(items) = value.get_ref() else {
-                return Err(wrong_type(src, name, value, value.get_ref(), STEPS_HINT));
-            };
-            let mut steps = Vec::new();
-            for item in items {
-                let DeValue::Table(t) = item.get_ref() else {
-                    return Err(wrong_type(src, name, item, item.get_ref(), STEPS_HINT));
-                };
-                let mut label = None;
-                let mut pairs = None;
-                for (k, v) in t {
-                    match k.get_ref().as_ref() {
-                        "label" => label = Some(string(src, "steps", v)?),
-                        "set_query" => pairs = Some(set_query(src, "set_query", v)?),
-                        other => {
-                            return Err(Diagnostic::new(
-                                src.at(k.span().start),
-                                format!("a step has no key `{other}` — {STEPS_HINT}"),
-                            ));
-                        }
-                    }
-                }
-                let (Some(label), Some(set_query)) = (label, pairs) else {
-                    return Err(Diagnostic::new(
-                        src.at(item.span().start),
-                        format!("this step needs both `label` and `set_query` — {STEPS_HINT}"),
-                    ));
-                };
-                steps.push(Located {
-                    value: StepField { label, set_query },
-                    place: src.at(item.span().start),
-                });
-            }
-            Field::Steps(steps)
-        }
-        _ => unreachable!("every name in KEYS is read above"),
+        Kind::SetQuery => Field::SetQuery(set_query(src, name, value)?),
+        Kind::Steps => Field::Steps(steps(src, value)?),
     })
+}
+
+fn steps(src: &Source, value: &Value) -> Result<Vec<Located<StepField>>, Diagnostic> {
+    let DeValue::Array(items) = value.get_ref() else {
+        return Err(wrong_type(src, "steps", value, value.get_ref(), STEPS_HINT));
+    };
+    let mut steps = Vec::new();
+    for item in items {
+        let DeValue::Table(t) = item.get_ref() else {
+            return Err(wrong_type(src, "steps", item, item.get_ref(), STEPS_HINT));
+        };
+        let mut label = None;
+        let mut pairs = None;
+        for (k, v) in t {
+            match k.get_ref().as_ref() {
+                "label" => label = Some(string(src, "steps", v, STEPS_HINT)?),
+                "set_query" => pairs = Some(set_query(src, "set_query", v)?),
+                other => {
+                    return Err(Diagnostic::new(
+                        src.at(k.span().start),
+                        format!("a step has no key `{other}` — {STEPS_HINT}"),
+                    ));
+                }
+            }
+        }
+        let (Some(label), Some(set_query)) = (label, pairs) else {
+            return Err(Diagnostic::new(
+                src.at(item.span().start),
+                format!("this step needs both `label` and `set_query` — {STEPS_HINT}"),
+            ));
+        };
+        steps.push(Located {
+            value: StepField { label, set_query },
+            place: src.at(item.span().start),
+        });
+    }
+    Ok(steps)
 }
 
 const MASK_HINT: &str = "write `mask = \"none\"`, `mask = \"causal\"`, or a matrix of true/false \
@@ -213,24 +285,6 @@ fn set_query(
     Ok(pairs)
 }
 
-fn hint_for(name: &str) -> &'static str {
-    match name {
-        "tokens" => "write a list of strings, like `tokens = [\"The\", \"cat\"]`",
-        "dims" => "write a list of names, like `dims = [\"animal\", \"action\"]`",
-        "show" => "write a list of views, like `show = [\"qkv\", \"heatmap\"]`",
-        "assert" => "write a list of claims, like `assert = [\"argmax(weights[cat]) == black\"]`",
-        "embeddings" | "w_q" | "w_k" | "w_v" => {
-            "write a list of rows of numbers, like `[[1.0, 0.2], [0.5, 0.1]]`"
-        }
-        "scale" => "write a number, like `scale = 0.5`",
-        "mask" => MASK_HINT,
-        "set_query" => SET_QUERY_HINT,
-        "steps" => STEPS_HINT,
-        "highlight" => "write a token in quotes, like `highlight = \"black\"`",
-        _ => "write a string in quotes, like `focus = \"cat\"`",
-    }
-}
-
 fn type_name(v: &DeValue) -> &'static str {
     match v {
         DeValue::String(_) => "a string",
@@ -250,28 +304,23 @@ fn wrong_type(src: &Source, name: &str, at: &Value, found: &DeValue, hint: &str)
     )
 }
 
-fn string(src: &Source, name: &str, value: &Value) -> Result<String, Diagnostic> {
+fn string(src: &Source, name: &str, value: &Value, hint: &str) -> Result<String, Diagnostic> {
     match value.get_ref() {
         DeValue::String(s) => Ok(s.to_string()),
-        other => Err(wrong_type(src, name, value, other, hint_for(name))),
+        other => Err(wrong_type(src, name, value, other, hint)),
     }
 }
 
-fn strings(src: &Source, name: &str, value: &Value) -> Result<Vec<Located<String>>, Diagnostic> {
+fn strings(src: &Source, key: Key, value: &Value) -> Result<Vec<Located<String>>, Diagnostic> {
+    let name = key.name();
     let DeValue::Array(items) = value.get_ref() else {
-        return Err(wrong_type(
-            src,
-            name,
-            value,
-            value.get_ref(),
-            hint_for(name),
-        ));
+        return Err(wrong_type(src, name, value, value.get_ref(), key.hint()));
     };
     items
         .iter()
         .map(|item| {
             Ok(Located {
-                value: string(src, name, item)?,
+                value: string(src, name, item, key.hint())?,
                 place: src.at(item.span().start),
             })
         })
@@ -322,14 +371,15 @@ fn boolean(src: &Source, name: &str, value: &Value) -> Result<bool, Diagnostic> 
 
 fn rows<T>(
     src: &Source,
-    name: &str,
+    key: Key,
     value: &Value,
     item: fn(&Source, &str, &Value) -> Result<T, Diagnostic>,
 ) -> Result<Rows<T>, Diagnostic> {
+    let name = key.name();
     let not_rows = || {
         Diagnostic::new(
             src.at(value.span().start),
-            format!("`{name}` must be a list of rows — {}", hint_for(name)),
+            format!("`{name}` must be a list of rows — {}", key.hint()),
         )
     };
     let DeValue::Array(rows) = value.get_ref() else {

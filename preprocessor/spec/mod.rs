@@ -3,19 +3,20 @@
 //! Every problem becomes a [`Diagnostic`] naming the file and line of the offending key, and
 //! all the problems of a block are returned together.
 
+mod build;
 pub mod computed;
 pub mod expr;
 mod fields;
 pub mod source;
 
-use crate::core::{AttentionInput, Mask, QueryOverride};
+use crate::core::AttentionInput;
+use build::build;
 pub use computed::{
     Computed, NamedResult, NoScope, ResultGroup, ResultName, Scope, Variant, WithCurrent,
 };
-pub use fields::KEYS;
-use fields::{Field, Fields, MaskField, Rows, StepField};
-use ndarray::Array2;
-use source::{Diagnostic, Located, Place, Source, suggest};
+use fields::Fields;
+pub use fields::Key;
+use source::{Diagnostic, Located, Place, Source};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -180,8 +181,8 @@ impl Examples {
                 continue;
             };
             match fields::fields_of_table(&src, t) {
-                Ok(f) if f.contains_key("example") => problems.push(Diagnostic::new(
-                    f["example"].place.clone(),
+                Ok(f) if f.contains_key(&Key::Example) => problems.push(Diagnostic::new(
+                    f[&Key::Example].place.clone(),
                     "an example cannot build on another example — copy the keys you need",
                 )),
                 Ok(f) => match self.by_name.get(name.get_ref().as_ref()) {
@@ -221,6 +222,11 @@ impl Examples {
         } else {
             Err(problems)
         }
+    }
+
+    /// The keys of a named example, as written.
+    fn fields_of(&self, name: &str) -> Option<&Fields> {
+        self.by_name.get(name).map(|(fields, _)| fields)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -276,412 +282,4 @@ pub fn compute(spec: BlockSpec, scope: &dyn Scope) -> Result<Computed, Vec<Diagn
     } else {
         Err(problems)
     }
-}
-
-/// Checks the fields (after merging in the example) and assembles a spec.
-fn build(
-    mut fields: Fields,
-    place: Place,
-    examples: &Examples,
-) -> Result<BlockSpec, Vec<Diagnostic>> {
-    let mut problems = Vec::new();
-    if let Some(Located {
-        value: Field::Text(name),
-        place: at,
-    }) = fields.get("example")
-    {
-        match examples.by_name.get(name) {
-            Some((base, _)) => {
-                for (key, value) in base {
-                    fields.entry(key).or_insert_with(|| value.clone());
-                }
-            }
-            None => {
-                let names: Vec<&str> = examples.names().collect();
-                let listed = if names.is_empty() {
-                    "this book defines none: point `examples` in book.toml's [preprocessor.attention] at a TOML file".to_string()
-                } else {
-                    format!("the examples are {}", names.join(", "))
-                };
-                return Err(vec![Diagnostic::new(
-                    at.clone(),
-                    format!(
-                        "there is no example named `{name}`{} — {listed}",
-                        suggest(name, &names)
-                    ),
-                )]);
-            }
-        }
-    }
-    let mut need = |key: &str| {
-        if !fields.contains_key(key) {
-            problems.push(Diagnostic::new(
-                place.clone(),
-                format!("this block has no `{key}` — give `{key}`, or start from a named example with `example = \"NAME\"`"),
-            ));
-        }
-    };
-    for key in ["tokens", "embeddings", "w_q", "w_k", "w_v"] {
-        need(key);
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let text = |key: &str| match fields.get(key) {
-        Some(Located {
-            value: Field::Text(t),
-            ..
-        }) => Some(t.clone()),
-        _ => None,
-    };
-    let texts = |key: &str| match fields.get(key) {
-        Some(Located {
-            value: Field::Texts(t),
-            ..
-        }) => t.clone(),
-        _ => Vec::new(),
-    };
-    let at = |key: &str| fields.get(key).map_or(place.clone(), |f| f.place.clone());
-
-    let tokens: Vec<String> = texts("tokens").into_iter().map(|t| t.value).collect();
-    if tokens.is_empty() {
-        problems.push(Diagnostic::new(
-            at("tokens"),
-            "`tokens` is empty — give at least one token, like `tokens = [\"cat\"]`",
-        ));
-    } else if tokens.len() > MAX_TOKENS {
-        problems.push(Diagnostic::new(
-            at("tokens"),
-            format!("{} tokens are more than the limit of {MAX_TOKENS} — shorten the sentence or split it into several blocks", tokens.len()),
-        ));
-    }
-    let n = tokens.len();
-    let embeddings = matrix(&fields, "embeddings", &mut problems);
-    let d = embeddings.as_ref().map_or(0, |m| m.ncols());
-    if let Some(e) = &embeddings
-        && e.nrows() != n
-        && n > 0
-    {
-        problems.push(Diagnostic::new(
-            at("embeddings"),
-            format!("`embeddings` has {} rows but there are {n} tokens — give one row per token, in the same order", e.nrows()),
-        ));
-    }
-    let weight = |key: &str, problems: &mut Vec<Diagnostic>| {
-        let m = matrix(&fields, key, problems)?;
-        if d > 0 && m.ncols() != d {
-            problems.push(Diagnostic::new(
-                at(key),
-                format!("`{key}` has {} columns but the embeddings have {d} dimensions — give each row of `{key}` {d} numbers", m.ncols()),
-            ));
-            return None;
-        }
-        Some(m)
-    };
-    let w_q = weight("w_q", &mut problems);
-    let w_k = weight("w_k", &mut problems);
-    let w_v = weight("w_v", &mut problems);
-    if let (Some(q), Some(k)) = (&w_q, &w_k)
-        && q.nrows() != k.nrows()
-    {
-        problems.push(Diagnostic::new(
-            at("w_k"),
-            format!("`w_k` has {} rows but `w_q` has {}: queries and keys must have the same size d_k — give both the same number of rows", k.nrows(), q.nrows()),
-        ));
-    }
-    let dims: Vec<String> = match fields.get("dims") {
-        Some(f) => {
-            let names: Vec<String> = texts("dims").into_iter().map(|t| t.value).collect();
-            if d > 0 && names.len() != d {
-                problems.push(Diagnostic::new(
-                    f.place.clone(),
-                    format!("`dims` names {} dimensions but the embeddings have {d} — give one name per dimension", names.len()),
-                ));
-            }
-            names
-        }
-        None => (1..=d).map(|i| format!("dim {i}")).collect(),
-    };
-    let mask = match fields.get("mask") {
-        None => Mask::None,
-        Some(Located {
-            value: Field::Mask(MaskField::Named(name)),
-            place: p,
-        }) => match name.as_str() {
-            "none" | "bidirectional" => Mask::None,
-            "causal" => Mask::Causal,
-            other => {
-                problems.push(Diagnostic::new(
-                    p.clone(),
-                    format!("unknown mask `{other}`{} — write \"none\", \"causal\" or a matrix of true/false", suggest(other, &["none", "causal", "bidirectional"])),
-                ));
-                Mask::None
-            }
-        },
-        Some(Located {
-            value: Field::Mask(MaskField::Matrix(rows)),
-            place: p,
-        }) => {
-            let allowed = rows_to_array(rows, "mask", &mut problems);
-            match allowed {
-                Some(m) if m.dim() == (n, n) => Mask::Explicit(m),
-                Some(m) => {
-                    problems.push(Diagnostic::new(
-                        p.clone(),
-                        format!("the mask is {}×{} but there are {n} tokens — give {n} rows of {n} true/false values", m.nrows(), m.ncols()),
-                    ));
-                    Mask::None
-                }
-                None => Mask::None,
-            }
-        }
-        Some(_) => Mask::None,
-    };
-    let scale = match fields.get("scale") {
-        Some(Located {
-            value: Field::Number(s),
-            ..
-        }) => Some(*s),
-        _ => None,
-    };
-    let mut token_key = |key: &str| -> Option<usize> {
-        let name = text(key)?;
-        let found = tokens.iter().position(|t| *t == name);
-        if found.is_none() {
-            let names: Vec<&str> = tokens.iter().map(String::as_str).collect();
-            problems.push(Diagnostic::new(
-                at(key),
-                format!(
-                    "`{key}` is `{name}`, which is not one of the tokens{} — write one of {}",
-                    suggest(&name, &names),
-                    names.join(", ")
-                ),
-            ));
-        }
-        found
-    };
-    let focus = token_key("focus").unwrap_or(0);
-    let highlight = token_key("highlight");
-    let mut views = Vec::new();
-    for v in texts("show") {
-        match View::parse(&v.value) {
-            Some(view) => views.push(view),
-            None => {
-                let names = View::NAMES;
-                problems.push(Diagnostic::new(
-                    v.place,
-                    format!(
-                        "unknown view `{}`{} — the views are {}",
-                        v.value,
-                        suggest(&v.value, names),
-                        names.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-    match fields.get("show") {
-        None => views.push(View::Heatmap),
-        Some(f) if texts("show").is_empty() => problems.push(Diagnostic::new(
-            f.place.clone(),
-            "`show` is empty, so the figure would be empty — list at least one view, like `show = [\"heatmap\"]`, or leave `show` out for a heatmap",
-        )),
-        Some(_) => {}
-    }
-    views.sort();
-    views.dedup();
-    let d_k = w_q.as_ref().map_or(0, |m| m.nrows());
-    let query_dims = |pairs: &[(Located<String>, f64)], problems: &mut Vec<Diagnostic>| {
-        let mut set = Vec::new();
-        for (dim, value) in pairs {
-            match dim.value.parse::<usize>() {
-                Ok(i) if (1..=d_k).contains(&i) => set.push((i - 1, *value)),
-                _ => problems.push(Diagnostic::new(
-                    dim.place.clone(),
-                    format!("`set_query` names dimension `{}`, but the query has dimensions 1 to {d_k} — write a number in that range", dim.value),
-                )),
-            }
-        }
-        set
-    };
-    let query_overrides = match fields.get("set_query") {
-        Some(Located {
-            value: Field::SetQuery(pairs),
-            ..
-        }) => query_dims(pairs, &mut problems)
-            .into_iter()
-            .map(|(dim, value)| QueryOverride {
-                token: focus,
-                dim,
-                value,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let steps: Vec<Step> = match fields.get("steps") {
-        Some(Located {
-            value: Field::Steps(steps),
-            place: p,
-        }) => {
-            if !views.contains(&View::Controls) {
-                problems.push(Diagnostic::new(
-                    p.clone(),
-                    "`steps` are buttons on the live figure, which needs its controls — add \"controls\" to `show`",
-                ));
-            }
-            steps
-                .iter()
-                .map(
-                    |Located {
-                         value: StepField { label, set_query },
-                         ..
-                     }| Step {
-                        label: label.clone(),
-                        set_query: query_dims(set_query, &mut problems),
-                    },
-                )
-                .collect()
-        }
-        _ => Vec::new(),
-    };
-    if views.contains(&View::Residual)
-        && let (Some(v), true) = (&w_v, d > 0)
-        && v.nrows() != d
-    {
-        problems.push(Diagnostic::new(
-            at("show"),
-            format!("the residual view adds each output to its embedding, so the values need as many dimensions as the embeddings ({d}), but `w_v` has {} rows — give `w_v` {d} rows, or drop \"residual\"", v.nrows()),
-        ));
-    }
-    let mut assertions = Vec::new();
-    for a in texts("assert") {
-        match expr::parse_assertion(&a.value) {
-            Ok(_) => assertions.push(a),
-            Err(m) => problems.push(Diagnostic::new(
-                a.place,
-                format!("cannot read the claim `{}`: {m}", a.value),
-            )),
-        }
-    }
-    let id = text("id");
-    if let Some(id) = &id
-        && (id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-'))
-    {
-        problems.push(Diagnostic::new(at("id"), format!("the id `{id}` may hold only letters, digits, `_` and `-` — write e.g. `id = \"experiment\"`")));
-    }
-    match (problems.is_empty(), embeddings, w_q, w_k, w_v) {
-        (true, Some(embeddings), Some(w_q), Some(w_k), Some(w_v)) => {
-            let input = AttentionInput {
-                embeddings,
-                w_q,
-                w_k,
-                w_v,
-                mask,
-                scale,
-                query_overrides,
-            };
-            Ok(BlockSpec {
-                id,
-                title: text("title"),
-                tokens,
-                dims,
-                variants: variants_for(&views, &input),
-                input,
-                focus,
-                views,
-                highlight,
-                steps,
-                assertions,
-                place,
-            })
-        }
-        _ => Err(problems),
-    }
-}
-
-/// The results the views need beside the block's own: the compare view sets the block under
-/// both masks side by side.
-fn variants_for(views: &[View], input: &AttentionInput) -> Vec<Variant> {
-    if !views.contains(&View::Compare) {
-        return Vec::new();
-    }
-    [("bidirectional", Mask::None), ("causal", Mask::Causal)]
-        .into_iter()
-        .map(|(key, mask)| Variant {
-            name: ResultName {
-                group: ResultGroup::Mask,
-                key: key.to_string(),
-            },
-            input: AttentionInput {
-                mask,
-                ..input.clone()
-            },
-        })
-        .collect()
-}
-
-/// A numeric matrix field: rectangular, non-empty, within the limits.
-fn matrix(fields: &Fields, key: &str, problems: &mut Vec<Diagnostic>) -> Option<Array2<f64>> {
-    let Some(Located {
-        value: Field::Numbers(rows),
-        place,
-    }) = fields.get(key)
-    else {
-        return None;
-    };
-    let m = rows_to_array(rows, key, problems)?;
-    if m.ncols() == 0 {
-        problems.push(Diagnostic::new(
-            place.clone(),
-            format!("`{key}` has empty rows — give each row at least one number"),
-        ));
-        return None;
-    }
-    // Embeddings have a row per token; weight matrices a row per output dimension.
-    let max_rows = if key == "embeddings" {
-        MAX_TOKENS
-    } else {
-        MAX_DIMS
-    };
-    if m.nrows() > max_rows || m.ncols() > MAX_DIMS {
-        problems.push(Diagnostic::new(
-            place.clone(),
-            format!("`{key}` is {}×{}, beyond the limits ({MAX_TOKENS} tokens, {MAX_DIMS} dimensions) — use a smaller example", m.nrows(), m.ncols()),
-        ));
-        return None;
-    }
-    Some(m)
-}
-
-/// Rows → a rectangular array, naming the first row whose length differs.
-fn rows_to_array<T: Clone + Default>(
-    rows: &Rows<T>,
-    key: &str,
-    problems: &mut Vec<Diagnostic>,
-) -> Option<Array2<T>> {
-    let Some(first) = rows.rows.first() else {
-        return Some(Array2::default((0, 0)));
-    };
-    let width = first.value.len();
-    if let Some((i, bad)) = rows
-        .rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.value.len() != width)
-    {
-        problems.push(Diagnostic::new(
-            bad.place.clone(),
-            format!("row {} of `{key}` has {} entries but row 1 has {width} — every row needs the same length", i + 1, bad.value.len()),
-        ));
-        return None;
-    }
-    let flat: Vec<T> = rows
-        .rows
-        .iter()
-        .flat_map(|r| r.value.iter().cloned())
-        .collect();
-    Array2::from_shape_vec((rows.rows.len(), width), flat).ok()
 }
