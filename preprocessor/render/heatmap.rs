@@ -183,11 +183,12 @@ pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap<'static>>, Stri
 }
 
 /// The heatmap or compare view as HTML.
-pub fn heatmap_view(c: &Computed, compare: bool) -> Result<String, String> {
-    let html: String = panels(c, compare)?.iter().map(|h| heatmap(c, h)).collect();
-    Ok(if compare {
+pub fn heatmap_view(c: &Computed, panels: &[Heatmap]) -> String {
+    let html: String = panels.iter().map(|h| heatmap(c, h)).collect();
+    // A pair is a comparison, laid out side by side.
+    if panels.len() > 1 {
         format!("<div class=\"attention-compare\">{html}</div>")
     } else {
         html
-    })
+    }
 }

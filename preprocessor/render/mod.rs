@@ -28,7 +28,7 @@ use crate::spec::View;
 use data::WidgetData;
 use format::fmt;
 use handlebars::Handlebars;
-use model::Table;
+use model::{Figure, Shown, Table};
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::sync::LazyLock;
@@ -124,9 +124,9 @@ fn render_tables(tables: &[Table]) -> String {
     tables.iter().map(render_table).collect()
 }
 
-fn projection_view(c: &Computed) -> String {
-    let equations: Vec<Value> = views::projection(c)
-        .into_iter()
+fn projection_view(c: &Shown, equations: &[views::Equation]) -> String {
+    let equations: Vec<Value> = equations
+        .iter()
         .map(|e| {
             json!({
                 "matrix": e.matrix,
@@ -162,9 +162,9 @@ fn scale_reach(scale: f64) -> (i64, i64) {
     (scale.min(0.0).floor() as i64, scale.max(4.0).ceil() as i64)
 }
 
-fn controls_view(c: &Computed) -> String {
+fn controls_view(c: &Shown) -> String {
     let f = c.spec.focus;
-    let (scale_min, scale_max) = scale_reach(c.result().scale);
+    let (scale_min, scale_max) = scale_reach(c.result.scale);
     let step_values = |dim: usize| -> Vec<f64> {
         c.spec
             .steps
@@ -181,13 +181,13 @@ fn controls_view(c: &Computed) -> String {
         let (min, max) = slider_reach(value, extra);
         json!({ "dim": dim, "label": label, "bind": bind, "value": value, "text": fmt(value), "min": min, "max": max })
     };
-    let queries: Vec<Value> = (0..c.result().q.ncols())
+    let queries: Vec<Value> = (0..c.result.q.ncols())
         .map(|d| {
             slider(
                 format!("q f {d}"),
                 d,
                 &format!("dimension {}", d + 1),
-                c.result().q[[f, d]],
+                c.result.q[[f, d]],
                 &step_values(d),
             )
         })
@@ -198,7 +198,7 @@ fn controls_view(c: &Computed) -> String {
                 format!("x f {d}"),
                 d,
                 &c.spec.dims[d],
-                c.spec.input.embeddings[[f, d]],
+                c.input.embeddings[[f, d]],
                 &[],
             )
         })
@@ -208,7 +208,7 @@ fn controls_view(c: &Computed) -> String {
         { "legend": "Query of", "kind": "q", "sliders": queries },
         { "legend": "Embedding of", "kind": "x", "sliders": embeddings },
     ]);
-    let d_k = c.result().q.ncols();
+    let d_k = c.result.q.ncols();
     render(
         "controls",
         json!({
@@ -217,56 +217,36 @@ fn controls_view(c: &Computed) -> String {
             "groups": groups,
             "steps": c.spec.steps.iter().enumerate().map(|(i, s)| json!({"index": i, "label": s.label})).collect::<Vec<_>>(),
             "default_scale": format!("1/√{d_k}"),
-            "scale": fmt(c.result().scale),
-            "scale_value": c.result().scale,
+            "scale": fmt(c.result.scale),
+            "scale_value": c.result.scale,
             "scale_min": scale_min,
             "scale_max": scale_max,
-            "custom_scale": c.spec.input.scale.is_some(),
-            "causal": c.spec.input.mask == Mask::Causal,
-            "explicit": matches!(c.spec.input.mask, Mask::Explicit(_)),
+            "custom_scale": c.input.scale.is_some(),
+            "causal": c.input.mask == Mask::Causal,
+            "explicit": matches!(c.input.mask, Mask::Explicit(_)),
         }),
     )
-}
-
-/// The column a matrix view picks out: the `highlight` token, else where the focus attends most.
-fn marked_column(c: &Computed) -> usize {
-    c.spec.highlight.unwrap_or_else(|| {
-        let f = c.spec.focus;
-        (0..c.spec.tokens.len())
-            .filter(|&j| c.result().weight(f, j).is_some())
-            .reduce(|a, b| {
-                if c.result().weights[[f, b]] > c.result().weights[[f, a]] {
-                    b
-                } else {
-                    a
-                }
-            })
-            .unwrap_or(f)
-    })
 }
 
 /// The whole widget, as one line of HTML; a view that cannot be written is an error.
 pub fn widget(c: &Computed) -> Result<String, String> {
     FAILURE.with(|f| f.borrow_mut().take());
     let mut parts = Vec::new();
+    let own = Shown::of(c, 0);
     for view in &c.spec.views {
-        let html = match view {
-            View::Embeddings => render_table(&views::embeddings(c)),
-            View::Matrices => render_tables(&views::matrices(c)),
-            View::Projection => projection_view(c),
-            View::Qkv => render_tables(&views::qkv(c)),
-            View::Matmul => render_tables(&views::matmul(c, marked_column(c))),
-            View::Scores => render_table(&views::scores(c)),
-            View::Weights => render_table(&views::weights(c)),
-            View::Softmax => render_table(&views::softmax(c)),
-            View::Output => render_table(&views::output(c)),
-            View::Residual => render_table(&views::residual(c)),
-            View::Heatmap => heatmap::heatmap_view(c, false)?,
-            View::Compare => heatmap::heatmap_view(c, true)?,
-            View::Controls => controls_view(c),
+        let html = match views::figure(*view, &own)? {
+            Figure::Tables(tables) => render_tables(&tables),
+            Figure::Equations(equations) => projection_view(&own, &equations),
+            Figure::Heatmaps(panels) => heatmap::heatmap_view(c, &panels),
+            Figure::Controls => controls_view(&own),
+        };
+        // A view of a named result says which, so the script redraws it from that result.
+        let reads = match own.which {
+            0 => String::new(),
+            which => format!(" data-r=\"{which}\""),
         };
         parts.push(format!(
-            "<div class=\"attention-view\" data-view=\"{}\">{html}</div>",
+            "<div class=\"attention-view\" data-view=\"{}\"{reads}>{html}</div>",
             view.name()
         ));
     }

@@ -5,6 +5,46 @@
 //! focus token, the scale) are [`Part::Bound`], which the browser rewrites like any number.
 
 use super::binding::Bind;
+use super::heatmap::Heatmap;
+use super::views::Equation;
+use crate::core::{AttentionInput, AttentionResult};
+use crate::spec::{BlockSpec, Computed};
+
+/// One result of a widget as a view shows it: the block's words and settings, and which result
+/// (its inputs and its numbers). Views take this, never the whole widget.
+#[derive(Clone, Copy)]
+pub struct Shown<'a> {
+    pub c: &'a Computed,
+    pub spec: &'a BlockSpec,
+    pub input: &'a AttentionInput,
+    pub result: &'a AttentionResult,
+    /// The index of the result in the widget, which the figure carries as `data-r`.
+    pub which: usize,
+}
+
+impl<'a> Shown<'a> {
+    pub fn of(c: &'a Computed, which: usize) -> Self {
+        let named = &c.results[which];
+        Shown {
+            c,
+            spec: &c.spec,
+            input: &named.input,
+            result: &named.result,
+            which,
+        }
+    }
+}
+
+/// What one view shows, before it is written: the HTML and the Markdown writer each take this,
+/// so a view is defined once.
+pub enum Figure {
+    Tables(Vec<Table>),
+    Equations(Vec<Equation>),
+    /// One heatmap, or the compare view's pair.
+    Heatmaps(Vec<Heatmap<'static>>),
+    /// The sliders and pickers, which only the live figure has.
+    Controls,
+}
 
 /// A piece of a caption: fixed words, or a binding the browser keeps true.
 pub enum Part {

@@ -3,10 +3,9 @@
 //! lists; no script, no SVG.
 
 use super::format::fmt_opt;
-use super::model::Table;
-use super::{heatmap, views};
+use super::model::{Figure, Shown, Table};
+use super::views;
 use crate::spec::Computed;
-use crate::spec::View;
 
 /// Backslash-escapes Markdown punctuation so a token shows literally.
 pub fn markdown_text(s: &str) -> String {
@@ -76,12 +75,12 @@ pub fn static_markdown(c: &Computed) -> Result<String, String> {
     if let Some(title) = &spec.title {
         out.push_str(&format!("**{}**\n\n", markdown_text(title)));
     }
+    let own = Shown::of(c, 0);
     for view in &spec.views {
-        match view {
-            View::Embeddings => out.push_str(&table(&views::embeddings(c))),
-            View::Matrices => out.push_str(&tables(&views::matrices(c))),
-            View::Projection => {
-                for e in views::projection(c) {
+        match views::figure(*view, &own)? {
+            Figure::Tables(ts) => out.push_str(&tables(&ts)),
+            Figure::Equations(equations) => {
+                for e in equations {
                     let terms: Vec<String> = e
                         .terms
                         .iter()
@@ -103,22 +102,15 @@ pub fn static_markdown(c: &Computed) -> Result<String, String> {
                 }
                 out.push('\n');
             }
-            View::Qkv => out.push_str(&tables(&views::qkv(c))),
-            View::Matmul => {
-                out.push_str(&tables(&views::matmul(c, super::marked_column(c))));
-            }
-            View::Scores => out.push_str(&table(&views::scores(c))),
-            View::Weights => out.push_str(&table(&views::weights(c))),
-            View::Softmax => out.push_str(&table(&views::softmax(c))),
-            View::Output => out.push_str(&table(&views::output(c))),
-            View::Residual => out.push_str(&table(&views::residual(c))),
-            View::Heatmap | View::Compare => {
-                for h in heatmap::panels(c, *view == View::Compare)? {
+            Figure::Heatmaps(panels) => {
+                for h in panels {
                     let caption = format!("{} — row attends to column; ⨯ = masked", h.heading);
                     out.push_str(&heat_table(c, &caption, &c.results[h.which].result));
                 }
             }
-            View::Controls => out.push_str("*(Interactive controls are in the HTML edition.)*\n\n"),
+            Figure::Controls => {
+                out.push_str("*(Interactive controls are in the HTML edition.)*\n\n")
+            }
         }
     }
     if spec.views.iter().any(|v| v.has_totals()) {

@@ -7,17 +7,55 @@
 
 use super::binding::{Bind, Field};
 use super::format::{fmt, fmt_opt};
+use super::heatmap;
 use super::model::{Caption, Cell, Row, Table, blank, cell};
+use super::model::{Figure, Shown};
 use super::pencil;
 use crate::core;
-use crate::spec::Computed;
+use crate::spec::View;
 use ndarray::Array2;
+
+/// The model of one view of one result: the single definition both writers render.
+pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
+    Ok(match view {
+        View::Embeddings => Figure::Tables(vec![embeddings(c)]),
+        View::Matrices => Figure::Tables(matrices(c)),
+        View::Projection => Figure::Equations(projection(c)),
+        View::Qkv => Figure::Tables(qkv(c)),
+        View::Matmul => Figure::Tables(matmul(c, marked_column(c))),
+        View::Scores => Figure::Tables(vec![scores(c)]),
+        View::Weights => Figure::Tables(vec![weights(c)]),
+        View::Softmax => Figure::Tables(vec![softmax(c)]),
+        View::Output => Figure::Tables(vec![output(c)]),
+        View::Residual => Figure::Tables(vec![residual(c)]),
+        View::Heatmap => Figure::Heatmaps(heatmap::panels(c.c, false)?),
+        View::Compare => Figure::Heatmaps(heatmap::panels(c.c, true)?),
+        View::Controls => Figure::Controls,
+    })
+}
+
+/// The column a matrix view picks out: the `highlight` token, else where the focus attends most.
+fn marked_column(c: &Shown) -> usize {
+    c.spec.highlight.unwrap_or_else(|| {
+        let f = c.spec.focus;
+        (0..c.spec.tokens.len())
+            .filter(|&j| c.result.weight(f, j).is_some())
+            .reduce(|a, b| {
+                if c.result.weights[[f, b]] > c.result.weights[[f, a]] {
+                    b
+                } else {
+                    a
+                }
+            })
+            .unwrap_or(f)
+    })
+}
 
 fn numbered(prefix: &str, count: usize) -> Vec<String> {
     (1..=count).map(|i| format!("{prefix}{i}")).collect()
 }
 
-fn focus_token(c: &Computed) -> (Bind, String) {
+fn focus_token(c: &Shown) -> (Bind, String) {
     (
         Bind::focus(Field::Token, &[]),
         c.spec.tokens[c.spec.focus].clone(),
@@ -26,7 +64,7 @@ fn focus_token(c: &Computed) -> (Bind, String) {
 
 /// One row per token of a token-indexed matrix.
 fn token_table(
-    c: &Computed,
+    c: &Shown,
     caption: Caption,
     field: Field,
     m: &Array2<f64>,
@@ -49,18 +87,18 @@ fn token_table(
     }
 }
 
-pub fn embeddings(c: &Computed) -> Table {
+fn embeddings(c: &Shown) -> Table {
     token_table(
         c,
         "Embeddings: one row per token, one column per dimension".into(),
         Field::Embedding,
-        &c.spec.input.embeddings,
+        &c.input.embeddings,
         c.spec.dims.clone(),
     )
 }
 
-pub fn matrices(c: &Computed) -> Vec<Table> {
-    let input = &c.spec.input;
+fn matrices(c: &Shown) -> Vec<Table> {
+    let input = &c.input;
     [
         ("W_Q", "Q", &input.w_q),
         ("W_K", "K", &input.w_k),
@@ -87,8 +125,8 @@ pub fn matrices(c: &Computed) -> Vec<Table> {
     .collect()
 }
 
-pub fn qkv(c: &Computed) -> Vec<Table> {
-    let r = c.result();
+fn qkv(c: &Shown) -> Vec<Table> {
+    let r = c.result;
     [
         ("Q", Field::Q, &r.q),
         ("K", Field::K, &r.k),
@@ -110,7 +148,7 @@ pub fn qkv(c: &Computed) -> Vec<Table> {
 
 /// One row per token, as the focus token sees it (a key, a weight, a value): the focus row
 /// picked out, each row clickable to follow its token.
-fn token_rows(c: &Computed, cells: impl Fn(usize) -> Vec<Cell>) -> Vec<Row> {
+fn token_rows(c: &Shown, cells: impl Fn(usize) -> Vec<Cell>) -> Vec<Row> {
     c.spec
         .tokens
         .iter()
@@ -141,9 +179,9 @@ fn weight_sum(r: &core::AttentionResult, f: usize) -> String {
     pencil::sum(total, (0..n).filter_map(|j| r.weight(f, j)))
 }
 
-pub fn scores(c: &Computed) -> Table {
+fn scores(c: &Shown) -> Table {
     let f = c.spec.focus;
-    let r = c.result();
+    let r = c.result;
     let mut rows = token_rows(c, |j| {
         vec![
             cell(fmt_opt(r.dots[[f, j]]), Bind::focus(Field::Dots, &[j])),
@@ -184,9 +222,9 @@ pub fn scores(c: &Computed) -> Table {
     }
 }
 
-pub fn weights(c: &Computed) -> Table {
+fn weights(c: &Shown) -> Table {
     let f = c.spec.focus;
-    let r = c.result();
+    let r = c.result;
     let mut rows = token_rows(c, |j| {
         vec![cell(
             fmt_opt(r.weight(f, j)),
@@ -211,9 +249,9 @@ pub fn weights(c: &Computed) -> Table {
     }
 }
 
-pub fn softmax(c: &Computed) -> Table {
+fn softmax(c: &Shown) -> Table {
     let f = c.spec.focus;
-    let r = c.result();
+    let r = c.result;
     let row = r.score_row(f);
     let max = core::row_max(&row);
     let exps = core::exps(&row);
@@ -264,9 +302,9 @@ pub fn softmax(c: &Computed) -> Table {
     }
 }
 
-pub fn output(c: &Computed) -> Table {
+fn output(c: &Shown) -> Table {
     let f = c.spec.focus;
-    let r = c.result();
+    let r = c.result;
     let (n, d_v) = (c.spec.tokens.len(), r.v.ncols());
     // Each row: the weight, the word's value, and weight × value, so every product can be
     // checked by hand.
@@ -314,10 +352,10 @@ pub fn output(c: &Computed) -> Table {
 }
 
 /// The residual view needs values as wide as the embeddings; `spec` checks it.
-pub fn residual(c: &Computed) -> Table {
+fn residual(c: &Shown) -> Table {
     let f = c.spec.focus;
-    let r = c.result();
-    let x = &c.spec.input.embeddings;
+    let r = c.result;
+    let x = &c.input.embeddings;
     let d = x.ncols().min(r.output.ncols());
     let (tok, name) = focus_token(c);
     // Row headings name no word: the caption does, and follows the focus.
@@ -361,8 +399,8 @@ pub fn residual(c: &Computed) -> Table {
 }
 
 /// Q, Kᵀ and their product: every score at once, the focus row and the marked column picked out.
-pub fn matmul(c: &Computed, marked: usize) -> Vec<Table> {
-    let r = c.result();
+fn matmul(c: &Shown, marked: usize) -> Vec<Table> {
+    let r = c.result;
     let tokens = &c.spec.tokens;
     let d_k = r.q.ncols();
     let q = token_table(
@@ -427,9 +465,9 @@ pub struct Equation {
     pub result: (String, Bind),
 }
 
-pub fn projection(c: &Computed) -> Vec<Equation> {
+fn projection(c: &Shown) -> Vec<Equation> {
     let f = c.spec.focus;
-    let input = &c.spec.input;
+    let input = &c.input;
     let x = input.embeddings.row(f);
     let mut equations = Vec::new();
     for (matrix, out, w, term_field, total_field) in [
