@@ -6,7 +6,6 @@
 use mdbook_attention::chapter::{self, Output};
 use mdbook_attention::spec::{Examples, View};
 
-
 fn chapter_for(view: &str) -> String {
     format!(
         "# V\n\n```attention\ntokens = [\"a\", \"b\", \"c\"]\nembeddings = [[1.0, 0.5], [0.25, 1.0], [0.5, 0.5]]\nw_q = [[1.0, 0.2], [0.1, 0.9]]\nw_k = [[0.8, 1.1], [0.3, 0.4]]\nw_v = [[0.6, 0.9], [0.4, 0.2]]\nfocus = \"b\"\nhighlight = \"a\"\nshow = [\"{view}\"]\n```\n"
