@@ -13,11 +13,15 @@ use mdbook_markdown::MarkdownOptions;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Names visible in a chapter: the book's examples and the chapter's block ids so far.
+/// Names visible in a chapter: the book's examples and the chapter's block ids so far, and
+/// where those that failed were reported.
 struct ChapterScope<'a> {
     examples: &'a Examples,
     ids: BTreeMap<String, Computed>,
+    failed_ids: BTreeMap<String, Place>,
     current: Option<Computed>,
+    /// The block above failed, here.
+    current_failed: Option<Place>,
 }
 
 impl Scope for ChapterScope<'_> {
@@ -26,6 +30,15 @@ impl Scope for ChapterScope<'_> {
     }
     fn named(&self, name: &str) -> Option<&Computed> {
         self.ids.get(name).or_else(|| self.examples.computed(name))
+    }
+    fn failed(&self, name: &str) -> Option<Place> {
+        self.failed_ids
+            .get(name)
+            .or_else(|| self.examples.failure(name))
+            .cloned()
+    }
+    fn current_failed(&self) -> Option<Place> {
+        self.current_failed.clone()
     }
 }
 
@@ -48,6 +61,8 @@ pub enum Output {
     Html,
     /// Plain Markdown tables and lists, for every other renderer (markdown, `mdbook test`, …).
     StaticMarkdown,
+    /// Nothing: compute and check only (the `check` command).
+    Check,
 }
 
 /// Processes one chapter for the HTML renderer; `path` is how messages name it.
@@ -82,12 +97,25 @@ pub fn process_with(
     let mut scope = ChapterScope {
         examples,
         ids: BTreeMap::new(),
+        failed_ids: BTreeMap::new(),
         current: None,
+        current_failed: None,
     };
     let mut replacements = Vec::new();
     let mut problems = Vec::new();
     for item in found {
         match item {
+            Found::Block(block) if !block.closed => {
+                // Its keys would be read from whatever it swallowed: one clear problem instead.
+                let last = text[..block.range.end].lines().count();
+                let message = format!(
+                    "this ```attention block is never closed, so it runs on to line {last} and takes in everything after it — add a line with ``` after its last key"
+                );
+                let at = Place::line(path.clone(), block.fence_line);
+                problems.push(Diagnostic::new(at.clone(), message));
+                scope.current = None;
+                scope.current_failed = Some(at);
+            }
             Found::Block(block) => {
                 let src = Source {
                     path: path.clone(),
@@ -102,6 +130,7 @@ pub fn process_with(
                         let html = match output {
                             Output::Html => render::widget(&c),
                             Output::StaticMarkdown => render::static_markdown(&c),
+                            Output::Check => Ok(String::new()),
                         };
                         let html = match html {
                             Ok(html) => html,
@@ -124,11 +153,21 @@ pub fn process_with(
                             scope.ids.insert(id.clone(), c.clone());
                         }
                         scope.current = Some(c);
+                        scope.current_failed = None;
                     }
                     Err(mut p) => {
+                        // What names this block later only repeats its problem.
+                        let cause = p
+                            .iter()
+                            .find(|d| !d.follow_on)
+                            .or(p.first())
+                            .map_or(src.header(), |d| d.place.clone());
+                        if let Some(id) = spec::declared_id(&src) {
+                            scope.failed_ids.insert(id, cause.clone());
+                        }
                         problems.append(&mut p);
-                        // Later inline values would only repeat this block's problem.
                         scope.current = None;
+                        scope.current_failed = Some(cause);
                     }
                 }
             }
@@ -138,11 +177,17 @@ pub fn process_with(
                 line,
                 in_alt,
             } => {
-                let place = Place {
+                // The inline code itself, underlined in reports.
+                let whole = Source {
                     path: path.clone(),
-                    line,
+                    text,
+                    first_line: 1,
+                    header_line: line,
                 };
-                let value = expr::parse_inline(&text_expr).and_then(|e| expr::eval(&e, &scope));
+                let place = whole.span(range.clone());
+                let value = expr::parse_inline(&text_expr)
+                    .map_err(expr::ExprError::from)
+                    .and_then(|e| expr::eval(&e, &scope));
                 match value {
                     Ok(values) => {
                         // Tokens are untrusted text: they must reach the page literally, never
@@ -153,17 +198,24 @@ pub fn process_with(
                             Output::Html => {
                                 format!("<span class=\"attention-value\">{literal}</span>")
                             }
-                            Output::StaticMarkdown => render::markdown_text(&show(&values)),
+                            Output::StaticMarkdown | Output::Check => {
+                                render::markdown_text(&show(&values))
+                            }
                         };
                         replacements.push((range, shown));
                     }
-                    Err(m) => problems.push(Diagnostic::new(
-                        place,
-                        format!(
-                            "cannot compute the inline value `{}{text_expr}`: {m}",
-                            markdown::INLINE_PREFIX
-                        ),
-                    )),
+                    Err(e) => {
+                        // Quoted as the author wrote it, space and all.
+                        let written = text[range.clone()].trim_matches('`').trim();
+                        let message = format!("cannot compute the inline value `{written}`: {e}");
+                        problems.push(spec::located(
+                            place,
+                            expr::ExprError {
+                                message,
+                                follow_on: e.follow_on,
+                            },
+                        ));
+                    }
                 }
             }
         }

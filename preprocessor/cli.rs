@@ -1,5 +1,5 @@
 //! The command line, shaped like mdbook's own: the preprocessor protocol (no arguments),
-//! `supports`, `build` and `serve`. `main.rs` only calls [`run`].
+//! `supports`, `build`, `check`, `serve`, `install` and `archive`. `main.rs` only calls [`run`].
 
 use crate::mdbook::{AttentionPreprocessor, NAME};
 use crate::serve;
@@ -33,6 +33,16 @@ pub enum Command {
         #[arg(short = 'd', long)]
         dest_dir: Option<PathBuf>,
     },
+    /// Check every block, inline value and claim of the book without rendering it (exit 0 when
+    /// all hold, 1 otherwise).
+    Check {
+        #[arg(default_value = ".")]
+        book_dir: PathBuf,
+        /// `human` (rustc-style, on stderr) or `json` (one object per problem per line, on
+        /// stdout, like cargo's).
+        #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+        message_format: MessageFormat,
+    },
     /// Add the widgets to any mdBook: [preprocessor.attention] and the JS and CSS (idempotent).
     Install {
         #[arg(default_value = ".")]
@@ -63,6 +73,13 @@ pub enum Command {
         #[arg(long)]
         open: bool,
     },
+}
+
+/// How `check` writes its problems.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageFormat {
+    Human,
+    Json,
 }
 
 pub use crate::mdbook::{build, load};
@@ -113,6 +130,31 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Some(Command::Build { book_dir, dest_dir }) => {
             let out = build(&book_dir, dest_dir.as_deref())?;
             eprintln!("{NAME}: the book is in {}", out.display());
+        }
+        Some(Command::Check {
+            book_dir,
+            message_format,
+        }) => {
+            let problems = crate::mdbook::check(&book_dir)?;
+            match message_format {
+                MessageFormat::Json => print!("{}", crate::report::json_lines(&problems)),
+                MessageFormat::Human if problems.is_empty() => {
+                    eprintln!("{NAME}: every block, inline value and claim holds");
+                }
+                MessageFormat::Human => {
+                    let read = |path: &str| std::fs::read_to_string(book_dir.join(path)).ok();
+                    let style = crate::report::Style::for_stderr();
+                    eprintln!("{}", crate::report::render(&problems, &read, style));
+                }
+            }
+            let errors = problems
+                .iter()
+                .any(|d| d.level == crate::spec::source::Level::Error);
+            return Ok(if errors {
+                std::process::ExitCode::FAILURE
+            } else {
+                std::process::ExitCode::SUCCESS
+            });
         }
         Some(Command::Install { book_dir }) => {
             let done = crate::install::install(&book_dir)?;

@@ -152,17 +152,11 @@ mod tests {
         );
         let mut problems = vec![
             Diagnostic::new(
-                crate::spec::source::Place {
-                    path: Arc::from("src/c.md"),
-                    line: 6,
-                },
+                crate::spec::source::Place::line(Arc::from("src/c.md"), 6),
                 "unknown key `bad`",
             ),
             Diagnostic::new(
-                crate::spec::source::Place {
-                    path: Arc::from("src/c.md"),
-                    line: 9,
-                },
+                crate::spec::source::Place::line(Arc::from("src/c.md"), 9),
                 "after",
             ),
         ];
@@ -195,10 +189,7 @@ mod tests {
             (8, vec![7])
         );
         let mut problems = vec![Diagnostic::new(
-            crate::spec::source::Place {
-                path: Arc::from("src/c.md"),
-                line: 4,
-            },
+            crate::spec::source::Place::line(Arc::from("src/c.md"), 4),
             "unknown key `bad`",
         )];
         relocate(&mut problems, "src/c.md", &found);

@@ -2,10 +2,11 @@
 //!
 //! The rooms, from the bottom up (nothing below knows of anything above; `tests/architecture.rs`
 //! checks it):
-//! - [`core`]: attention math on ndarray;
+//! - [`core`]: attention math on ndarray; [`format`]: the one number format;
 //! - [`spec`]: a block's TOML → a validated spec, named examples, assertions, inline values;
 //! - [`render`]: spec + result → figure models → HTML and Markdown;
 //! - [`markdown`]: find blocks and inline values in a chapter, splice HTML back;
+//! - [`report`]: problems as an author reads them (rustc's shape) or as JSON;
 //! - [`chapter`]: one chapter's text in, the same text with widgets out;
 //! - [`includes`]: lines of `{{#include}}`d text mapped back to their files;
 //! - [`assets`]: the embedded JS and CSS and their version;
@@ -23,12 +24,14 @@ pub mod chapter;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod core;
+pub mod format;
 pub mod includes;
 #[cfg(feature = "cli")]
 pub mod install;
 pub mod markdown;
 pub mod mdbook;
 pub mod render;
+pub mod report;
 #[cfg(feature = "cli")]
 pub mod serve;
 pub mod spec;

@@ -34,6 +34,9 @@ pub struct Block {
     pub fence_line: usize,
     /// What each later line must start with to stay in the same list item or blockquote.
     pub continuation: String,
+    /// Whether a closing fence ends it; if not, it ran to the end of its file or container and
+    /// swallowed what followed.
+    pub closed: bool,
 }
 
 /// 1-based line numbers of increasing offsets, counting each byte once.
@@ -56,6 +59,27 @@ impl LineCounter<'_> {
         self.offset = offset;
         self.line
     }
+}
+
+/// Whether a fenced block's text ends with a fence that closes its opening one: the same
+/// character, at least as many times, and nothing else on the line.
+fn has_closing_fence(block: &str) -> bool {
+    let mut lines = block.trim_end_matches(['\n', '\r']).lines();
+    let strip = |l: &str| {
+        l.trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+            .to_string()
+    };
+    let Some(opening) = lines.next().map(strip) else {
+        return false;
+    };
+    let Some(mark) = opening.chars().next().filter(|c| *c == '`' || *c == '~') else {
+        return false;
+    };
+    let length = opening.chars().take_while(|c| *c == mark).count();
+    lines.next_back().map(strip).is_some_and(|last| {
+        let run = last.chars().take_while(|c| *c == mark).count();
+        run >= length && last[run * mark.len_utf8()..].trim().is_empty()
+    })
 }
 
 /// The container prefix of the line holding `offset`, made fit for a following line: list
@@ -138,6 +162,7 @@ pub fn find_with(text: &str, options: &MarkdownOptions) -> Vec<Found> {
                     continuation: continuation_prefix(text, range.start),
                     range,
                     body: String::new(),
+                    closed: false,
                 });
             }
             Event::Start(Tag::Image { .. }) => images += 1,
@@ -148,7 +173,8 @@ pub fn find_with(text: &str, options: &MarkdownOptions) -> Vec<Found> {
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some(block) = current.take() {
+                if let Some(mut block) = current.take() {
+                    block.closed = has_closing_fence(&text[block.range.clone()]);
                     found.push(Found::Block(block));
                 }
             }

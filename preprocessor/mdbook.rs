@@ -155,27 +155,117 @@ fn unexpanded_directive(content: &str) -> Option<(usize, &str)> {
     })
 }
 
-/// The most problems a report prints; the rest are counted.
-pub const REPORT_AT_MOST: usize = 100;
-
-/// One error for all problems, compiler style.
-pub fn report(mut problems: Vec<Diagnostic>) -> anyhow::Error {
-    let count = problems.len();
-    // By file, then line; a stable sort keeps a line's problems in the order they were found.
-    problems.sort_by(|a, b| (&*a.place.path, a.place.line).cmp(&(&*b.place.path, b.place.line)));
-    let mut lines: Vec<String> = problems
-        .iter()
-        .take(REPORT_AT_MOST)
-        .map(|d| format!("error: {d}"))
-        .collect();
-    if count > REPORT_AT_MOST {
-        lines.push(format!("… and {} more problems", count - REPORT_AT_MOST));
-    }
-    let noun = if count == 1 { "problem" } else { "problems" };
+/// One error for all problems, compiler style, quoting the lines of the book's files under
+/// `root`.
+pub fn report(problems: Vec<Diagnostic>, root: &Path) -> anyhow::Error {
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).ok();
     anyhow::anyhow!(
-        "{}\n{count} {noun} in attention blocks; the book was not built",
-        lines.join("\n")
+        "{}",
+        crate::report::render(&problems, &read, crate::report::Style::for_stderr())
     )
+}
+
+/// Runs the attention blocks of every chapter of a preprocessed book; returns the book with
+/// widgets (unless only checking) and every problem found.
+fn process_book(
+    ctx: &PreprocessorContext,
+    mut book: Book,
+    checking: bool,
+) -> anyhow::Result<(Book, Vec<Diagnostic>)> {
+    let (examples, mut problems) = read_config(ctx)?;
+    let output = if checking {
+        Output::Check
+    } else if ctx.renderer == "html" {
+        Output::Html
+    } else {
+        Output::StaticMarkdown
+    };
+    let src_dir = ctx
+        .config
+        .book
+        .src
+        .to_string_lossy()
+        .trim_end_matches('/')
+        .to_string();
+    let after_links = runs_after_links(&ctx.config);
+    let options = markdown_options(&ctx.config);
+    book.for_each_chapter_mut(|ch| {
+        let Some(source) = &ch.source_path else {
+            return;
+        };
+        let shown = format!("{src_dir}/{}", source.to_string_lossy());
+        // Before `links`, an included file's blocks would be published as raw code.
+        if !after_links && let Some((line, directive)) = unexpanded_directive(&ch.content) {
+            problems.push(Diagnostic::new(
+                crate::spec::source::Place::line(std::sync::Arc::from(shown.as_str()), line),
+                format!(
+                    "`{directive} …}}}}` is not expanded yet: in this book the attention preprocessor runs before mdBook's `links`, so the blocks it includes would be published as raw code — add `after = [\"links\"]` to [preprocessor.attention] in book.toml"
+                ),
+            ));
+            return;
+        }
+        match chapter::process_with(&ch.content, &shown, &examples, output, &options) {
+            Ok(content) => {
+                if !checking {
+                    ch.content = content;
+                }
+            }
+            Err(mut p) => {
+                // A problem in an included file is reported at that file's own line.
+                let chapter_file = ctx.root.join(&src_dir).join(source);
+                if let (Ok(original), Some(dir)) =
+                    (std::fs::read_to_string(&chapter_file), chapter_file.parent())
+                {
+                    let found = crate::includes::inclusions(&original, &ch.content, &shown, dir);
+                    crate::includes::relocate(&mut p, &shown, &found);
+                }
+                problems.append(&mut p);
+            }
+        }
+    });
+    Ok((book, problems))
+}
+
+/// The preprocessor of `check`: computes and checks everything, renders nothing, and hands
+/// the problems over instead of failing.
+pub struct CheckingPreprocessor(pub std::sync::Arc<std::sync::Mutex<Vec<Diagnostic>>>);
+
+impl Preprocessor for CheckingPreprocessor {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn run(&self, ctx: &PreprocessorContext, book: Book) -> anyhow::Result<Book> {
+        let (book, problems) = process_book(ctx, book, true)?;
+        if let Ok(mut sink) = self.0.lock() {
+            sink.extend(problems);
+        }
+        Ok(book)
+    }
+}
+
+/// Parses and computes every block, inline value and claim of a book, as `build` would, and
+/// returns every problem; renders nothing.
+pub fn check(book_dir: &Path) -> anyhow::Result<Vec<Diagnostic>> {
+    let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut book = load_with(book_dir, None, CheckingPreprocessor(sink.clone()))?;
+    // Preprocessors run per renderer; the HTML one is the one that matters.
+    book.with_renderer(CheckRenderer);
+    book.preprocess_book(&CheckRenderer)?;
+    let problems = sink.lock().map(|p| p.clone()).unwrap_or_default();
+    Ok(problems)
+}
+
+/// Stands for the HTML renderer while checking: preprocessors see the name "html".
+struct CheckRenderer;
+
+impl mdbook_renderer::Renderer for CheckRenderer {
+    fn name(&self) -> &str {
+        "html"
+    }
+    fn render(&self, _: &mdbook_renderer::RenderContext) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 impl Preprocessor for AttentionPreprocessor {
@@ -183,57 +273,10 @@ impl Preprocessor for AttentionPreprocessor {
         NAME
     }
 
-    fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
-        let (examples, mut problems) = read_config(ctx)?;
-        let output = if ctx.renderer == "html" {
-            Output::Html
-        } else {
-            Output::StaticMarkdown
-        };
-        let src_dir = ctx
-            .config
-            .book
-            .src
-            .to_string_lossy()
-            .trim_end_matches('/')
-            .to_string();
-        let after_links = runs_after_links(&ctx.config);
-        let options = markdown_options(&ctx.config);
-        book.for_each_chapter_mut(|ch| {
-            let Some(source) = &ch.source_path else {
-                return;
-            };
-            let shown = format!("{src_dir}/{}", source.to_string_lossy());
-            // Before `links`, an included file's blocks would be published as raw code.
-            if !after_links && let Some((line, directive)) = unexpanded_directive(&ch.content) {
-                problems.push(Diagnostic::new(
-                    crate::spec::source::Place {
-                        path: std::sync::Arc::from(shown.as_str()),
-                        line,
-                    },
-                    format!(
-                        "`{directive} …}}}}` is not expanded yet: in this book the attention preprocessor runs before mdBook's `links`, so the blocks it includes would be published as raw code — add `after = [\"links\"]` to [preprocessor.attention] in book.toml"
-                    ),
-                ));
-                return;
-            }
-            match chapter::process_with(&ch.content, &shown, &examples, output, &options) {
-                Ok(content) => ch.content = content,
-                Err(mut p) => {
-                    // A problem in an included file is reported at that file's own line.
-                    let chapter_file = ctx.root.join(&src_dir).join(source);
-                    if let (Ok(original), Some(dir)) =
-                        (std::fs::read_to_string(&chapter_file), chapter_file.parent())
-                    {
-                        let found = crate::includes::inclusions(&original, &ch.content, &shown, dir);
-                        crate::includes::relocate(&mut p, &shown, &found);
-                    }
-                    problems.append(&mut p);
-                }
-            }
-        });
+    fn run(&self, ctx: &PreprocessorContext, book: Book) -> anyhow::Result<Book> {
+        let (book, problems) = process_book(ctx, book, false)?;
         if !problems.is_empty() {
-            return Err(report(problems));
+            return Err(report(problems, &ctx.root));
         }
         Ok(book)
     }
@@ -246,6 +289,14 @@ impl Preprocessor for AttentionPreprocessor {
 
 /// Loads a book with our preprocessor registered in-process.
 pub fn load(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<MDBook> {
+    load_with(book_dir, dest_dir, AttentionPreprocessor)
+}
+
+fn load_with(
+    book_dir: &Path,
+    dest_dir: Option<&Path>,
+    preprocessor: impl Preprocessor + 'static,
+) -> anyhow::Result<MDBook> {
     if !book_dir.join("book.toml").exists() {
         bail!(
             "{} has no book.toml — pass the folder of an mdBook, e.g. `mdbook-attention build path/to/book`",
@@ -262,7 +313,7 @@ pub fn load(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<MDBook> 
     if let Some(dest) = dest_dir {
         book.config.build.build_dir = std::env::current_dir()?.join(dest);
     }
-    book.with_preprocessor(AttentionPreprocessor);
+    book.with_preprocessor(preprocessor);
     Ok(book)
 }
 

@@ -6,9 +6,9 @@ use std::path::Path;
 
 /// The rooms, bottom first. A module may use only modules of a lower layer.
 const LAYERS: &[&[&str]] = &[
-    &["core", "assets"],
+    &["core", "assets", "format"],
     &["spec"],
-    &["render", "markdown", "includes"],
+    &["render", "markdown", "includes", "report"],
     &["chapter"],
     &["mdbook"],
     &["serve", "install"],

@@ -185,7 +185,7 @@ fn a_bad_book_fails_with_every_problem_and_a_nonzero_exit() {
     let dir = copy_fixture("mini");
     std::fs::write(
         dir.path().join("src/plain.md"),
-        "# Plain\n\n```attention\nexample = \"pair\"\nshow = [\"heatmapp\"]\n```\n\n`attn: weights[a][zz]`\n",
+        "# Plain\n\n```attention\nexample = \"pair\"\nshow = [\"heatmapp\"]\n```\n\n`attn: weights[a][zz]`\n\n`attn: pair:weights[a][zz]`\n",
     )
     .unwrap();
     let out = Command::new(BIN)
@@ -195,15 +195,29 @@ fn a_bad_book_fails_with_every_problem_and_a_nonzero_exit() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // rustc's shape: the problem, where, the line with the offending text underlined.
     assert!(
-        stderr.contains("src/plain.md:5: unknown view `heatmapp`"),
+        stderr.contains("error: unknown view `heatmapp`")
+            && stderr.contains("--> src/plain.md:5:9\n")
+            && stderr.contains("5 | show = [\"heatmapp\"]\n")
+            && stderr.contains("  |         ^^^^^^^^^^\n"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("src/plain.md:8: cannot compute the inline value"),
+        stderr.contains("error: cannot compute the inline value `attn: pair:weights[a][zz]`")
+            && stderr.contains("--> src/plain.md:10:1"),
         "{stderr}"
     );
-    assert!(stderr.contains("2 problems"), "{stderr}");
+    // The value under the failed block only repeats its problem: counted, not shown.
+    assert!(!stderr.contains("src/plain.md:8"), "{stderr}");
+    assert!(
+        stderr.contains("note: 1 more problem follows from these and is not shown"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("2 problems in attention blocks; the book was not built\n"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -380,7 +394,7 @@ fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        err.contains("src/widgets.md:21:") && err.contains("add `after = [\"links\"]`"),
+        err.contains("--> src/widgets.md:21") && err.contains("add `after = [\"links\"]`"),
         "{err}"
     );
 }
@@ -432,7 +446,8 @@ fn a_problem_in_an_included_file_is_reported_at_that_file() {
     .unwrap();
     let err = format!("{:#}", cli::build(book.path(), None).unwrap_err());
     assert!(
-        err.contains("src/included.md:3: unknown view `heatmapp`")
+        err.contains("unknown view `heatmapp`")
+            && err.contains("--> src/included.md:3:9")
             && err.contains("(included from src/widgets.md:21)"),
         "{err}"
     );

@@ -268,15 +268,36 @@ fn breaking_a_claim_in_the_running_example_stops_the_build_at_its_line() {
     )
     .unwrap();
     let err = format!("{:#}", build(dir.path()).unwrap_err());
+    // Each failed claim once, at its line in the examples file, with readable numbers.
     assert!(
-        err.contains("src/examples.toml:")
-            && err.contains("k[black][1] == 1.0")
-            && err.contains("is false"),
+        err.contains("error: the claim `k[black][1] == 1.0` is false: the left side is 0.36 and the right side is 1.00 (they differ by 0.64)")
+            && err.contains("--> src/examples.toml:"),
         "{err}"
     );
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    let mut once = errors.clone();
+    once.dedup();
+    assert_eq!(errors, once, "no problem twice");
     assert!(
-        err.contains("src/experiment.md:"),
-        "chapters' claims are reported too: {err}"
+        errors.iter().all(|l| l.contains("the claim `")),
+        "no cascade: {err}"
+    );
+    assert!(!err.contains("00000"), "no float noise: {err}");
+    // Everything that uses the example is counted, with the chapters it is in.
+    let note = err
+        .lines()
+        .find(|l| l.starts_with("note: ") && l.contains("follow from these"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        note.contains("src/experiment.md") && note.contains("src/attention-matrix.md"),
+        "{note}"
+    );
+    assert!(
+        err.ends_with(&format!(
+            "{} problems in attention blocks; the book was not built",
+            errors.len()
+        )),
+        "{err}"
     );
 }
 
@@ -299,7 +320,12 @@ fn the_error_shown_in_the_authors_chapter_is_the_one_the_tool_prints() {
     );
     let problems =
         mdbook_attention::chapter::process(&intro, "src/intro.md", &examples).unwrap_err();
-    let printed = mdbook_attention::mdbook::report(problems).to_string();
+    let read = |path: &str| (path == "src/intro.md").then(|| intro.clone());
+    let printed = mdbook_attention::report::render(
+        &problems,
+        &read,
+        mdbook_attention::report::Style::default(),
+    );
     assert_eq!(printed.trim_end(), documented.trim_end());
 }
 

@@ -124,8 +124,11 @@ pub enum AttentionError {
     QueryKeyMismatch { q: usize, k: usize },
     #[error("the mask is {rows}×{cols} but there are {n} tokens; it must be {n}×{n}")]
     MaskShape { rows: usize, cols: usize, n: usize },
+    // Rows and columns count from 1 in messages, as everywhere an author reads them.
     #[error(
-        "{matrix} holds {value} at row {row}, column {col}; every entry must be a finite number"
+        "{matrix} holds {value} at row {}, column {}; every entry must be a finite number",
+        .row + 1,
+        .col + 1
     )]
     NotFinite {
         matrix: &'static str,
@@ -133,11 +136,19 @@ pub enum AttentionError {
         col: usize,
         value: f64,
     },
-    #[error("the query override at token {token}, dimension {dim} is out of range or not finite")]
+    #[error(
+        "the query override at token {}, dimension {} is out of range or not finite",
+        .token + 1,
+        .dim + 1
+    )]
     BadOverride { token: usize, dim: usize },
     #[error("the scale is {0}; it must be a finite number")]
     BadScale(f64),
-    #[error("{stage} overflowed to infinity (row {row}, column {col}); use smaller values")]
+    #[error(
+        "{stage} overflowed to infinity (row {}, column {}); use smaller values",
+        .row + 1,
+        .col + 1
+    )]
     Overflow {
         stage: Stage,
         row: usize,

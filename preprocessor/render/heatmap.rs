@@ -10,9 +10,9 @@
 
 use super::binding::{Bind, Field};
 use super::cells::{self, HeatCell};
-use super::format::{fmt, fmt_opt};
 use super::model::{Row, Table, cell};
 use super::{Computed, render, render_table};
+use crate::format::{fmt, fmt_opt};
 use crate::spec::{ResultGroup, ResultName};
 use serde_json::json;
 
@@ -40,7 +40,7 @@ pub fn opacity(weight: Option<f64>) -> String {
 
 /// A cell's accessible name, which `theme/attention.js` (`cellName`) keeps true.
 pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
-    if shown == super::format::MASKED {
+    if shown == crate::format::MASKED {
         format!("{from} → {to}: masked")
     } else {
         format!("{from} → {to}: {shown}")

@@ -11,7 +11,6 @@
 pub mod binding;
 mod cells;
 pub mod data;
-pub mod format;
 mod heatmap;
 mod model;
 pub mod pencil;
@@ -23,10 +22,12 @@ pub use heatmap::{HEATMAP_CELL, HEATMAP_TEXT_UP_TO, STRONG_OPACITY, cell_class};
 pub use static_form::{markdown_text, static_markdown};
 
 use crate::core::Mask;
+/// The one number format, which lives below the spec so messages can use it too.
+pub use crate::format;
+use crate::format::fmt;
 use crate::spec::Computed;
 use crate::spec::View;
 use data::WidgetData;
-use format::fmt;
 use handlebars::Handlebars;
 use model::{Figure, Shown, Table};
 use serde_json::{Value, json};

@@ -7,7 +7,7 @@
 //! rule (`pencil*`) so the browser marks the same numbers after every move of a control.
 
 use super::binding::Field;
-use super::format::fmt;
+use crate::format::fmt;
 
 /// What marks a total that the shown operands do not reproduce.
 pub const APPROX: &str = "≈ ";

@@ -2,9 +2,9 @@
 //! `mdbook test`, …): the same figure models as the HTML, written as Markdown tables and
 //! lists; no script, no SVG.
 
-use super::format::fmt_opt;
 use super::model::{Figure, Shown, Table};
 use super::views;
+use crate::format::fmt_opt;
 use crate::spec::Computed;
 
 /// Backslash-escapes Markdown punctuation so a token shows literally.

@@ -6,12 +6,12 @@
 //! knows each name used here.
 
 use super::binding::{Bind, Field};
-use super::format::{fmt, fmt_opt};
 use super::heatmap;
 use super::model::{Caption, Cell, Row, Table, blank, cell};
 use super::model::{Figure, Shown};
 use super::pencil;
 use crate::core;
+use crate::format::{fmt, fmt_opt};
 use crate::spec::View;
 use ndarray::Array2;
 

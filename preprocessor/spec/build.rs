@@ -18,7 +18,7 @@ pub fn build(
     place: Place,
     examples: &Examples,
 ) -> Result<BlockSpec, Vec<Diagnostic>> {
-    merge_example(&mut fields, examples)?;
+    let inherited = merge_example(&mut fields, examples)?;
     let missing: Vec<Diagnostic> = [Key::Tokens, Key::Embeddings, Key::WQ, Key::WK, Key::WV]
         .into_iter()
         .filter(|key| !fields.contains_key(key))
@@ -32,24 +32,62 @@ pub fn build(
     if !missing.is_empty() {
         return Err(missing);
     }
-    let mut b = Builder::new(&fields, place);
+    let mut b = Builder::new(&fields, place.clone());
     for key in Key::ALL {
         b.read(*key);
     }
     b.check_across_keys();
-    b.finish()
+    b.finish().map_err(|problems| match inherited {
+        Some((name, at)) => blame_the_block(problems, &place, &name, &at),
+        None => problems,
+    })
 }
 
-/// Puts the keys of `example = "NAME"` under the block's own.
-fn merge_example(fields: &mut Fields, examples: &Examples) -> Result<(), Vec<Diagnostic>> {
+/// Problems found in keys a block took from an example are the block's: they are reported at
+/// its `example = …` line, with a note pointing to the key it inherited.
+fn blame_the_block(
+    problems: Vec<Diagnostic>,
+    block: &Place,
+    name: &str,
+    example_line: &Place,
+) -> Vec<Diagnostic> {
+    problems
+        .into_iter()
+        .map(|mut d| {
+            if d.place.path != block.path {
+                let inherited = std::mem::replace(&mut d.place, example_line.clone());
+                d = d.with_note(
+                    Some(inherited),
+                    format!("this comes from the example `{name}`, which this block changes"),
+                );
+            }
+            d
+        })
+        .collect()
+}
+
+/// Puts the keys of `example = "NAME"` under the block's own, except its `id` and its claims:
+/// the example's claims are checked once, where it is defined. Returns the example's name and
+/// the line that names it.
+fn merge_example(
+    fields: &mut Fields,
+    examples: &Examples,
+) -> Result<Option<(String, Place)>, Vec<Diagnostic>> {
     let Some(Located {
         value: Field::Text(name),
         place: at,
     }) = fields.get(&Key::Example)
     else {
-        return Ok(());
+        return Ok(None);
     };
-    let Some(base) = examples.fields_of(name) else {
+    let (name, at) = (name.clone(), at.clone());
+    if let Some(cause) = examples.failure(&name) {
+        return Err(vec![Diagnostic::follow_on(
+            at,
+            format!("the example `{name}` could not be computed — see {cause}"),
+        )]);
+    }
+    let Some(base) = examples.fields_of(&name) else {
         let names: Vec<&str> = examples.names().collect();
         let listed = if names.is_empty() {
             "this book defines none: point `examples` in book.toml's [preprocessor.attention] at a TOML file".to_string()
@@ -60,14 +98,16 @@ fn merge_example(fields: &mut Fields, examples: &Examples) -> Result<(), Vec<Dia
             at.clone(),
             format!(
                 "there is no example named `{name}`{} — {listed}",
-                suggest(name, &names)
+                suggest(&name, &names)
             ),
         )]);
     };
     for (key, value) in base {
-        fields.entry(*key).or_insert_with(|| value.clone());
+        if !matches!(key, Key::Id | Key::Assert) {
+            fields.entry(*key).or_insert_with(|| value.clone());
+        }
     }
-    Ok(())
+    Ok(Some((name, at)))
 }
 
 /// The spec as it is read, key by key.

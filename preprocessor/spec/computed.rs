@@ -6,6 +6,7 @@
 //! that the spec derives. Views take one result; bindings and expressions say which.
 
 use super::BlockSpec;
+use super::source::Place;
 use crate::core::{AttentionInput, AttentionResult};
 use std::fmt;
 
@@ -82,6 +83,14 @@ pub trait Scope {
     fn current(&self) -> Option<&Computed>;
     /// A named example or a block id.
     fn named(&self, name: &str) -> Option<&Computed>;
+    /// Where a named example or block that could not be computed was reported.
+    fn failed(&self, _name: &str) -> Option<Place> {
+        None
+    }
+    /// Where the block above, which could not be computed, was reported.
+    fn current_failed(&self) -> Option<Place> {
+        None
+    }
 }
 
 /// A scope with no names: for examples, which stand alone, and for tests.
@@ -105,6 +114,13 @@ impl Scope for WithCurrent<'_> {
         Some(self.current)
     }
     fn named(&self, name: &str) -> Option<&Computed> {
+        // A block's claims may name the block by its own id.
+        if self.current.spec.id.as_deref() == Some(name) {
+            return Some(self.current);
+        }
         self.outer.named(name)
+    }
+    fn failed(&self, name: &str) -> Option<Place> {
+        self.outer.failed(name)
     }
 }

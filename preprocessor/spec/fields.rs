@@ -160,7 +160,7 @@ pub fn fields_of_table(src: &Source, table: &DeTable) -> Result<Fields, Vec<Diag
     let mut fields = Fields::new();
     let mut problems = Vec::new();
     for (key, value) in table {
-        let place = src.at(key.span().start);
+        let place = src.span(key.span());
         let Some(name) = Key::parse(key.get_ref().as_ref()) else {
             problems.push(Diagnostic::new(place, unknown_key_message(key.get_ref())));
             continue;
@@ -234,7 +234,7 @@ fn steps(src: &Source, value: &Value) -> Result<Vec<Located<StepField>>, Diagnos
                 "set_query" => pairs = Some(set_query(src, "set_query", v)?),
                 other => {
                     return Err(Diagnostic::new(
-                        src.at(k.span().start),
+                        src.span(k.span()),
                         format!("a step has no key `{other}` — {STEPS_HINT}"),
                     ));
                 }
@@ -242,13 +242,13 @@ fn steps(src: &Source, value: &Value) -> Result<Vec<Located<StepField>>, Diagnos
         }
         let (Some(label), Some(set_query)) = (label, pairs) else {
             return Err(Diagnostic::new(
-                src.at(item.span().start),
+                src.span(item.span()),
                 format!("this step needs both `label` and `set_query` — {STEPS_HINT}"),
             ));
         };
         steps.push(Located {
             value: StepField { label, set_query },
-            place: src.at(item.span().start),
+            place: src.span(item.span()),
         });
     }
     Ok(steps)
@@ -278,7 +278,7 @@ fn set_query(
     for (k, v) in t {
         let dim = Located {
             value: k.get_ref().to_string(),
-            place: src.at(k.span().start),
+            place: src.span(k.span()),
         };
         pairs.push((dim, number(src, name, v)?));
     }
@@ -299,7 +299,7 @@ fn type_name(v: &DeValue) -> &'static str {
 
 fn wrong_type(src: &Source, name: &str, at: &Value, found: &DeValue, hint: &str) -> Diagnostic {
     Diagnostic::new(
-        src.at(at.span().start),
+        src.span(at.span()),
         format!("`{name}` holds {} here — {hint}", type_name(found)),
     )
 }
@@ -321,7 +321,7 @@ fn strings(src: &Source, key: Key, value: &Value) -> Result<Vec<Located<String>>
         .map(|item| {
             Ok(Located {
                 value: string(src, name, item, key.hint())?,
-                place: src.at(item.span().start),
+                place: src.span(item.span()),
             })
         })
         .collect()
@@ -346,7 +346,7 @@ fn number(src: &Source, name: &str, value: &Value) -> Result<f64, Diagnostic> {
     match parsed {
         Some(x) if x.is_finite() => Ok(x),
         _ => Err(Diagnostic::new(
-            src.at(value.span().start),
+            src.span(value.span()),
             format!(
                 "`{name}` holds `{}`, which is not a finite number — write an ordinary number \
                  like `0.5` (nan and inf cannot be shown or computed with)",
@@ -378,7 +378,7 @@ fn rows<T>(
     let name = key.name();
     let not_rows = || {
         Diagnostic::new(
-            src.at(value.span().start),
+            src.span(value.span()),
             format!("`{name}` must be a list of rows — {}", key.hint()),
         )
     };
@@ -397,7 +397,7 @@ fn rows<T>(
                 .collect::<Result<_, _>>()?;
             Ok(Located {
                 value: cells,
-                place: src.at(row.span().start),
+                place: src.span(row.span()),
             })
         })
         .collect::<Result<_, _>>()?;

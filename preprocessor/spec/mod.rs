@@ -98,8 +98,31 @@ pub struct Step {
 pub struct Examples {
     by_name: BTreeMap<String, (Fields, Place)>,
     computed: BTreeMap<String, Computed>,
-    /// Examples that could not be computed: reported once, not again with each later file.
-    failed: std::collections::BTreeSet<String>,
+    /// Examples that could not be read or computed, and where their first problem is: reported
+    /// once, and named by whatever uses them.
+    failed: BTreeMap<String, Place>,
+}
+
+/// The names an example's claims may use: the examples computed so far.
+struct ExampleScope<'a>(&'a Examples);
+impl Scope for ExampleScope<'_> {
+    fn current(&self) -> Option<&Computed> {
+        None
+    }
+    fn named(&self, name: &str) -> Option<&Computed> {
+        self.0.computed.get(name)
+    }
+    fn failed(&self, name: &str) -> Option<Place> {
+        self.0.failed.get(name).cloned()
+    }
+}
+
+/// Where a failed thing's first problem shown to the author is.
+fn first_cause(problems: &[Diagnostic], fallback: &Place) -> Place {
+    problems
+        .iter()
+        .find(|d| !d.follow_on)
+        .map_or(fallback.clone(), |d| d.place.clone())
 }
 
 impl Examples {
@@ -107,10 +130,7 @@ impl Examples {
     /// example. `shown` is the path used in messages. Examples that compute are kept even when
     /// others fail or a claim is false, so that the chapters can still be checked in the same run.
     pub fn load(path: &Path, shown: &str) -> (Examples, Vec<Diagnostic>) {
-        let place = Place {
-            path: Arc::from(shown),
-            line: 1,
-        };
+        let place = Place::line(Arc::from(shown), 1);
         let files: Vec<(std::path::PathBuf, String)> = if path.is_dir() {
             let entries = match std::fs::read_dir(path) {
                 Ok(entries) => entries,
@@ -147,10 +167,7 @@ impl Examples {
                     }
                 }
                 Err(e) => problems.push(Diagnostic::new(
-                    Place {
-                        path: Arc::from(shown.as_str()),
-                        line: 1,
-                    },
+                    Place::line(Arc::from(shown.as_str()), 1),
                     format!("cannot read the examples file: {e} — check `examples` in book.toml"),
                 )),
             }
@@ -169,7 +186,7 @@ impl Examples {
         let table = fields::parse_toml(&src)?;
         let mut problems = Vec::new();
         for (name, value) in table.get_ref() {
-            let place = src.at(name.span().start);
+            let place = src.span(name.span());
             let toml::de::DeValue::Table(t) = value.get_ref() else {
                 problems.push(Diagnostic::new(
                     place,
@@ -198,30 +215,65 @@ impl Examples {
                         self.by_name.insert(name.get_ref().to_string(), (f, place));
                     }
                 },
-                Err(mut p) => problems.append(&mut p),
-            }
-        }
-        for (name, (fields, place)) in &self.by_name {
-            if self.computed.contains_key(name) || self.failed.contains(name) {
-                continue;
-            }
-            match build(fields.clone(), place.clone(), self)
-                .and_then(|spec| compute(spec, &NoScope))
-            {
-                Ok(c) => {
-                    self.computed.insert(name.clone(), c);
-                }
                 Err(mut p) => {
-                    self.failed.insert(name.clone());
+                    let at = first_cause(&p, &place);
+                    self.failed.entry(name.get_ref().to_string()).or_insert(at);
                     problems.append(&mut p);
                 }
             }
         }
+        problems.append(&mut self.compute_pending());
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems)
         }
+    }
+
+    /// Computes the examples not yet computed. An example's claims may name other examples, so
+    /// they are computed in passes until no more succeed; what is left has failed, and is
+    /// computed once more to report its problems in terms of the other failures.
+    fn compute_pending(&mut self) -> Vec<Diagnostic> {
+        let mut pending: Vec<String> = self
+            .by_name
+            .keys()
+            .filter(|n| !self.computed.contains_key(*n) && !self.failed.contains_key(*n))
+            .cloned()
+            .collect();
+        let attempt = |examples: &Examples, name: &str| {
+            let (fields, place) = &examples.by_name[name];
+            build(fields.clone(), place.clone(), examples)
+                .and_then(|spec| compute(spec, &ExampleScope(examples)))
+        };
+        loop {
+            let before = pending.len();
+            pending.retain(|name| match attempt(self, name) {
+                Ok(c) => {
+                    self.computed.insert(name.clone(), c);
+                    false
+                }
+                Err(_) => true,
+            });
+            if pending.len() == before {
+                break;
+            }
+        }
+        let failures: Vec<(String, Vec<Diagnostic>)> = pending
+            .iter()
+            .map(|name| (name.clone(), attempt(self, name).err().unwrap_or_default()))
+            .collect();
+        let mut problems = Vec::new();
+        for (name, mut p) in failures {
+            let at = first_cause(&p, &self.by_name[&name].1);
+            self.failed.insert(name, at);
+            problems.append(&mut p);
+        }
+        problems
+    }
+
+    /// Where the first problem of an example that failed is.
+    pub fn failure(&self, name: &str) -> Option<&Place> {
+        self.failed.get(name)
     }
 
     /// The keys of a named example, as written.
@@ -236,6 +288,28 @@ impl Examples {
     /// A named example, computed with its own settings.
     pub fn computed(&self, name: &str) -> Option<&Computed> {
         self.computed.get(name)
+    }
+}
+
+/// An expression's error at a place, a follow-on if it only repeats another failure.
+pub fn located(place: Place, e: expr::ExprError) -> Diagnostic {
+    if e.follow_on {
+        Diagnostic::follow_on(place, e.message)
+    } else {
+        Diagnostic::new(place, e.message)
+    }
+}
+
+/// The `id` a block declares, read even when the rest of it is wrong, so that what names the
+/// block later can say it failed.
+pub fn declared_id(src: &Source) -> Option<String> {
+    let fields = fields::parse_block(src).ok()?;
+    match fields.get(&Key::Id) {
+        Some(Located {
+            value: fields::Field::Text(id),
+            ..
+        }) => Some(id.clone()),
+        _ => None,
     }
 }
 
@@ -274,7 +348,7 @@ pub fn compute(spec: BlockSpec, scope: &dyn Scope) -> Result<Computed, Vec<Diagn
         .filter_map(|a| {
             expr::check(&a.value, &within)
                 .err()
-                .map(|m| Diagnostic::new(a.place.clone(), m))
+                .map(|e| located(a.place.clone(), e))
         })
         .collect();
     if problems.is_empty() {

@@ -24,26 +24,57 @@ impl Source<'_> {
         self.first_line + before.bytes().filter(|&b| b == b'\n').count()
     }
 
+    /// The place of a byte offset into `text`, with its column.
     pub fn at(&self, offset: usize) -> Place {
+        self.span(offset..offset)
+    }
+
+    /// The place of a byte range of `text`: its line, column and width on that line, so a
+    /// report can underline exactly what is wrong.
+    pub fn span(&self, range: std::ops::Range<usize>) -> Place {
+        let start = range.start.min(self.text.len());
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        let end = range.end.clamp(start, line_end);
+        let width = |a: usize, b: usize| self.text.get(a..b).map_or(0, |t| t.chars().count());
+        // A block's first line may follow other text on the file's line (never, for a fence,
+        // but an examples file starts at column 1 too): columns count within `text`.
         Place {
             path: self.path.clone(),
-            line: self.line_of(offset),
+            line: self.line_of(start),
+            column: width(line_start, start) + 1,
+            width: width(start, end),
         }
     }
 
     pub fn header(&self) -> Place {
-        Place {
-            path: self.path.clone(),
-            line: self.header_line,
-        }
+        Place::line(self.path.clone(), self.header_line)
     }
 }
 
-/// A file and a 1-based line.
+/// A file, a 1-based line, and where known the 1-based column and width of what is meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
     pub path: Arc<str>,
     pub line: usize,
+    /// 0 when only the line is known.
+    pub column: usize,
+    /// Characters to underline; 0 for a caret at `column`.
+    pub width: usize,
+}
+
+impl Place {
+    /// A whole line.
+    pub fn line(path: Arc<str>, line: usize) -> Place {
+        Place {
+            path,
+            line,
+            column: 0,
+            width: 0,
+        }
+    }
 }
 
 impl fmt::Display for Place {
@@ -52,19 +83,57 @@ impl fmt::Display for Place {
     }
 }
 
+/// How much a problem matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// A remark that explains a problem, with the place it points to if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub place: Option<Place>,
+    pub message: String,
+}
+
 /// One problem, shaped like a compiler's: `src/ch.md:12: what is wrong — what to write instead`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    pub level: Level,
     pub place: Place,
     pub message: String,
+    pub notes: Vec<Note>,
+    /// Only a consequence of a problem reported in its own right (a block that uses an example
+    /// that failed): counted in the summary, not shown, like a compiler's follow-on errors.
+    pub follow_on: bool,
 }
 
 impl Diagnostic {
     pub fn new(place: Place, message: impl Into<String>) -> Self {
         Diagnostic {
+            level: Level::Error,
             place,
             message: message.into(),
+            notes: Vec::new(),
+            follow_on: false,
         }
+    }
+
+    /// A problem that follows from another, already reported.
+    pub fn follow_on(place: Place, message: impl Into<String>) -> Self {
+        Diagnostic {
+            follow_on: true,
+            ..Diagnostic::new(place, message)
+        }
+    }
+
+    pub fn with_note(mut self, place: Option<Place>, message: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            place,
+            message: message.into(),
+        });
+        self
     }
 }
 
@@ -81,7 +150,9 @@ pub struct Located<T> {
     pub place: Place,
 }
 
-/// ` (did you mean `x`?)` when one candidate is close, else nothing.
+/// ` (did you mean `x`?)` when one candidate is close, else nothing. Close: a few edits away
+/// (a swapped pair counts as one, so `cta` finds `cat`), or alike by Jaro–Winkler, which
+/// forgives more in long names.
 pub fn suggest(word: &str, candidates: &[&str]) -> String {
     // Similarity costs length × length: a hostile 40,000-character name gets no suggestion
     // rather than seconds of work.
@@ -89,12 +160,18 @@ pub fn suggest(word: &str, candidates: &[&str]) -> String {
     if word.len() > LONGEST * 4 || word.chars().count() > LONGEST {
         return String::new();
     }
+    let allowed_edits = (word.chars().count() / 3).max(1);
     candidates
         .iter()
-        .filter(|c| c.len() <= LONGEST * 4)
-        .map(|c| (strsim::jaro_winkler(word, c), *c))
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .filter(|(score, _)| *score > 0.75)
-        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .filter(|c| c.len() <= LONGEST * 4 && **c != word)
+        .map(|c| {
+            let edits = strsim::damerau_levenshtein(word, c);
+            let alike = strsim::jaro_winkler(word, c);
+            (edits, alike, *c)
+        })
+        .filter(|(edits, alike, _)| *edits <= allowed_edits || *alike > 0.75)
+        // Fewest edits first, then the most alike.
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
+        .map(|(_, _, c)| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default()
 }

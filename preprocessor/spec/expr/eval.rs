@@ -2,11 +2,35 @@
 //! what the numbers really are. Equality allows an error of 1e-9.
 
 use super::syntax::{Expr, Function, Index, Op, Quantity, Ref, display_ref, parse_assertion};
+use crate::format::fmt;
 use crate::spec::computed::{Computed, Scope};
 use crate::spec::source::suggest;
 
 /// How close two numbers must be for `==` to hold.
 pub const EQUALITY_TOLERANCE: f64 = 1e-9;
+
+/// Why an expression has no value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExprError {
+    pub message: String,
+    /// The expression names something that failed and was reported in its own right.
+    pub follow_on: bool,
+}
+
+impl From<String> for ExprError {
+    fn from(message: String) -> Self {
+        ExprError {
+            message,
+            follow_on: false,
+        }
+    }
+}
+
+impl std::fmt::Display for ExprError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// A value an expression yields.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,24 +40,25 @@ pub enum Val {
 }
 
 /// Evaluates an expression; `*` makes several values.
-pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Vec<Val>, String> {
+pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Vec<Val>, ExprError> {
     match expr {
         Expr::Number(x) => Ok(vec![Val::Num(*x)]),
         Expr::Word(w) => Ok(vec![Val::Text(w.clone())]),
-        Expr::Ref(r) => vectors(resolve(r, scope)?, r)?
-            .into_iter()
-            .map(|(_, v)| match v.as_slice() {
+        Expr::Ref(r) => {
+            let rows = vectors(resolve(r, scope)?, r)?;
+            let one = |(_, v): Labelled| match v.as_slice() {
                 [one] => Ok(one.clone()),
                 _ => Err(format!(
                     "`{}` is a list of {}; name one entry with […] or use sum/max/argmax",
                     display_ref(r),
                     v.len()
                 )),
-            })
-            .collect(),
-        Expr::Call(f, r) => vectors(resolve(r, scope)?, r)?
-            .into_iter()
-            .map(|(labels, values)| {
+            };
+            Ok(rows.into_iter().map(one).collect::<Result<_, _>>()?)
+        }
+        Expr::Call(f, r) => {
+            let rows = vectors(resolve(r, scope)?, r)?;
+            let apply_to = |(labels, values): Labelled| {
                 // A function compares the entries of a row; one number is not a row.
                 if r.field == Quantity::Scale || labels.len() != values.len() || is_one_entry(r) {
                     return Err(format!(
@@ -43,8 +68,9 @@ pub fn eval(expr: &Expr, scope: &dyn Scope) -> Result<Vec<Val>, String> {
                     ));
                 }
                 apply(*f, &labels, &values, r)
-            })
-            .collect(),
+            };
+            Ok(rows.into_iter().map(apply_to).collect::<Result<_, _>>()?)
+        }
     }
 }
 
@@ -105,14 +131,34 @@ fn apply(f: Function, labels: &[String], values: &[Val], r: &Ref) -> Result<Val,
     })
 }
 
-fn resolve<'s>(r: &Ref, scope: &'s dyn Scope) -> Result<&'s Computed, String> {
+fn resolve<'s>(r: &Ref, scope: &'s dyn Scope) -> Result<&'s Computed, ExprError> {
+    let follow_on = |message: String| ExprError {
+        message,
+        follow_on: true,
+    };
     match &r.source {
-        Some(name) => scope.named(name).ok_or_else(|| {
-            format!("nothing is named `{name}` — name a block with `id = \"{name}\"` earlier in this chapter, or define the example `{name}`")
-        }),
-        None => scope.current().ok_or_else(|| {
-            format!("`{}` has no attention block above it in this chapter — write `NAME:{}` to use a named example", display_ref(r), display_ref(r))
-        }),
+        Some(name) => {
+            if let Some(c) = scope.named(name) {
+                return Ok(c);
+            }
+            if let Some(at) = scope.failed(name) {
+                return Err(follow_on(format!(
+                    "`{name}` could not be computed — see {at}"
+                )));
+            }
+            Err(format!("nothing is named `{name}` — name a block with `id = \"{name}\"` earlier in this chapter, or define the example `{name}`").into())
+        }
+        None => {
+            if let Some(c) = scope.current() {
+                return Ok(c);
+            }
+            if let Some(at) = scope.current_failed() {
+                return Err(follow_on(format!(
+                    "the block above it could not be computed — see {at}"
+                )));
+            }
+            Err(format!("`{}` has no attention block above it in this chapter — write `NAME:{}` to use a named example", display_ref(r), display_ref(r)).into())
+        }
     }
 }
 
@@ -358,15 +404,66 @@ fn holds(left: &Val, op: Op, right: &Val) -> bool {
     }
 }
 
+/// A number as a person reads it in a message: at most 12 significant digits, so that the
+/// float's noise (0.8900000000000001) goes and any difference that matters stays.
+pub fn human(x: f64) -> String {
+    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    format!("{rounded}")
+}
+
 pub fn show_val(v: &Val) -> String {
     match v {
-        Val::Num(x) => format!("{x}"),
+        Val::Num(x) => human(*x),
         Val::Text(t) => t.clone(),
     }
 }
 
+/// Two numbers as a reader tells them apart: in the book's format, unless that shows them
+/// equal, then exactly.
+fn apart(a: f64, b: f64) -> (String, String) {
+    let (x, y) = (fmt(a), fmt(b));
+    if x == y { (human(a), human(b)) } else { (x, y) }
+}
+
+/// Why a pair of values breaks a claim, in the author's terms.
+fn why_false(text: &str, l: &Val, r: &Val) -> String {
+    let sides = match (l, r) {
+        (Val::Num(a), Val::Num(b)) => {
+            let (x, y) = apart(*a, *b);
+            let gap = (a - b).abs();
+            let gap = if fmt(gap) == fmt(0.0) {
+                human(gap)
+            } else {
+                fmt(gap)
+            };
+            format!("the left side is {x} and the right side is {y} (they differ by {gap})")
+        }
+        (Val::Text(t), Val::Num(x)) | (Val::Num(x), Val::Text(t)) => {
+            let (left, right) = match l {
+                Val::Text(_) => (
+                    format!("the token `{t}`"),
+                    format!("the number {}", human(*x)),
+                ),
+                Val::Num(_) => (
+                    format!("the number {}", human(*x)),
+                    format!("the token `{t}`"),
+                ),
+            };
+            return format!(
+                "the claim `{text}` compares {left} with {right}, which are never equal — to compare with a token that looks like a number or a field, quote it: `\"{t}\"`"
+            );
+        }
+        _ => format!(
+            "the left side is {} and the right side is {}",
+            show_val(l),
+            show_val(r)
+        ),
+    };
+    format!("the claim `{text}` is false: {sides} — fix the numbers or the claim")
+}
+
 /// Checks one claim; the error says what the numbers really are.
-pub fn check(text: &str, scope: &dyn Scope) -> Result<(), String> {
+pub fn check(text: &str, scope: &dyn Scope) -> Result<(), ExprError> {
     let a = parse_assertion(text)?;
     let left = eval(&a.left, scope)?;
     let right = eval(&a.right, scope)?;
@@ -375,17 +472,13 @@ pub fn check(text: &str, scope: &dyn Scope) -> Result<(), String> {
         (1, _) => right.iter().map(|r| (&left[0], r)).collect(),
         (_, 1) => left.iter().map(|l| (l, &right[0])).collect(),
         (l, r) => {
-            return Err(format!(
-                "the two sides give {l} and {r} values; use `*` on one side only"
-            ));
+            return Err(
+                format!("the two sides give {l} and {r} values; use `*` on one side only").into(),
+            );
         }
     };
     match pairs.into_iter().find(|(l, r)| !holds(l, a.op, r)) {
         None => Ok(()),
-        Some((l, r)) => Err(format!(
-            "the claim `{text}` is false: the left side is {} and the right side is {} — fix the numbers or the claim",
-            show_val(l),
-            show_val(r)
-        )),
+        Some((l, r)) => Err(why_false(text, l, r).into()),
     }
 }

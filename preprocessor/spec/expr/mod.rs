@@ -4,5 +4,5 @@
 pub mod eval;
 pub mod syntax;
 
-pub use eval::{EQUALITY_TOLERANCE, Val, check, eval, show_val};
+pub use eval::{EQUALITY_TOLERANCE, ExprError, Val, check, eval, human, show_val};
 pub use syntax::{Expr, FIELDS, FUNCTIONS, parse_assertion, parse_expr, parse_inline};

@@ -1,0 +1,220 @@
+//! Problems → what an author reads, in rustc's shape: `error:` and the message, the file, line
+//! and column, the source line with the offending text underlined, notes; sorted by file and
+//! line, capped, follow-on problems counted rather than shown, and a final count. Also one JSON
+//! object per problem, like cargo's `--message-format json`, for editors and CI.
+
+use crate::spec::source::{Diagnostic, Level, Place};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The most problems a report prints; the rest are counted.
+pub const REPORT_AT_MOST: usize = 100;
+
+/// How a report is written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// ANSI colours, for a terminal.
+    pub color: bool,
+}
+
+impl Style {
+    /// Colour when stderr is a terminal and `NO_COLOR` is not set.
+    pub fn for_stderr() -> Style {
+        use std::io::IsTerminal;
+        Style {
+            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// The problems worth showing, sorted by file and line (a stable sort keeps a line's problems
+/// in the order they were found), and how many follow-on problems were left out.
+pub fn shown(problems: &[Diagnostic]) -> (Vec<&Diagnostic>, usize) {
+    let causes: Vec<&Diagnostic> = problems.iter().filter(|d| !d.follow_on).collect();
+    // Follow-ons alone (their cause reported in another run) are shown after all.
+    let mut shown = if causes.is_empty() {
+        problems.iter().collect()
+    } else {
+        causes
+    };
+    shown.sort_by(|a, b| {
+        (&*a.place.path, a.place.line, a.place.column).cmp(&(
+            &*b.place.path,
+            b.place.line,
+            b.place.column,
+        ))
+    });
+    let hidden = problems.len() - shown.len();
+    (shown, hidden)
+}
+
+/// The whole report. `source` gives a file's text by the path messages use, to quote its lines.
+pub fn render(
+    problems: &[Diagnostic],
+    source: &dyn Fn(&str) -> Option<String>,
+    style: Style,
+) -> String {
+    let mut texts: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut line_of = |place: &Place| -> Option<String> {
+        texts
+            .entry(place.path.to_string())
+            .or_insert_with(|| source(&place.path))
+            .as_deref()
+            .and_then(|t| t.lines().nth(place.line.checked_sub(1)?))
+            .map(str::to_string)
+    };
+    let (shown, hidden) = shown(problems);
+    let mut out = String::new();
+    for d in shown.iter().take(REPORT_AT_MOST) {
+        let (word, code) = match d.level {
+            Level::Error => ("error", "1;31"),
+            Level::Warning => ("warning", "1;33"),
+        };
+        let _ = writeln!(out, "{}: {}", style.paint(code, word), d.message);
+        quote(&mut out, &d.place, line_of(&d.place), style);
+        for note in &d.notes {
+            let _ = writeln!(out, "{}: {}", style.paint("1;36", "note"), note.message);
+            if let Some(place) = &note.place {
+                quote(&mut out, place, line_of(place), style);
+            }
+        }
+    }
+    let errors = shown.iter().filter(|d| d.level == Level::Error).count();
+    if shown.len() > REPORT_AT_MOST {
+        let _ = writeln!(out, "… and {} more problems", shown.len() - REPORT_AT_MOST);
+    }
+    if hidden > 0 {
+        // Name the files they are in: the chapters that will work again once the cause is fixed.
+        let mut files: Vec<&str> = problems
+            .iter()
+            .filter(|d| d.follow_on)
+            .map(|d| &*d.place.path)
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        let listed = if files.len() > 8 {
+            format!("{}, … ({} files)", files[..8].join(", "), files.len())
+        } else {
+            files.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "{}: {hidden} more {} from {} and {} not shown, in {listed}",
+            style.paint("1;36", "note"),
+            if hidden == 1 {
+                "problem follows"
+            } else {
+                "problems follow"
+            },
+            if shown.len() == 1 {
+                "this one"
+            } else {
+                "these"
+            },
+            if hidden == 1 { "is" } else { "are" }
+        );
+    }
+    let noun = if shown.len() == 1 {
+        "problem"
+    } else {
+        "problems"
+    };
+    let _ = write!(out, "{} {noun} in attention blocks", shown.len());
+    if errors > 0 {
+        out.push_str("; the book was not built");
+    }
+    out
+}
+
+/// `  --> file:line:column`, then the line with the place underlined.
+fn quote(out: &mut String, place: &Place, line: Option<String>, style: Style) {
+    let column = if place.column > 0 {
+        format!(":{}", place.column)
+    } else {
+        String::new()
+    };
+    let number = place.line.to_string();
+    let pad = " ".repeat(number.len());
+    let bar = style.paint("1;34", "|");
+    let _ = writeln!(out, "{pad}{} {place}{column}", style.paint("1;34", "-->"));
+    let Some(line) = line else {
+        return;
+    };
+    // Tabs would shift the underline; show them as spaces.
+    let line = line.replace('\t', " ");
+    let _ = writeln!(out, "{pad} {bar}");
+    let _ = writeln!(out, "{} {bar} {line}", style.paint("1;34", &number));
+    if place.column > 0 {
+        let marks = "^".repeat(place.width.max(1));
+        let _ = writeln!(
+            out,
+            "{pad} {bar} {}{}",
+            " ".repeat(place.column - 1),
+            style.paint("1;31", &marks)
+        );
+    }
+}
+
+/// One problem as cargo-style JSON.
+#[derive(Serialize)]
+struct JsonProblem<'a> {
+    level: &'static str,
+    file: &'a str,
+    line: usize,
+    /// 1-based; `null` when only the line is known.
+    column: Option<usize>,
+    message: &'a str,
+    notes: Vec<JsonNote<'a>>,
+    /// Whether the problem only follows from another one.
+    follow_on: bool,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<usize>,
+}
+
+/// One JSON object per problem per line, every problem (follow-ons marked), in report order.
+pub fn json_lines(problems: &[Diagnostic]) -> String {
+    let mut all: Vec<&Diagnostic> = problems.iter().collect();
+    all.sort_by(|a, b| (&*a.place.path, a.place.line).cmp(&(&*b.place.path, b.place.line)));
+    let mut out = String::new();
+    for d in all {
+        let problem = JsonProblem {
+            level: match d.level {
+                Level::Error => "error",
+                Level::Warning => "warning",
+            },
+            file: &d.place.path,
+            line: d.place.line,
+            column: (d.place.column > 0).then_some(d.place.column),
+            message: &d.message,
+            notes: d
+                .notes
+                .iter()
+                .map(|n| JsonNote {
+                    message: &n.message,
+                    file: n.place.as_ref().map(|p| &*p.path),
+                    line: n.place.as_ref().map(|p| p.line),
+                })
+                .collect(),
+            follow_on: d.follow_on,
+        };
+        if let Ok(line) = serde_json::to_string(&problem) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -1,0 +1,248 @@
+//! What an author is told, case by case: each problem once and at its cause, follow-on problems
+//! marked rather than repeated, numbers a person reads, the author's own spelling, positions
+//! from 1, and the `check` command in text and JSON.
+
+mod common;
+
+use mdbook_attention::chapter;
+use mdbook_attention::spec::Examples;
+use mdbook_attention::spec::source::Diagnostic;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
+
+const PAIR: &str = r#"[pair]
+tokens = ["a", "b"]
+embeddings = [[1.0, 0.0], [0.0, 1.0]]
+w_q = [[1.0, 0.0], [0.0, 1.0]]
+w_k = [[1.0, 0.0], [0.0, 1.0]]
+w_v = [[1.0, 2.0], [3.0, 4.0]]
+focus = "b"
+id = "p"
+assert = ["weights[a][a] > 0.5"]
+"#;
+
+fn examples(text: &str) -> (Examples, Vec<Diagnostic>) {
+    let mut e = Examples::default();
+    let problems = e
+        .add_file(text, "src/examples.toml")
+        .err()
+        .unwrap_or_default();
+    (e, problems)
+}
+
+fn problems(chapter: &str, examples: &Examples) -> Vec<Diagnostic> {
+    chapter::process(chapter, "src/ch.md", examples)
+        .err()
+        .unwrap_or_default()
+}
+
+fn shown(problems: &[Diagnostic]) -> Vec<String> {
+    problems
+        .iter()
+        .filter(|d| !d.follow_on)
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_failed_example_is_reported_once_and_what_uses_it_only_follows() {
+    let broken = PAIR.replace("weights[a][a] > 0.5", "weights[a][a] > 0.9");
+    let (e, at_examples) = examples(&broken);
+    assert_eq!(at_examples.len(), 1, "{at_examples:?}");
+    assert!(
+        at_examples[0]
+            .to_string()
+            .starts_with("src/examples.toml:9: the claim")
+    );
+    let chapter = "# C\n\n```attention\nexample = \"pair\"\n```\n\n`attn: weights[a][b]` and `attn: pair:weights[a][b]`\n";
+    let got = problems(chapter, &e);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.iter().all(|d| d.follow_on), "{got:?}");
+    assert!(
+        got[0]
+            .message
+            .contains("the example `pair` could not be computed — see src/examples.toml:9"),
+        "{got:?}"
+    );
+    assert!(
+        got[1]
+            .message
+            .contains("the block above it could not be computed")
+    );
+    assert!(
+        got[2]
+            .message
+            .contains("`pair` could not be computed — see src/examples.toml:9")
+    );
+    // Not the old, wrong advice.
+    assert!(got.iter().all(|d| !d.message.contains("nothing is named")));
+}
+
+#[test]
+fn a_chapter_that_changes_an_example_is_told_at_its_own_line() {
+    let (e, none) = examples(PAIR);
+    assert!(none.is_empty(), "{none:?}");
+    // Other words: the example's focus `b` is no longer a token.
+    let chapter = "# C\n\n```attention\nexample = \"pair\"\ntokens = [\"x\", \"y\"]\n```\n";
+    let got = problems(chapter, &e);
+    assert_eq!(shown(&got).len(), 1, "{got:?}");
+    let d = &got[0];
+    assert_eq!(
+        d.place.to_string(),
+        "src/ch.md:4",
+        "at the block's `example` line"
+    );
+    assert!(
+        d.message
+            .contains("`focus` is `b`, which is not one of the tokens")
+    );
+    assert_eq!(d.notes.len(), 1);
+    let note = &d.notes[0];
+    assert_eq!(
+        note.place.as_ref().unwrap().to_string(),
+        "src/examples.toml:7"
+    );
+    assert!(note.message.contains("comes from the example `pair`"));
+}
+
+#[test]
+fn an_example_lends_neither_its_id_nor_its_claims() {
+    let (e, _) = examples(PAIR);
+    // Two blocks on the example: no "the id `p` is already taken", and the example's claim
+    // (true for the example, false once the block changes the embeddings) is not the block's.
+    let chapter = "# C\n\n```attention\nexample = \"pair\"\n```\n\n```attention\nexample = \"pair\"\nembeddings = [[0.0, 1.0], [1.0, 0.0]]\n```\n";
+    assert_eq!(problems(chapter, &e), Vec::<Diagnostic>::new());
+}
+
+#[test]
+fn a_block_names_itself_and_an_example_names_another() {
+    let (e, _) = examples(PAIR);
+    let chapter = "# C\n\n```attention\nexample = \"pair\"\nid = \"me\"\nassert = [\"me:weights[a][a] == weights[a][a]\"]\n```\n";
+    assert_eq!(problems(chapter, &e), Vec::<Diagnostic>::new());
+    // `two` is defined after `one`, whose claim names it.
+    let text = format!(
+        "{}\n{}",
+        PAIR.replace("[pair]", "[one]")
+            .replace("id = \"p\"\n", "")
+            .replace("weights[a][a] > 0.5", "weights[a][a] == two:weights[a][a]"),
+        PAIR.replace("[pair]", "[two]").replace("id = \"p\"\n", "")
+    );
+    let (e, got) = examples(&text);
+    assert!(got.is_empty(), "{got:?}");
+    assert!(e.computed("one").is_some() && e.computed("two").is_some());
+}
+
+#[test]
+fn messages_count_from_one_and_show_numbers_as_people_read_them() {
+    let (e, _) = examples(PAIR);
+    let overflow = "# C\n\n```attention\nexample = \"pair\"\nembeddings = [[1e300, 1.0], [1.0, 1.0]]\nw_q = [[1e300, 1.0], [1.0, 1.0]]\n```\n";
+    let got = shown(&problems(overflow, &e));
+    assert!(got[0].contains("(row 1, column 1)"), "{got:?}");
+    let claim =
+        "# C\n\n```attention\nexample = \"pair\"\nassert = [\"weights[b][b] == 0.67\"]\n```\n";
+    let got = shown(&problems(claim, &e));
+    assert!(
+        got[0].contains("the left side is 0.669761549327 and the right side is 0.67 (they differ by 0.000238450673"),
+        "equal to two decimals, so shown exactly: {got:?}"
+    );
+    let claim =
+        "# C\n\n```attention\nexample = \"pair\"\nassert = [\"weights[b][b] > 0.89\"]\n```\n";
+    let got = shown(&problems(claim, &e));
+    assert!(
+        got[0].contains("the left side is 0.67 and the right side is 0.89 (they differ by 0.22)"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn tokens_that_look_like_numbers_are_told_to_be_quoted() {
+    let chapter = "# C\n\n```attention\ntokens = [\"1\", \"2\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nw_q = [[1.0, 0.0], [0.0, 1.0]]\nw_k = [[1.0, 0.0], [0.0, 1.0]]\nw_v = [[1.0, 0.0], [0.0, 1.0]]\nassert = [\"argmax(weights[1]) == 1\"]\n```\n";
+    let got = shown(&problems(chapter, &Examples::default()));
+    assert!(
+        got[0].contains("compares the token `1` with the number 1")
+            && got[0].contains("quote it: `\"1\"`"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn the_authors_spelling_and_the_wrong_types_hint() {
+    let (e, _) = examples(PAIR);
+    let got = shown(&problems("# C\n\nSee `attn:  pair:wieghts[a][b]`.\n", &e));
+    assert!(got[0].contains("`attn:  pair:wieghts[a][b]`"), "{got:?}");
+    let got = shown(&problems("# C\n\n```attention\nexample = 5\n```\n", &e));
+    assert!(
+        got[0].contains("write the name of an example in quotes, like `example = \"running\"`"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn an_unclosed_fence_is_one_problem_at_the_fence() {
+    let (e, _) = examples(PAIR);
+    let chapter = "# C\n\n```attention\nexample = \"pair\"\n\nSome prose that the block swallows.\n\n`attn: weights[a][b]`\n";
+    let got = problems(chapter, &e);
+    let got = shown(&got);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("src/ch.md:3: this ```attention block is never closed")
+            && got[0].contains("add a line with ```"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn check_reports_in_text_and_json_and_sets_the_exit_code() {
+    let book = common::copy_fixture("mini");
+    let ok = Command::new(BIN)
+        .arg("check")
+        .arg(book.path())
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    std::fs::write(
+        book.path().join("src/plain.md"),
+        "# Plain\n\n```attention\nexample = \"pair\"\nshow = [\"heatmapp\"]\n```\n\n`attn: weights[a][b]`\n",
+    )
+    .unwrap();
+    let text = Command::new(BIN)
+        .arg("check")
+        .arg(book.path())
+        .output()
+        .unwrap();
+    assert_eq!(text.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&text.stderr);
+    assert!(
+        stderr.starts_with("error: unknown view `heatmapp`")
+            && stderr.contains(" --> src/plain.md:5:9\n")
+            && stderr.contains("5 | show = [\"heatmapp\"]\n"),
+        "{stderr}"
+    );
+    // Nothing was built.
+    assert!(!book.path().join("book").exists());
+    let json = Command::new(BIN)
+        .args(["check", "--message-format", "json"])
+        .arg(book.path())
+        .output()
+        .unwrap();
+    assert_eq!(json.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&json.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["level"], "error");
+    assert_eq!(lines[0]["file"], "src/plain.md");
+    assert_eq!(lines[0]["line"], 5);
+    assert_eq!(lines[0]["column"], 9);
+    assert_eq!(lines[0]["follow_on"], false);
+    assert!(lines[0]["message"].as_str().unwrap().contains("heatmapp"));
+    assert!(lines[0]["notes"].is_array());
+    assert_eq!(lines[1]["line"], 8);
+    assert_eq!(lines[1]["follow_on"], true);
+}
