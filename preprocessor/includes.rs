@@ -106,7 +106,8 @@ pub fn inclusions(
     found
 }
 
-/// Moves problems that lie in included text to the included file and its own line.
+/// Moves problems that lie in included text to the included file and its own line, and those
+/// after an inclusion back to the chapter's own line (each directive line became several).
 pub fn relocate(problems: &mut [Diagnostic], chapter: &str, inclusions: &[Inclusion]) {
     for d in problems.iter_mut() {
         if &*d.place.path != chapter {
@@ -121,6 +122,14 @@ pub fn relocate(problems: &mut [Diagnostic], chapter: &str, inclusions: &[Inclus
             d.place.line = inc.file_lines[line - inc.first_line];
             d.message
                 .push_str(&format!(" (included from {chapter}:{})", inc.included_at));
+        } else if let Some(inc) = inclusions
+            .iter()
+            .filter(|inc| inc.first_line + inc.file_lines.len() <= line)
+            .max_by_key(|inc| inc.first_line)
+        {
+            // The last inclusion above: the expanded line after its text is the line after
+            // its directive.
+            d.place.line = inc.included_at + (line - (inc.first_line + inc.file_lines.len() - 1));
         }
     }
 }
@@ -165,7 +174,9 @@ mod tests {
             problems[0].to_string(),
             "src/parts/one.md:2: unknown key `bad` (included from src/c.md:5)"
         );
-        assert_eq!(problems[1].to_string(), "src/c.md:9: after");
+        // Line 9 of the expanded chapter ("After.", below the three included lines 5–7) is
+        // line 7 of the chapter itself.
+        assert_eq!(problems[1].to_string(), "src/c.md:7: after");
     }
 
     #[test]

@@ -23,6 +23,9 @@ use tower_http::services::ServeDir;
 
 /// Where pages listen for rebuilds (mdBook writes the script; the path has no leading `/`).
 pub const RELOAD_ENDPOINT: &str = "__attention/reload";
+/// Where `theme/attention.js`, on a served page, hears the problems of a save that did not
+/// build (and that they are gone), as `{"problems": TEXT}`; an empty text means none.
+pub const PROBLEMS_ENDPOINT: &str = "__attention/problems";
 /// Changes closer together than this make one rebuild (an editor saves in several writes).
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
@@ -38,6 +41,24 @@ pub fn build_for_serving(book_dir: &Path, base: &Path) -> anyhow::Result<tempfil
         .context("cannot set the live-reload endpoint")?;
     book.build()?;
     Ok(dir)
+}
+
+/// Text without ANSI colour sequences (`ESC [ … m`).
+fn without_colour(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Every source file of the book with its size and modification time: a rebuild is due when
@@ -98,6 +119,7 @@ pub fn serve(
     let current = Arc::new(RwLock::new(first.path().to_path_buf()));
     let runtime = tokio::runtime::Runtime::new()?;
     let (reload_tx, _) = broadcast::channel::<()>(16);
+    let (problems_tx, problems_rx) = tokio::sync::watch::channel(String::new());
 
     // Watch chapters, theme and book.toml; rebuild on a plain thread.
     let (change_tx, change_rx) = std::sync::mpsc::channel::<DebounceEventResult>();
@@ -132,9 +154,15 @@ pub fn serve(
                         retired.remove(0);
                     }
                     eprintln!("rebuilt in {} ms", started.elapsed().as_millis());
+                    problems_tx.send_replace(String::new());
                     let _ = rebuild_tx.send(());
                 }
-                Err(e) => eprintln!("{e:#}"),
+                Err(e) => {
+                    let report = format!("{e:#}");
+                    eprintln!("{report}");
+                    // The page shows the same words as the terminal, without its colours.
+                    problems_tx.send_replace(without_colour(&report));
+                }
             }
         }
     });
@@ -148,6 +176,21 @@ pub fn serve(
             }
         }))
     };
+    // The problems now, then each change; a page that opens after a failed save sees them too.
+    let problems = move |upgrade: WebSocketUpgrade| {
+        let mut latest = problems_rx.clone();
+        std::future::ready(upgrade.on_upgrade(move |mut socket| async move {
+            loop {
+                let text = latest.borrow_and_update().clone();
+                let message = serde_json::json!({ "problems": text }).to_string();
+                if socket.send(Message::text(message)).await.is_err()
+                    || latest.changed().await.is_err()
+                {
+                    break;
+                }
+            }
+        }))
+    };
     // Each request reads whichever complete build is current when it arrives.
     let files = tower::service_fn(move |request: axum::extract::Request| {
         let dir = current
@@ -158,6 +201,7 @@ pub fn serve(
     });
     let app = Router::new()
         .route(&format!("/{RELOAD_ENDPOINT}"), get(reloads))
+        .route(&format!("/{PROBLEMS_ENDPOINT}"), get(problems))
         .fallback_service(files);
     let address = format!("{host}:{port}");
     runtime.block_on(async move {
