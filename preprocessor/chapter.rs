@@ -6,11 +6,12 @@
 use crate::markdown::{self, Found};
 use crate::render::{self, format::fmt};
 use crate::spec::expr::{self, Val};
-use crate::spec::source::{Diagnostic, Place, Source};
+use crate::spec::source::{Diagnostic, Level, Place, Source};
 use crate::spec::{self, Examples};
 use crate::spec::{Computed, Scope};
 use mdbook_markdown::MarkdownOptions;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Names visible in a chapter: the book's examples and the chapter's block ids so far, and
@@ -22,6 +23,8 @@ struct ChapterScope<'a> {
     current: Option<Computed>,
     /// The block above failed, here.
     current_failed: Option<Place>,
+    /// The names that inline values and claims looked up.
+    used: RefCell<BTreeSet<String>>,
 }
 
 impl Scope for ChapterScope<'_> {
@@ -29,6 +32,7 @@ impl Scope for ChapterScope<'_> {
         self.current.as_ref()
     }
     fn named(&self, name: &str) -> Option<&Computed> {
+        self.used.borrow_mut().insert(name.to_string());
         self.ids.get(name).or_else(|| self.examples.computed(name))
     }
     fn failed(&self, name: &str) -> Option<Place> {
@@ -88,9 +92,26 @@ pub fn process_with(
     output: Output,
     options: &MarkdownOptions,
 ) -> Result<String, Vec<Diagnostic>> {
+    let (out, problems) = process_all(text, path, examples, output, options);
+    if problems.iter().any(|d| d.level == Level::Error) {
+        Err(problems)
+    } else {
+        Ok(out)
+    }
+}
+
+/// One chapter: the text with every widget and value that could be made, and every problem,
+/// warnings included. The text is only publishable when no problem is an error.
+pub fn process_all(
+    text: &str,
+    path: &str,
+    examples: &Examples,
+    output: Output,
+    options: &MarkdownOptions,
+) -> (String, Vec<Diagnostic>) {
     let found = markdown::find_with(text, options);
     if found.is_empty() {
-        return Ok(text.to_string());
+        return (text.to_string(), Vec::new());
     }
     let path: Arc<str> = Arc::from(path);
     let newline = markdown::line_ending(text);
@@ -100,7 +121,10 @@ pub fn process_with(
         failed_ids: BTreeMap::new(),
         current: None,
         current_failed: None,
+        used: RefCell::new(BTreeSet::new()),
     };
+    // The chapter's block ids and where they are declared, for the unused-id warning.
+    let mut declared: Vec<(String, Place)> = Vec::new();
     let mut replacements = Vec::new();
     let mut problems = Vec::new();
     for item in found {
@@ -127,6 +151,7 @@ pub fn process_with(
                     spec::parse_block(&src, examples).and_then(|s| spec::compute(s, &scope));
                 match computed {
                     Ok(c) => {
+                        problems.extend(c.spec.warnings.iter().cloned());
                         let html = match output {
                             Output::Html => render::widget(&c),
                             Output::StaticMarkdown => render::static_markdown(&c),
@@ -151,6 +176,7 @@ pub fn process_with(
                                 ));
                             }
                             scope.ids.insert(id.clone(), c.clone());
+                            declared.push((id.clone(), src.header()));
                         }
                         scope.current = Some(c);
                         scope.current_failed = None;
@@ -220,9 +246,15 @@ pub fn process_with(
             }
         }
     }
-    if problems.is_empty() {
-        Ok(markdown::splice(text, replacements))
-    } else {
-        Err(problems)
+    // An id is there to be named; one that nothing names is likely a misspelt reference.
+    let used = scope.used.borrow();
+    for (id, at) in &declared {
+        if !used.contains(id) {
+            problems.push(Diagnostic::warning(
+                at.clone(),
+                format!("the id `{id}` is not used in this chapter — quote the block with `{id}:weights[…]`, or remove the id"),
+            ));
+        }
     }
+    (markdown::splice(text, replacements), problems)
 }

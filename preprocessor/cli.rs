@@ -32,6 +32,9 @@ pub enum Command {
         /// Where to write the book (default: build.build-dir of book.toml, usually book/).
         #[arg(short = 'd', long)]
         dest_dir: Option<PathBuf>,
+        /// Stop on warnings too (also `deny-warnings = true` in [preprocessor.attention]).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Check every block, inline value and claim of the book without rendering it (exit 0 when
     /// all hold, 1 otherwise).
@@ -42,6 +45,9 @@ pub enum Command {
         /// stdout, like cargo's).
         #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
         message_format: MessageFormat,
+        /// Exit 1 on warnings too (also `deny-warnings = true` in [preprocessor.attention]).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Add the widgets to any mdBook: [preprocessor.attention] and the JS and CSS (idempotent).
     Install {
@@ -127,15 +133,21 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 std::process::ExitCode::FAILURE
             });
         }
-        Some(Command::Build { book_dir, dest_dir }) => {
-            let out = build(&book_dir, dest_dir.as_deref())?;
+        Some(Command::Build {
+            book_dir,
+            dest_dir,
+            deny_warnings,
+        }) => {
+            let out = crate::mdbook::build_with(&book_dir, dest_dir.as_deref(), deny_warnings)?;
             eprintln!("{NAME}: the book is in {}", out.display());
         }
         Some(Command::Check {
             book_dir,
             message_format,
+            deny_warnings,
         }) => {
-            let problems = crate::mdbook::check(&book_dir)?;
+            let checked = crate::mdbook::check(&book_dir)?;
+            let problems = checked.problems;
             match message_format {
                 MessageFormat::Json => print!("{}", crate::report::json_lines(&problems)),
                 MessageFormat::Human if problems.is_empty() => {
@@ -147,10 +159,8 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     eprintln!("{}", crate::report::render(&problems, &read, style));
                 }
             }
-            let errors = problems
-                .iter()
-                .any(|d| d.level == crate::spec::source::Level::Error);
-            return Ok(if errors {
+            let deny = deny_warnings || checked.deny_warnings;
+            return Ok(if crate::mdbook::stops(&problems, deny) {
                 std::process::ExitCode::FAILURE
             } else {
                 std::process::ExitCode::SUCCESS

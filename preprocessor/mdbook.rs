@@ -3,8 +3,8 @@
 
 use crate::chapter::{self, Output};
 use crate::spec::Examples;
-use crate::spec::source::Diagnostic;
 use crate::spec::source::suggest;
+use crate::spec::source::{Diagnostic, Level};
 use anyhow::{Context, bail};
 use mdbook_driver::MDBook;
 use mdbook_preprocessor::book::Book;
@@ -23,6 +23,9 @@ pub struct Config {
     pub examples: Option<String>,
     /// The version of the JS and CSS that `install` copied, to warn when they are stale.
     pub assets_version: Option<String>,
+    /// Warnings stop the build too.
+    #[serde(default)]
+    pub deny_warnings: bool,
     #[serde(rename = "command")]
     _command: Option<toml::Value>,
     #[serde(rename = "after")]
@@ -39,6 +42,7 @@ pub struct Config {
 const CONFIG_KEYS: &[&str] = &[
     "examples",
     "assets-version",
+    "deny-warnings",
     "command",
     "after",
     "before",
@@ -54,6 +58,11 @@ impl Config {
                 "book.toml: unknown key `{key}` in [preprocessor.attention]{} — the keys are {}",
                 suggest(key, CONFIG_KEYS),
                 CONFIG_KEYS.join(", ")
+            );
+        }
+        if table.get("deny-warnings").is_some_and(|v| !v.is_bool()) {
+            bail!(
+                "book.toml: `deny-warnings` in [preprocessor.attention] is true or false, like `deny-warnings = true`"
             );
         }
         if table.get("examples").is_some_and(|v| !v.is_str()) {
@@ -72,11 +81,7 @@ pub struct AttentionPreprocessor;
 /// Reads `[preprocessor.attention]`: checks its keys, warns on stderr when the installed assets
 /// are stale, and loads the named examples it points to, with the problems found in them.
 pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<Diagnostic>)> {
-    let table: Option<toml::Table> = ctx
-        .config
-        .get(&format!("preprocessor.{NAME}"))
-        .context("cannot read [preprocessor.attention] in book.toml")?;
-    let config = Config::from_table(table.unwrap_or_default())?;
+    let config = config_of(ctx)?;
     if let Some(warning) = crate::assets::stale_assets_warning(config.assets_version.as_deref()) {
         eprintln!("{warning}");
     }
@@ -91,6 +96,22 @@ pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<D
         );
     }
     Ok(Examples::load(&path, &rel))
+}
+
+/// `[preprocessor.attention]` of the book being processed.
+fn config_of(ctx: &PreprocessorContext) -> anyhow::Result<Config> {
+    let table: Option<toml::Table> = ctx
+        .config
+        .get(&format!("preprocessor.{NAME}"))
+        .context("cannot read [preprocessor.attention] in book.toml")?;
+    Config::from_table(table.unwrap_or_default())
+}
+
+/// Whether problems stop the build: any error, or any warning when warnings are denied.
+pub fn stops(problems: &[Diagnostic], deny_warnings: bool) -> bool {
+    problems
+        .iter()
+        .any(|d| d.level == Level::Error || deny_warnings)
 }
 
 /// Makes `[preprocessor.attention]` run after mdBook's `links`, so blocks and inline values that
@@ -204,31 +225,36 @@ fn process_book(
             ));
             return;
         }
-        match chapter::process_with(&ch.content, &shown, &examples, output, &options) {
-            Ok(content) => {
-                if !checking {
-                    ch.content = content;
-                }
-            }
-            Err(mut p) => {
-                // A problem in an included file is reported at that file's own line.
-                let chapter_file = ctx.root.join(&src_dir).join(source);
-                if let (Ok(original), Some(dir)) =
-                    (std::fs::read_to_string(&chapter_file), chapter_file.parent())
-                {
-                    let found = crate::includes::inclusions(&original, &ch.content, &shown, dir);
-                    crate::includes::relocate(&mut p, &shown, &found);
-                }
-                problems.append(&mut p);
+        let (content, mut p) =
+            chapter::process_all(&ch.content, &shown, &examples, output, &options);
+        if !p.is_empty() {
+            // A problem in an included file is reported at that file's own line.
+            let chapter_file = ctx.root.join(&src_dir).join(source);
+            if let (Ok(original), Some(dir)) =
+                (std::fs::read_to_string(&chapter_file), chapter_file.parent())
+            {
+                let found = crate::includes::inclusions(&original, &ch.content, &shown, dir);
+                crate::includes::relocate(&mut p, &shown, &found);
             }
         }
+        if !checking {
+            ch.content = content;
+        }
+        problems.append(&mut p);
     });
     Ok((book, problems))
 }
 
 /// The preprocessor of `check`: computes and checks everything, renders nothing, and hands
 /// the problems over instead of failing.
-pub struct CheckingPreprocessor(pub std::sync::Arc<std::sync::Mutex<Vec<Diagnostic>>>);
+pub struct CheckingPreprocessor(pub std::sync::Arc<std::sync::Mutex<Checked>>);
+
+/// What `check` found: every problem, and whether the book denies warnings.
+#[derive(Debug, Default, Clone)]
+pub struct Checked {
+    pub problems: Vec<Diagnostic>,
+    pub deny_warnings: bool,
+}
 
 impl Preprocessor for CheckingPreprocessor {
     fn name(&self) -> &str {
@@ -237,8 +263,10 @@ impl Preprocessor for CheckingPreprocessor {
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> anyhow::Result<Book> {
         let (book, problems) = process_book(ctx, book, true)?;
+        let deny_warnings = config_of(ctx)?.deny_warnings;
         if let Ok(mut sink) = self.0.lock() {
-            sink.extend(problems);
+            sink.problems.extend(problems);
+            sink.deny_warnings |= deny_warnings;
         }
         Ok(book)
     }
@@ -246,14 +274,14 @@ impl Preprocessor for CheckingPreprocessor {
 
 /// Parses and computes every block, inline value and claim of a book, as `build` would, and
 /// returns every problem; renders nothing.
-pub fn check(book_dir: &Path) -> anyhow::Result<Vec<Diagnostic>> {
-    let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+pub fn check(book_dir: &Path) -> anyhow::Result<Checked> {
+    let sink = std::sync::Arc::new(std::sync::Mutex::new(Checked::default()));
     let mut book = load_with(book_dir, None, CheckingPreprocessor(sink.clone()))?;
     // Preprocessors run per renderer; the HTML one is the one that matters.
     book.with_renderer(CheckRenderer);
     book.preprocess_book(&CheckRenderer)?;
-    let problems = sink.lock().map(|p| p.clone()).unwrap_or_default();
-    Ok(problems)
+    let checked = sink.lock().map(|p| p.clone()).unwrap_or_default();
+    Ok(checked)
 }
 
 /// Stands for the HTML renderer while checking: preprocessors see the name "html".
@@ -275,8 +303,12 @@ impl Preprocessor for AttentionPreprocessor {
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> anyhow::Result<Book> {
         let (book, problems) = process_book(ctx, book, false)?;
-        if !problems.is_empty() {
+        if stops(&problems, config_of(ctx)?.deny_warnings) {
             return Err(report(problems, &ctx.root));
+        }
+        if !problems.is_empty() {
+            // Warnings only: said, and the book is built.
+            eprintln!("{}", report(problems, &ctx.root));
         }
         Ok(book)
     }
@@ -319,7 +351,21 @@ fn load_with(
 
 /// Builds a book in-process and returns where it was written.
 pub fn build(book_dir: &Path, dest_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let book = load(book_dir, dest_dir)?;
+    build_with(book_dir, dest_dir, false)
+}
+
+/// Builds a book in-process; with `deny_warnings`, a warning stops it as an error would.
+pub fn build_with(
+    book_dir: &Path,
+    dest_dir: Option<&Path>,
+    deny_warnings: bool,
+) -> anyhow::Result<PathBuf> {
+    let mut book = load(book_dir, dest_dir)?;
+    if deny_warnings {
+        book.config
+            .set(format!("preprocessor.{NAME}.deny-warnings"), true)
+            .context("cannot deny warnings")?;
+    }
     book.build()?;
     Ok(book.build_dir_for("html"))
 }
@@ -332,7 +378,11 @@ mod config_tests {
     fn every_listed_key_is_a_field_of_the_config_and_no_other_key_is() {
         for key in CONFIG_KEYS {
             let mut table = toml::Table::new();
-            table.insert(key.to_string(), toml::Value::String("x".into()));
+            let value = match *key {
+                "deny-warnings" => toml::Value::Boolean(true),
+                _ => toml::Value::String("x".into()),
+            };
+            table.insert(key.to_string(), value);
             assert!(Config::from_table(table).is_ok(), "{key}");
         }
         let mut table = toml::Table::new();

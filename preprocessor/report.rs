@@ -123,12 +123,19 @@ pub fn render(
             if hidden == 1 { "is" } else { "are" }
         );
     }
-    let noun = if shown.len() == 1 {
-        "problem"
-    } else {
-        "problems"
+    let warnings = shown.len() - errors;
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let counted = match (errors, warnings) {
+        (e, 0) => count(e, "problem", "problems"),
+        (0, w) => count(w, "warning", "warnings"),
+        (e, w) => format!(
+            "{} and {}",
+            count(e, "problem", "problems"),
+            count(w, "warning", "warnings")
+        ),
     };
-    let _ = write!(out, "{} {noun} in attention blocks", shown.len());
+    let _ = write!(out, "{counted} in attention blocks");
     if errors > 0 {
         out.push_str("; the book was not built");
     }

@@ -6,7 +6,7 @@ mod common;
 
 use mdbook_attention::chapter;
 use mdbook_attention::spec::Examples;
-use mdbook_attention::spec::source::Diagnostic;
+use mdbook_attention::spec::source::{Diagnostic, Level};
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
@@ -245,4 +245,72 @@ fn check_reports_in_text_and_json_and_sets_the_exit_code() {
     assert!(lines[0]["notes"].is_array());
     assert_eq!(lines[1]["line"], 8);
     assert_eq!(lines[1]["follow_on"], true);
+}
+
+#[test]
+fn warnings_say_what_checks_nothing_and_stop_nothing_unless_denied() {
+    let (e, _) = examples(PAIR);
+    let chapter =
+        "# C\n\n```attention\nexample = \"pair\"\nid = \"lonely\"\nassert = [\"1 == 1\"]\n```\n";
+    let (_, got) = chapter::process_all(
+        chapter,
+        "src/ch.md",
+        &e,
+        chapter::Output::Html,
+        &Default::default(),
+    );
+    let words: Vec<String> = got.iter().map(ToString::to_string).collect();
+    assert_eq!(got.len(), 2, "{words:?}");
+    assert!(got.iter().all(|d| d.level == Level::Warning));
+    assert!(words[0].contains("src/ch.md:6: the claim `1 == 1` compares two constants"));
+    assert!(words[1].contains("src/ch.md:3: the id `lonely` is not used in this chapter"));
+    // A chapter with only warnings is published.
+    assert!(chapter::process(chapter, "src/ch.md", &e).is_ok());
+
+    let book = common::copy_fixture("mini");
+    std::fs::write(
+        book.path().join("src/plain.md"),
+        format!("# Plain\n\n{}", &chapter[5..]),
+    )
+    .unwrap();
+    let check = Command::new(BIN)
+        .arg("check")
+        .arg(book.path())
+        .output()
+        .unwrap();
+    assert!(check.status.success());
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        stderr.starts_with("warning: the id `lonely`"),
+        "sorted by line: {stderr}"
+    );
+    assert!(
+        stderr
+            .trim_end()
+            .ends_with("2 warnings in attention blocks"),
+        "{stderr}"
+    );
+    let denied = Command::new(BIN)
+        .args(["check", "--deny-warnings"])
+        .arg(book.path())
+        .output()
+        .unwrap();
+    assert_eq!(denied.status.code(), Some(1));
+    let built = Command::new(BIN)
+        .arg("build")
+        .arg(book.path())
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    assert!(String::from_utf8_lossy(&built.stderr).contains("warning: the id `lonely`"));
+    let denied = Command::new(BIN)
+        .args(["build", "--deny-warnings"])
+        .arg(book.path())
+        .output()
+        .unwrap();
+    assert!(!denied.status.success());
 }

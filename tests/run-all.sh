@@ -21,7 +21,7 @@ cargo clippy --release --all-targets --quiet -- -D warnings
 cargo check --release --lib --no-default-features --quiet
 cargo test --release
 # Every block, inline value and claim, checked without building (as authors run it).
-cargo run --release --quiet -- check
+cargo run --release --quiet -- check --deny-warnings
 cargo run --release --quiet -- build -d target/test-book
 # The hostile fixture names its assets beside book.toml; give it a copy of the theme.
 rm -rf target/hostile-book && cp -r tests/fixtures/hostile target/hostile-book && cp theme/attention.js theme/attention.css target/hostile-book/

@@ -131,6 +131,7 @@ struct Builder<'f> {
     steps: Vec<Step>,
     highlight: Option<usize>,
     assertions: Vec<Located<String>>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl<'f> Builder<'f> {
@@ -155,6 +156,7 @@ impl<'f> Builder<'f> {
             steps: Vec::new(),
             highlight: None,
             assertions: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -472,6 +474,13 @@ impl<'f> Builder<'f> {
     fn assert(&mut self) {
         for a in self.texts(Key::Assert) {
             match super::expr::parse_assertion(&a.value) {
+                Ok(claim) if claim.left.is_constant() && claim.right.is_constant() => {
+                    let message = format!(
+                        "the claim `{}` compares two constants, so it checks nothing in the figure — compare a reference like `weights[cat][black]` with a number",
+                        a.value
+                    );
+                    self.warnings.push(Diagnostic::warning(a.place, message));
+                }
                 Ok(_) => self.assertions.push(a),
                 Err(m) => {
                     let message = format!("cannot read the claim `{}`: {m}", a.value);
@@ -527,6 +536,7 @@ impl<'f> Builder<'f> {
             highlight: self.highlight,
             steps: self.steps,
             assertions: self.assertions,
+            warnings: self.warnings,
             place: self.place,
         })
     }

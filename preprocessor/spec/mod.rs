@@ -82,6 +82,8 @@ pub struct BlockSpec {
     /// Inputs computed beside the block's own, as named results (the compare view's masks).
     pub variants: Vec<Variant>,
     pub assertions: Vec<Located<String>>,
+    /// What is likely wrong but does not stop the build.
+    pub warnings: Vec<Diagnostic>,
     /// Where the block starts, for messages with no better place.
     pub place: Place,
 }

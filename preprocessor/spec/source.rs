@@ -120,6 +120,14 @@ impl Diagnostic {
         }
     }
 
+    /// Something likely wrong that does not stop the build (unless warnings are denied).
+    pub fn warning(place: Place, message: impl Into<String>) -> Self {
+        Diagnostic {
+            level: Level::Warning,
+            ..Diagnostic::new(place, message)
+        }
+    }
+
     /// A problem that follows from another, already reported.
     pub fn follow_on(place: Place, message: impl Into<String>) -> Self {
         Diagnostic {

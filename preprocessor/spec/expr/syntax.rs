@@ -36,6 +36,13 @@ pub enum Expr {
     Call(Function, Ref),
 }
 
+impl Expr {
+    /// A number or a word: the same whatever the figure holds.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Expr::Number(_) | Expr::Word(_))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Op {
     Eq,
