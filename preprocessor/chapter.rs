@@ -3,6 +3,7 @@
 //! Blocks are computed front to back, so an inline value or an assertion can refer to the
 //! block above it or to an earlier block's `id`; the replacements are then spliced back to front.
 
+use crate::ledger::{ClaimRecord, FigureRecord, Keys, Ledger, Numbers, ValueRecord};
 use crate::markdown::{self, Found};
 use crate::render::{self, format::fmt};
 use crate::spec::expr::{self, Val};
@@ -43,6 +44,72 @@ impl Scope for ChapterScope<'_> {
     }
     fn current_failed(&self) -> Option<Place> {
         self.current_failed.clone()
+    }
+}
+
+/// A figure's numbers for the ledger: every numeric field of its data, and where each token
+/// attends most.
+fn figure_record(c: &Computed, path: &str, line: usize, keys: &mut Keys) -> FigureRecord {
+    let views: Vec<&str> = c.spec.views.iter().map(|v| v.name()).collect();
+    let name = match (&c.spec.id, &c.spec.title) {
+        (Some(id), _) => format!("the figure `{id}`"),
+        (None, Some(title)) => format!("“{title}”"),
+        (None, None) => format!("the figure showing {}", views.join(", ")),
+    };
+    let data = serde_json::to_value(render::data::WidgetData::of(c)).unwrap_or_default();
+    let mut fields = BTreeMap::new();
+    for field in [
+        "embeddings",
+        "w_q",
+        "w_k",
+        "w_v",
+        "q",
+        "k",
+        "v",
+        "scores",
+        "weights",
+        "output",
+    ] {
+        let rows = data[field].as_array().cloned().unwrap_or_default();
+        let columns = rows.first().and_then(|r| r.as_array()).map_or(0, Vec::len);
+        let cells = rows
+            .iter()
+            .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+            .map(|x| x.as_f64())
+            .collect();
+        fields.insert(field.to_string(), Numbers { columns, cells });
+    }
+    let scale = c.result().scale;
+    fields.insert(
+        "scale".to_string(),
+        Numbers {
+            columns: 1,
+            cells: vec![Some(scale)],
+        },
+    );
+    let r = c.result();
+    let strongest = (0..c.spec.tokens.len())
+        .map(|i| {
+            (0..c.spec.tokens.len())
+                .filter_map(|j| r.weight(i, j).map(|w| (j, w)))
+                .reduce(|a, b| if b.1 > a.1 { b } else { a })
+        })
+        .collect();
+    let identity = c.spec.id.clone().unwrap_or_else(|| {
+        format!(
+            "{}\u{0}{}",
+            views.join(","),
+            c.spec.title.clone().unwrap_or_default()
+        )
+    });
+    FigureRecord {
+        file: path.to_string(),
+        line,
+        name,
+        key: keys.key(format!("{path}\u{0}{identity}")),
+        tokens: c.spec.tokens.clone(),
+        fields,
+        strongest,
     }
 }
 
@@ -92,7 +159,7 @@ pub fn process_with(
     output: Output,
     options: &MarkdownOptions,
 ) -> Result<String, Vec<Diagnostic>> {
-    let (out, problems) = process_all(text, path, examples, output, options);
+    let (out, problems) = process_all(text, path, examples, output, options, None);
     if problems.iter().any(|d| d.level == Level::Error) {
         Err(problems)
     } else {
@@ -101,13 +168,15 @@ pub fn process_with(
 }
 
 /// One chapter: the text with every widget and value that could be made, and every problem,
-/// warnings included. The text is only publishable when no problem is an error.
+/// warnings included. The text is only publishable when no problem is an error. With a
+/// ledger, every figure, inline value and claim is recorded in it (for `diff`).
 pub fn process_all(
     text: &str,
     path: &str,
     examples: &Examples,
     output: Output,
     options: &MarkdownOptions,
+    mut ledger: Option<&mut Ledger>,
 ) -> (String, Vec<Diagnostic>) {
     let found = markdown::find_with(text, options);
     if found.is_empty() {
@@ -125,6 +194,8 @@ pub fn process_all(
     };
     // The chapter's block ids and where they are declared, for the unused-id warning.
     let mut declared: Vec<(String, Place)> = Vec::new();
+    let (mut figure_keys, mut value_keys, mut claim_keys) =
+        (Keys::default(), Keys::default(), Keys::default());
     let mut replacements = Vec::new();
     let mut problems = Vec::new();
     for item in found {
@@ -147,8 +218,44 @@ pub fn process_all(
                     first_line: block.fence_line + 1,
                     header_line: block.fence_line,
                 };
-                let computed =
-                    spec::parse_block(&src, examples).and_then(|s| spec::compute(s, &scope));
+                let parsed = spec::parse_block(&src, examples);
+                let claims = parsed
+                    .as_ref()
+                    .map(|s| s.assertions.clone())
+                    .unwrap_or_default();
+                // With a ledger (for `diff`), a false claim is recorded and the numbers kept.
+                let keeping = ledger.is_some();
+                let (computed, false_claims) =
+                    match parsed.and_then(|s| spec::compute_keeping(s, &scope)) {
+                        Ok((c, claims)) if claims.is_empty() || keeping => (Ok(c), claims),
+                        Ok((_, claims)) => (Err(claims), Vec::new()),
+                        Err(p) => (Err(p), Vec::new()),
+                    };
+                problems.extend(false_claims.iter().cloned());
+                if let Some(ledger) = ledger.as_deref_mut() {
+                    let failed: Vec<&Place> = match &computed {
+                        Ok(_) => false_claims.iter().map(|d| &d.place).collect(),
+                        Err(p) => p.iter().map(|d| &d.place).collect(),
+                    };
+                    for claim in &claims {
+                        let identity = format!("{path}\u{0}{}", claim.value);
+                        ledger.claims.push(ClaimRecord {
+                            file: path.to_string(),
+                            line: claim.place.line,
+                            text: claim.value.clone(),
+                            holds: !failed.contains(&&claim.place),
+                            key: claim_keys.key(identity),
+                        });
+                    }
+                    if let Ok(c) = &computed {
+                        ledger.figures.push(figure_record(
+                            c,
+                            &path,
+                            block.fence_line,
+                            &mut figure_keys,
+                        ));
+                    }
+                }
                 match computed {
                     Ok(c) => {
                         problems.extend(c.spec.warnings.iter().cloned());
@@ -216,6 +323,23 @@ pub fn process_all(
                     .and_then(|e| expr::eval(&e, &scope));
                 match value {
                     Ok(values) => {
+                        if let Some(ledger) = ledger.as_deref_mut() {
+                            let written = text[range.clone()].trim_matches('`').trim().to_string();
+                            ledger.values.push(ValueRecord {
+                                file: path.to_string(),
+                                line: place.line,
+                                key: value_keys.key(format!("{path}\u{0}{}", text_expr.trim())),
+                                written,
+                                shown: show(&values),
+                                numbers: values
+                                    .iter()
+                                    .filter_map(|v| match v {
+                                        Val::Num(x) => Some(*x),
+                                        Val::Text(_) => None,
+                                    })
+                                    .collect(),
+                            });
+                        }
                         // Tokens are untrusted text: they must reach the page literally, never
                         // as Markdown or HTML, wherever the value is quoted.
                         let literal = markdown::literal_text(&show(&values));

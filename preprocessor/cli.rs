@@ -49,6 +49,22 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// What numbers did a change move? Compares the book at two revisions (or two book folders)
+    /// without rendering: inline values, figures, claims.
+    Diff {
+        /// The book's root (default `.`); or, without `--base`, two book folders: OLD NEW.
+        #[arg(num_args = 0..=2)]
+        books: Vec<PathBuf>,
+        /// The revision to compare against, like `origin/main`.
+        #[arg(long)]
+        base: Option<String>,
+        /// The revision to compare (default: the working tree, as it is on disk).
+        #[arg(long)]
+        head: Option<String>,
+        /// `text`, `markdown` (for a pull request or a job summary) or `json`.
+        #[arg(long, value_enum, default_value_t = crate::diff::Format::Text)]
+        format: crate::diff::Format,
+    },
     /// Add the widgets to any mdBook: [preprocessor.attention] and the JS and CSS (idempotent).
     Install {
         #[arg(default_value = ".")]
@@ -165,6 +181,31 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             } else {
                 std::process::ExitCode::SUCCESS
             });
+        }
+        Some(Command::Diff {
+            books,
+            base,
+            head,
+            format,
+        }) => {
+            use crate::diff::Side;
+            let (book_dir, base, head) = match (base, books.as_slice()) {
+                (Some(base), [] | [_]) => {
+                    let dir = books.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+                    let head = head.map_or_else(|| Side::WorkingTree(dir.clone()), Side::Revision);
+                    (dir, Side::Revision(base), head)
+                }
+                (None, [old, new]) if head.is_none() => (
+                    new.clone(),
+                    Side::Folder(old.clone()),
+                    Side::Folder(new.clone()),
+                ),
+                _ => bail!(
+                    "say what to compare: `mdbook-attention diff [BOOK_DIR] --base REV [--head REV]`, or two book folders: `mdbook-attention diff OLD_BOOK NEW_BOOK`"
+                ),
+            };
+            let report = crate::diff::diff(&book_dir, &base, &head)?;
+            print!("{}", crate::diff::write(&report, format));
         }
         Some(Command::Install { book_dir }) => {
             let done = crate::install::install(&book_dir)?;

@@ -7,6 +7,7 @@
 //! - [`render`]: spec + result → figure models → HTML and Markdown;
 //! - [`markdown`]: find blocks and inline values in a chapter, splice HTML back;
 //! - [`report`]: problems as an author reads them (rustc's shape) or as JSON;
+//! - [`ledger`]: every number a book shows, and what changed between two versions;
 //! - [`chapter`]: one chapter's text in, the same text with widgets out;
 //! - [`includes`]: lines of `{{#include}}`d text mapped back to their files;
 //! - [`assets`]: the embedded JS and CSS and their version;
@@ -14,7 +15,8 @@
 //!   file:line.
 //!
 //! Above the library, behind the default `cli` feature (a book that only preprocesses needs none
-//! of their crates): [`install`] (`install`, `archive`), [`serve`] and [`cli`], for `main.rs`.
+//! of their crates): [`install`] (`install`, `archive`), [`serve`], [`diff`] and [`cli`], for
+//! `main.rs`.
 
 #[macro_use]
 mod named;
@@ -24,10 +26,13 @@ pub mod chapter;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod core;
+#[cfg(feature = "cli")]
+pub mod diff;
 pub mod format;
 pub mod includes;
 #[cfg(feature = "cli")]
 pub mod install;
+pub mod ledger;
 pub mod markdown;
 pub mod mdbook;
 pub mod render;

@@ -2,6 +2,7 @@
 //! and one error listing every problem of the book with file and line.
 
 use crate::chapter::{self, Output};
+use crate::ledger::Ledger;
 use crate::spec::Examples;
 use crate::spec::source::suggest;
 use crate::spec::source::{Diagnostic, Level};
@@ -81,6 +82,15 @@ pub struct AttentionPreprocessor;
 /// Reads `[preprocessor.attention]`: checks its keys, warns on stderr when the installed assets
 /// are stale, and loads the named examples it points to, with the problems found in them.
 pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<Diagnostic>)> {
+    read_config_with(ctx, false)
+}
+
+/// [`read_config`]; with `keep_false_claims`, examples whose claims are false are computed all
+/// the same (for `diff`).
+fn read_config_with(
+    ctx: &PreprocessorContext,
+    keep_false_claims: bool,
+) -> anyhow::Result<(Examples, Vec<Diagnostic>)> {
     let config = config_of(ctx)?;
     if let Some(warning) = crate::assets::stale_assets_warning(config.assets_version.as_deref()) {
         eprintln!("{warning}");
@@ -95,7 +105,7 @@ pub fn read_config(ctx: &PreprocessorContext) -> anyhow::Result<(Examples, Vec<D
             path.display()
         );
     }
-    Ok(Examples::load(&path, &rel))
+    Ok(Examples::load_with(&path, &rel, keep_false_claims))
 }
 
 /// `[preprocessor.attention]` of the book being processed.
@@ -192,8 +202,25 @@ fn process_book(
     ctx: &PreprocessorContext,
     mut book: Book,
     checking: bool,
+    mut ledger: Option<&mut Ledger>,
 ) -> anyhow::Result<(Book, Vec<Diagnostic>)> {
-    let (examples, mut problems) = read_config(ctx)?;
+    let (examples, mut problems) = read_config_with(ctx, ledger.is_some())?;
+    if let Some(ledger) = ledger.as_deref_mut() {
+        // The examples' own claims, which hold unless a problem names their line.
+        let mut keys = crate::ledger::Keys::default();
+        for claim in examples.claims() {
+            let place = &claim.place;
+            ledger.claims.push(crate::ledger::ClaimRecord {
+                file: place.path.to_string(),
+                line: place.line,
+                text: claim.value.clone(),
+                holds: !problems
+                    .iter()
+                    .any(|d| d.place.path == place.path && d.place.line == place.line),
+                key: keys.key(format!("{}\u{0}{}", place.path, claim.value)),
+            });
+        }
+    }
     let output = if checking {
         Output::Check
     } else if ctx.renderer == "html" {
@@ -225,8 +252,14 @@ fn process_book(
             ));
             return;
         }
-        let (content, mut p) =
-            chapter::process_all(&ch.content, &shown, &examples, output, &options);
+        let (content, mut p) = chapter::process_all(
+            &ch.content,
+            &shown,
+            &examples,
+            output,
+            &options,
+            ledger.as_deref_mut(),
+        );
         if !p.is_empty() {
             // A problem in an included file is reported at that file's own line.
             let chapter_file = ctx.root.join(&src_dir).join(source);
@@ -249,11 +282,13 @@ fn process_book(
 /// the problems over instead of failing.
 pub struct CheckingPreprocessor(pub std::sync::Arc<std::sync::Mutex<Checked>>);
 
-/// What `check` found: every problem, and whether the book denies warnings.
+/// What `check` found: every problem, whether the book denies warnings, and every number the
+/// book shows.
 #[derive(Debug, Default, Clone)]
 pub struct Checked {
     pub problems: Vec<Diagnostic>,
     pub deny_warnings: bool,
+    pub ledger: Ledger,
 }
 
 impl Preprocessor for CheckingPreprocessor {
@@ -262,11 +297,13 @@ impl Preprocessor for CheckingPreprocessor {
     }
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> anyhow::Result<Book> {
-        let (book, problems) = process_book(ctx, book, true)?;
+        let mut ledger = Ledger::default();
+        let (book, problems) = process_book(ctx, book, true, Some(&mut ledger))?;
         let deny_warnings = config_of(ctx)?.deny_warnings;
         if let Ok(mut sink) = self.0.lock() {
             sink.problems.extend(problems);
             sink.deny_warnings |= deny_warnings;
+            sink.ledger = ledger;
         }
         Ok(book)
     }
@@ -282,6 +319,12 @@ pub fn check(book_dir: &Path) -> anyhow::Result<Checked> {
     book.preprocess_book(&CheckRenderer)?;
     let checked = sink.lock().map(|p| p.clone()).unwrap_or_default();
     Ok(checked)
+}
+
+/// Every figure, inline value and claim of a book, with its problems: what `diff` compares.
+pub fn ledger(book_dir: &Path) -> anyhow::Result<(Ledger, Vec<Diagnostic>)> {
+    let checked = check(book_dir)?;
+    Ok((checked.ledger, checked.problems))
 }
 
 /// Stands for the HTML renderer while checking: preprocessors see the name "html".
@@ -302,7 +345,7 @@ impl Preprocessor for AttentionPreprocessor {
     }
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> anyhow::Result<Book> {
-        let (book, problems) = process_book(ctx, book, false)?;
+        let (book, problems) = process_book(ctx, book, false, None)?;
         if stops(&problems, config_of(ctx)?.deny_warnings) {
             return Err(report(problems, &ctx.root));
         }

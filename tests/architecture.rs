@@ -8,10 +8,10 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["core", "assets", "format"],
     &["spec"],
-    &["render", "markdown", "includes", "report"],
+    &["render", "markdown", "includes", "report", "ledger"],
     &["chapter"],
     &["mdbook"],
-    &["serve", "install"],
+    &["serve", "install", "diff"],
     &["cli"],
 ];
 

@@ -258,6 +258,7 @@ fn warnings_say_what_checks_nothing_and_stop_nothing_unless_denied() {
         &e,
         chapter::Output::Html,
         &Default::default(),
+        None,
     );
     let words: Vec<String> = got.iter().map(ToString::to_string).collect();
     assert_eq!(got.len(), 2, "{words:?}");

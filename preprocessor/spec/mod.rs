@@ -103,6 +103,8 @@ pub struct Examples {
     /// Examples that could not be read or computed, and where their first problem is: reported
     /// once, and named by whatever uses them.
     failed: BTreeMap<String, Place>,
+    /// Keep an example whose claims are false, telling the claims (for `diff`).
+    keep_false_claims: bool,
 }
 
 /// The names an example's claims may use: the examples computed so far.
@@ -132,6 +134,16 @@ impl Examples {
     /// example. `shown` is the path used in messages. Examples that compute are kept even when
     /// others fail or a claim is false, so that the chapters can still be checked in the same run.
     pub fn load(path: &Path, shown: &str) -> (Examples, Vec<Diagnostic>) {
+        Examples::load_with(path, shown, false)
+    }
+
+    /// Like [`Examples::load`]; with `keep_false_claims`, an example whose only problem is a
+    /// false claim is computed all the same (its claims are still reported).
+    pub fn load_with(
+        path: &Path,
+        shown: &str,
+        keep_false_claims: bool,
+    ) -> (Examples, Vec<Diagnostic>) {
         let place = Place::line(Arc::from(shown), 1);
         let files: Vec<(std::path::PathBuf, String)> = if path.is_dir() {
             let entries = match std::fs::read_dir(path) {
@@ -159,7 +171,10 @@ impl Examples {
         } else {
             vec![(path.to_path_buf(), shown.to_string())]
         };
-        let mut examples = Examples::default();
+        let mut examples = Examples {
+            keep_false_claims,
+            ..Examples::default()
+        };
         let mut problems = Vec::new();
         for (file, shown) in files {
             match std::fs::read_to_string(&file) {
@@ -242,16 +257,25 @@ impl Examples {
             .filter(|n| !self.computed.contains_key(*n) && !self.failed.contains_key(*n))
             .cloned()
             .collect();
-        let attempt = |examples: &Examples, name: &str| {
+        // An example computes, or not; with `keep_false_claims` (for `diff`), one whose only
+        // problem is a false claim is kept, and the claim is told.
+        let attempt = |examples: &Examples,
+                       name: &str|
+         -> Result<(Computed, Vec<Diagnostic>), Vec<Diagnostic>> {
             let (fields, place) = &examples.by_name[name];
-            build(fields.clone(), place.clone(), examples)
-                .and_then(|spec| compute(spec, &ExampleScope(examples)))
+            let spec = build(fields.clone(), place.clone(), examples)?;
+            match compute_keeping(spec, &ExampleScope(examples))? {
+                (c, claims) if claims.is_empty() || examples.keep_false_claims => Ok((c, claims)),
+                (_, claims) => Err(claims),
+            }
         };
+        let mut problems = Vec::new();
         loop {
             let before = pending.len();
             pending.retain(|name| match attempt(self, name) {
-                Ok(c) => {
+                Ok((c, mut claims)) => {
                     self.computed.insert(name.clone(), c);
+                    problems.append(&mut claims);
                     false
                 }
                 Err(_) => true,
@@ -264,7 +288,6 @@ impl Examples {
             .iter()
             .map(|name| (name.clone(), attempt(self, name).err().unwrap_or_default()))
             .collect();
-        let mut problems = Vec::new();
         for (name, mut p) in failures {
             let at = first_cause(&p, &self.by_name[&name].1);
             self.failed.insert(name, at);
@@ -285,6 +308,13 @@ impl Examples {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
+    }
+
+    /// Every claim of the examples that computed, with where it is written.
+    pub fn claims(&self) -> impl Iterator<Item = &Located<String>> {
+        self.computed
+            .values()
+            .flat_map(|c| c.spec.assertions.iter())
     }
 
     /// A named example, computed with its own settings.
@@ -324,6 +354,19 @@ pub fn parse_block(src: &Source, examples: &Examples) -> Result<BlockSpec, Vec<D
 /// Computes a spec and checks its assertions; `scope` resolves `NAME:` references, and the
 /// block itself is the current one.
 pub fn compute(spec: BlockSpec, scope: &dyn Scope) -> Result<Computed, Vec<Diagnostic>> {
+    match compute_keeping(spec, scope)? {
+        (computed, claims) if claims.is_empty() => Ok(computed),
+        (_, claims) => Err(claims),
+    }
+}
+
+/// Computes a spec and checks its assertions, keeping the numbers even when a claim is false
+/// (for `diff`, which reports the claim and still compares the numbers). `Err` only when there
+/// are no numbers.
+pub fn compute_keeping(
+    spec: BlockSpec,
+    scope: &dyn Scope,
+) -> Result<(Computed, Vec<Diagnostic>), Vec<Diagnostic>> {
     let own = std::iter::once((None, &spec.input));
     let variants = spec.variants.iter().map(|v| (Some(&v.name), &v.input));
     let mut results = Vec::with_capacity(1 + spec.variants.len());
@@ -353,9 +396,5 @@ pub fn compute(spec: BlockSpec, scope: &dyn Scope) -> Result<Computed, Vec<Diagn
                 .map(|e| located(a.place.clone(), e))
         })
         .collect();
-    if problems.is_empty() {
-        Ok(computed)
-    } else {
-        Err(problems)
-    }
+    Ok((computed, problems))
 }

@@ -28,6 +28,18 @@ test("the CI workflow runs the README's test command on pull requests", () => {
   assert.ok(fs.readFileSync(path.join(ROOT, ".ci/run"), "utf8").includes("tests/run-all.sh"));
 });
 
+test("every pull request gets a summary of the numbers it moves, with no write permission", () => {
+  const ci = workflow("ci.yml");
+  const job = ci.jobs.numbers;
+  assert.ok(job, "a `numbers` job");
+  assert.match(job.if, /pull_request/);
+  assert.deepEqual(job.permissions, { contents: "read" });
+  const checkout = job.steps.find((s) => (s.uses || "").startsWith("actions/checkout@"));
+  assert.equal(checkout.with["fetch-depth"], 0, "the base branch is there to compare with");
+  const run = job.steps.map((s) => s.run || "").join("\n");
+  assert.match(run, /cargo run --release -- diff --base "origin\/\$\{\{ github\.base_ref \}\}" --format markdown >> "\$GITHUB_STEP_SUMMARY"/);
+});
+
 test("the Pages workflow builds in-process and deploys with the official actions", () => {
   const pages = workflow("pages.yml");
   const steps = Object.values(pages.jobs).flatMap((j) => j.steps);
