@@ -101,6 +101,8 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             mask,
             scale,
             query_overrides: overrides.clone(),
+            positions: None,
+            rope: None,
         };
         let Ok(r) = input.compute() else { continue };
         masks_seen[match input.mask {

@@ -432,9 +432,9 @@ fn named_results_that_a_block_does_not_have_are_named() {
     );
     expect(
         "unknown kind of result",
-        &chapter_with(&good_with("", "assert = [\"heads[2].weights[a][a] > 0\"]")),
+        &chapter_with(&good_with("", "assert = [\"layers[2].weights[a][a] > 0\"]")),
         9,
-        &["no kind of result `heads`", "`mask[…]`"],
+        &["no kind of result `layers`", "`mask[…]`, `heads[…]`"],
     );
 }
 

@@ -12,6 +12,8 @@
 //! - a row whose every entry is masked gets zero weights and a zero output (PyTorch ≥ 2.5),
 //!   not the NaN that the bare formula would give.
 
+pub mod positions;
+
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use thiserror::Error;
 
@@ -53,6 +55,10 @@ pub struct AttentionInput {
     pub scale: Option<f64>,
     /// Query entries set by hand after projecting (the book's "move the query" experiment).
     pub query_overrides: Vec<QueryOverride>,
+    /// `n × d`, added to the embeddings before projecting (sinusoidal or learned positions).
+    pub positions: Option<Array2<f64>>,
+    /// Rotary embeddings, applied to the queries (after any set by hand) and keys.
+    pub rope: Option<positions::Rope>,
 }
 
 /// `Q[token][dim] = value`, applied after `Q = X·W_Qᵀ`.
@@ -142,6 +148,15 @@ pub enum AttentionError {
         .dim + 1
     )]
     BadOverride { token: usize, dim: usize },
+    #[error(
+        "the positions are {rows}×{cols} but there are {n} tokens of {d} dimensions; they must be {n}×{d}"
+    )]
+    PositionsShape {
+        rows: usize,
+        cols: usize,
+        n: usize,
+        d: usize,
+    },
     #[error("the scale is {0}; it must be a finite number")]
     BadScale(f64),
     #[error(
@@ -279,6 +294,17 @@ impl AttentionInput {
             });
         }
         check_finite("embeddings", &self.embeddings)?;
+        if let Some(p) = &self.positions {
+            if p.dim() != (n, d) {
+                return Err(AttentionError::PositionsShape {
+                    rows: p.nrows(),
+                    cols: p.ncols(),
+                    n,
+                    d,
+                });
+            }
+            check_finite("the positions", p)?;
+        }
         check_finite("w_q", &self.w_q)?;
         check_finite("w_k", &self.w_k)?;
         check_finite("w_v", &self.w_v)?;
@@ -300,15 +326,28 @@ impl AttentionInput {
         Ok(())
     }
 
-    /// Projects the embeddings, then attends.
+    /// The vectors that are projected: the embeddings, plus the positions if any.
+    pub fn inputs(&self) -> Array2<f64> {
+        match &self.positions {
+            Some(p) if p.dim() == self.embeddings.dim() => &self.embeddings + p,
+            _ => self.embeddings.clone(),
+        }
+    }
+
+    /// Projects the embeddings (with their positions), then attends.
     pub fn compute(&self) -> Result<AttentionResult, AttentionError> {
         self.validate()?;
-        let x = self.embeddings.view();
+        let x = self.inputs();
+        let x = x.view();
         let mut q = project(x, self.w_q.view());
         for o in &self.query_overrides {
             q[[o.token, o.dim]] = o.value;
         }
-        let k = project(x, self.w_k.view());
+        let mut k = project(x, self.w_k.view());
+        if let Some(rope) = &self.rope {
+            q = rope.rotate(&q);
+            k = rope.rotate(&k);
+        }
         let v = project(x, self.w_v.view());
         check_overflow(Stage::Query, &q)?;
         check_overflow(Stage::Key, &k)?;

@@ -18,6 +18,8 @@ fn running() -> AttentionInput {
         mask: Mask::None,
         scale: None,
         query_overrides: vec![],
+        positions: None,
+        rope: None,
     }
 }
 
@@ -276,4 +278,96 @@ fn overflow_inside_the_computation_is_an_error_not_a_nan() {
             ..
         })
     ));
+}
+
+mod positions_and_heads {
+    use super::super::positions::{Rope, combine, concat, sinusoidal};
+    use super::*;
+
+    #[test]
+    fn sinusoidal_encodings_by_hand() {
+        let pe = sinusoidal(3, 4);
+        // Position 0: sin 0, cos 0 in every pair.
+        assert_eq!(pe.row(0).to_vec(), vec![0.0, 1.0, 0.0, 1.0]);
+        // Position 2, pair 0: angle 2; pair 1: angle 2 / 10000^(2/4) = 0.02.
+        assert!((pe[[2, 0]] - 2f64.sin()).abs() < 1e-15);
+        assert!((pe[[2, 1]] - 2f64.cos()).abs() < 1e-15);
+        assert!((pe[[2, 2]] - 0.02f64.sin()).abs() < 1e-15);
+        assert!((pe[[2, 3]] - 0.02f64.cos()).abs() < 1e-15);
+        // An odd width ends on a sine.
+        let odd = sinusoidal(2, 3);
+        assert!((odd[[1, 2]] - (1.0 / 10000f64.powf(2.0 / 3.0)).sin()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rotary_turns_each_pair_by_position_times_theta() {
+        let rope = Rope::new(3, 4, 10000.0);
+        let q = array![
+            [1.0, 0.0, 1.0, 0.0],
+            [1.0, 0.0, 1.0, 0.0],
+            [0.0, 2.0, 3.0, 4.0]
+        ];
+        let r = rope.rotate(&q);
+        // Position 0 is not turned.
+        assert_eq!(r.row(0).to_vec(), q.row(0).to_vec());
+        // Position 1: pair 0 by 1 radian, pair 1 by 1/100.
+        assert!((r[[1, 0]] - 1f64.cos()).abs() < 1e-15 && (r[[1, 1]] - 1f64.sin()).abs() < 1e-15);
+        assert!((r[[1, 2]] - 0.01f64.cos()).abs() < 1e-15);
+        // Turning keeps lengths.
+        let len = |m: &ndarray::Array2<f64>, i: usize| m.row(i).iter().map(|x| x * x).sum::<f64>();
+        assert!((len(&r, 2) - len(&q, 2)).abs() < 1e-12);
+        // An odd last dimension is left alone.
+        let odd = Rope::new(2, 3, 10000.0).rotate(&array![[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]);
+        assert_eq!(odd[[1, 2]], 3.0);
+    }
+
+    #[test]
+    fn rotary_scores_depend_only_on_the_distance() {
+        // Four tokens with one embedding: with rotary positions, q_i·k_j depends on i − j.
+        let input = AttentionInput {
+            embeddings: Array2::from_shape_fn((4, 2), |(_, j)| [0.7, 0.3][j]),
+            w_q: array![[1.0, 0.5], [0.2, 1.0]],
+            w_k: array![[0.3, 1.0], [1.0, 0.1]],
+            w_v: array![[1.0, 0.0]],
+            mask: Mask::None,
+            scale: None,
+            query_overrides: vec![],
+            positions: None,
+            rope: Some(Rope::new(4, 2, 10000.0)),
+        };
+        let r = input.compute().unwrap();
+        let s = |i: usize, j: usize| r.dots[[i, j]].unwrap();
+        assert!((s(1, 0) - s(2, 1)).abs() < 1e-12 && (s(2, 1) - s(3, 2)).abs() < 1e-12);
+        assert!((s(0, 1) - s(1, 2)).abs() < 1e-12);
+        assert!(
+            (s(1, 0) - s(2, 0)).abs() > 1e-3,
+            "a different distance, a different score"
+        );
+    }
+
+    #[test]
+    fn positions_are_added_before_projecting() {
+        let mut input = running();
+        let plain = input.compute().unwrap();
+        input.positions = Some(sinusoidal(5, 3));
+        let with = input.compute().unwrap();
+        let x = &input.embeddings + &sinusoidal(5, 3);
+        assert_eq!(with.q, project(x.view(), input.w_q.view()));
+        assert_ne!(with.weights, plain.weights);
+        input.positions = Some(sinusoidal(4, 3));
+        assert!(matches!(
+            input.compute(),
+            Err(AttentionError::PositionsShape { .. })
+        ));
+    }
+
+    #[test]
+    fn heads_side_by_side_then_w_o() {
+        let a = array![[1.0, 2.0], [3.0, 4.0]];
+        let b = array![[5.0], [6.0]];
+        let c = concat(&[a.view(), b.view()]);
+        assert_eq!(c, array![[1.0, 2.0, 5.0], [3.0, 4.0, 6.0]]);
+        let w_o = array![[1.0, 0.0, 1.0], [0.5, 0.5, 0.0]];
+        assert_eq!(combine(&c, &w_o), array![[6.0, 1.5], [9.0, 3.5]]);
+    }
 }

@@ -4,12 +4,13 @@
 //!
 //! Every reader records its problems and goes on, so a block reports them all at once.
 
-use super::fields::{Field, Fields, Key, MaskField, Rows, StepField};
+use super::fields::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows, StepField};
 use super::source::{Diagnostic, Located, Place, suggest};
 use super::{
-    BlockSpec, Examples, MAX_DIMS, MAX_TOKENS, ResultGroup, ResultName, Step, Variant, View,
+    BlockSpec, DEFAULT_ROPE_BASE, Examples, MAX_DIMS, MAX_HEADS, MAX_TOKENS, PositionsKind,
+    ResultGroup, ResultName, Step, Variant, View,
 };
-use crate::core::{AttentionInput, Mask, QueryOverride};
+use crate::core::{self, AttentionInput, Mask, QueryOverride};
 use ndarray::Array2;
 
 /// Checks the fields (after merging in the example) and assembles a spec.
@@ -19,8 +20,16 @@ pub fn build(
     examples: &Examples,
 ) -> Result<BlockSpec, Vec<Diagnostic>> {
     let inherited = merge_example(&mut fields, examples)?;
-    let missing: Vec<Diagnostic> = [Key::Tokens, Key::Embeddings, Key::WQ, Key::WK, Key::WV]
-        .into_iter()
+    // Several heads bring their own weights.
+    let weights: &[Key] = if fields.contains_key(&Key::Heads) {
+        &[]
+    } else {
+        &[Key::WQ, Key::WK, Key::WV]
+    };
+    let missing: Vec<Diagnostic> = [Key::Tokens, Key::Embeddings]
+        .iter()
+        .chain(weights)
+        .copied()
         .filter(|key| !fields.contains_key(key))
         .map(|key| {
             Diagnostic::new(
@@ -102,8 +111,11 @@ fn merge_example(
             ),
         )]);
     };
+    // A block with its own heads replaces the example's one head.
+    let own_heads = fields.contains_key(&Key::Heads);
     for (key, value) in base {
-        if !matches!(key, Key::Id | Key::Assert) {
+        let replaced = own_heads && matches!(key, Key::WQ | Key::WK | Key::WV);
+        if !matches!(key, Key::Id | Key::Assert) && !replaced {
             fields.entry(*key).or_insert_with(|| value.clone());
         }
     }
@@ -132,6 +144,21 @@ struct Builder<'f> {
     highlight: Option<usize>,
     assertions: Vec<Located<String>>,
     warnings: Vec<Diagnostic>,
+    /// Every head, when the block gives `heads` (the first's weights are also `w_q`, …).
+    heads: Vec<HeadWeights>,
+    /// Whether the block gave `heads` (its results are then named `heads[1]`, …).
+    has_heads: bool,
+    w_o: Option<Array2<f64>>,
+    positions: PositionsKind,
+    rope_base: Option<f64>,
+}
+
+/// One head's weights, and its own scale if it has one.
+struct HeadWeights {
+    w_q: Array2<f64>,
+    w_k: Array2<f64>,
+    w_v: Array2<f64>,
+    scale: Option<f64>,
 }
 
 impl<'f> Builder<'f> {
@@ -157,6 +184,11 @@ impl<'f> Builder<'f> {
             highlight: None,
             assertions: Vec::new(),
             warnings: Vec::new(),
+            heads: Vec::new(),
+            has_heads: false,
+            w_o: None,
+            positions: PositionsKind::None,
+            rope_base: None,
         }
     }
 
@@ -170,6 +202,9 @@ impl<'f> Builder<'f> {
             Key::Tokens => self.tokens(),
             Key::Dims => self.dims(),
             Key::Embeddings => self.embeddings(),
+            Key::WQ | Key::WK | Key::WV if self.fields.contains_key(&Key::Heads) => {
+                self.both_given(key)
+            }
             Key::WQ => self.w_q = self.weight(Key::WQ),
             Key::WK => self.w_k = self.weight(Key::WK),
             Key::WV => self.w_v = self.weight(Key::WV),
@@ -181,6 +216,176 @@ impl<'f> Builder<'f> {
             Key::Steps => self.steps(),
             Key::Highlight => self.highlight = self.token(Key::Highlight),
             Key::Assert => self.assert(),
+            Key::Positions => self.positions(),
+            Key::RopeBase => self.rope_base(),
+            Key::Heads => self.heads(),
+            Key::WO => self.w_o = self.matrix(Key::WO),
+        }
+    }
+
+    fn positions(&mut self) {
+        let (n, d) = (self.tokens.len(), self.d());
+        self.positions = match self.fields.get(&Key::Positions) {
+            None => PositionsKind::None,
+            Some(Located {
+                value: Field::Positions(PositionsField::Named(name)),
+                place,
+            }) => match name.as_str() {
+                "none" => PositionsKind::None,
+                "sinusoidal" => PositionsKind::Sinusoidal,
+                "rope" | "rotary" => PositionsKind::Rope,
+                other => {
+                    let message = format!(
+                        "unknown positions `{other}`{} — write \"sinusoidal\", \"rope\" or \"none\", or one row of numbers per token",
+                        suggest(other, &["sinusoidal", "rope", "none"])
+                    );
+                    self.problem(place.clone(), message);
+                    PositionsKind::None
+                }
+            },
+            Some(Located {
+                value: Field::Positions(PositionsField::Rows(rows)),
+                place,
+            }) => match rows_to_array(rows, "positions", &mut self.problems) {
+                Some(m) if m.dim() == (n, d) || n == 0 || d == 0 => PositionsKind::Learned(m),
+                Some(m) => {
+                    let message = format!(
+                        "`positions` is {}×{} but there are {n} tokens of {d} dimensions — give one row of {d} numbers per token",
+                        m.nrows(),
+                        m.ncols()
+                    );
+                    self.problem(place.clone(), message);
+                    PositionsKind::None
+                }
+                None => PositionsKind::None,
+            },
+            Some(_) => PositionsKind::None,
+        };
+    }
+
+    fn rope_base(&mut self) {
+        if let Some(Located {
+            value: Field::Number(base),
+            place,
+        }) = self.fields.get(&Key::RopeBase)
+        {
+            if self.positions != PositionsKind::Rope {
+                self.problem(place.clone(), "`rope_base` sets the base of rotary positions — add `positions = \"rope\"`, or drop `rope_base`");
+            } else if *base <= 1.0 {
+                let message = format!(
+                    "`rope_base` is {}, but the base of rotary positions must be greater than 1 — the usual one is 10000",
+                    crate::spec::expr::human(*base)
+                );
+                self.problem(place.clone(), message);
+            } else {
+                self.rope_base = Some(*base);
+            }
+        }
+    }
+
+    /// `heads`: the first head's weights become `w_q`, `w_k`, `w_v`; the rest are kept.
+    fn heads(&mut self) {
+        let Some(Located {
+            value: Field::Heads(heads),
+            place,
+        }) = self.fields.get(&Key::Heads)
+        else {
+            return;
+        };
+        self.has_heads = true;
+        if heads.is_empty() {
+            self.problem(place.clone(), "`heads` is empty — give at least one head, or leave `heads` out and give `w_q`, `w_k` and `w_v`");
+            return;
+        }
+        if heads.len() > MAX_HEADS {
+            let message = format!(
+                "{} heads are more than the limit of {MAX_HEADS} — show fewer heads",
+                heads.len()
+            );
+            self.problem(place.clone(), message);
+            return;
+        }
+        let d = self.d();
+        let mut all = Vec::new();
+        for (h, head) in heads.iter().enumerate() {
+            let HeadField {
+                w_q,
+                w_k,
+                w_v,
+                scale,
+            } = &head.value;
+            let mut read = |m: &Located<Rows<f64>>, name: &str| -> Option<Array2<f64>> {
+                let a = rows_to_array(&m.value, name, &mut self.problems)?;
+                let wrong = if a.nrows() == 0 || a.ncols() == 0 {
+                    Some(format!(
+                        "`{name}` of head {} is empty — give it at least one row of numbers",
+                        h + 1
+                    ))
+                } else if d > 0 && a.ncols() != d {
+                    Some(format!(
+                        "`{name}` of head {} has {} columns but the embeddings have {d} dimensions — give each row {d} numbers",
+                        h + 1,
+                        a.ncols()
+                    ))
+                } else if a.nrows() > MAX_DIMS {
+                    Some(format!(
+                        "`{name}` of head {} has {} rows, beyond the limit of {MAX_DIMS}",
+                        h + 1,
+                        a.nrows()
+                    ))
+                } else {
+                    None
+                };
+                match wrong {
+                    Some(message) => {
+                        self.problems
+                            .push(Diagnostic::new(m.place.clone(), message));
+                        None
+                    }
+                    None => Some(a),
+                }
+            };
+            let (q, k, v) = (read(w_q, "w_q"), read(w_k, "w_k"), read(w_v, "w_v"));
+            if let (Some(q), Some(k)) = (&q, &k)
+                && q.nrows() != k.nrows()
+            {
+                let message = format!(
+                    "`w_k` of head {} has {} rows but its `w_q` has {}: a head's queries and keys must have the same size — give both the same number of rows",
+                    h + 1,
+                    k.nrows(),
+                    q.nrows()
+                );
+                self.problem(w_k.place.clone(), message);
+            }
+            if let (Some(w_q), Some(w_k), Some(w_v)) = (q, k, v) {
+                all.push(HeadWeights {
+                    w_q,
+                    w_k,
+                    w_v,
+                    scale: *scale,
+                });
+            }
+        }
+        if all.len() != heads.len() {
+            return;
+        }
+        if let Some(first) = all.first() {
+            self.w_q = Some(first.w_q.clone());
+            self.w_k = Some(first.w_k.clone());
+            self.w_v = Some(first.w_v.clone());
+        }
+        self.heads = all;
+    }
+
+    /// `w_q` beside `heads`, in the block itself (an example's are replaced, not a mistake).
+    fn both_given(&mut self, key: Key) {
+        if let Some(f) = self.fields.get(&key)
+            && f.place.path == self.place.path
+        {
+            let message = format!(
+                "`{key}` and `heads` both give weights — give `w_q`, `w_k` and `w_v` for one head, or `heads` for several, not both"
+            );
+            self.problem(f.place.clone(), message);
         }
     }
 
@@ -492,6 +697,20 @@ impl<'f> Builder<'f> {
 
     /// Rules that tie several keys together.
     fn check_across_keys(&mut self) {
+        if let Some(w_o) = &self.w_o {
+            let d_v: usize = if self.heads.is_empty() {
+                self.w_v.as_ref().map_or(0, |m| m.nrows())
+            } else {
+                self.heads.iter().map(|h| h.w_v.nrows()).sum()
+            };
+            if d_v > 0 && w_o.ncols() != d_v {
+                let message = format!(
+                    "`w_o` has {} columns but the heads' outputs side by side have {d_v} numbers — give each row of `w_o` {d_v} numbers (row i makes output dimension i)",
+                    w_o.ncols()
+                );
+                self.problem(self.at(Key::WO), message);
+            }
+        }
         let d = self.d();
         if self.views.contains(&View::Residual)
             && let (Some(v), true) = (&self.w_v, d > 0)
@@ -515,21 +734,65 @@ impl<'f> Builder<'f> {
         ) else {
             return Err(self.problems);
         };
+        let (n, d) = embeddings.dim();
+        let positions = match &self.positions {
+            PositionsKind::Sinusoidal => Some(core::positions::sinusoidal(n, d)),
+            PositionsKind::Learned(m) => Some(m.clone()),
+            PositionsKind::None | PositionsKind::Rope => None,
+        };
+        let base = self.rope_base.unwrap_or(DEFAULT_ROPE_BASE);
+        let rope = |d_k: usize| {
+            (self.positions == PositionsKind::Rope)
+                .then(|| core::positions::Rope::new(n, d_k, base))
+        };
+        let head_scale = |h: usize| self.heads.get(h).and_then(|w| w.scale).or(self.scale);
         let input = AttentionInput {
+            rope: rope(w_q.nrows()),
             embeddings,
             w_q,
             w_k,
             w_v,
             mask: self.mask,
-            scale: self.scale,
+            scale: head_scale(0),
             query_overrides: self.query_overrides,
+            positions,
         };
+        let head_name = |h: usize| ResultName {
+            group: ResultGroup::Heads,
+            key: (h + 1).to_string(),
+        };
+        // The other heads see the same words and mask, with their own weights; a query set by
+        // hand belongs to the first.
+        let mut variants: Vec<Variant> = self
+            .heads
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(h, w)| Variant {
+                name: head_name(h),
+                input: AttentionInput {
+                    rope: rope(w.w_q.nrows()),
+                    w_q: w.w_q.clone(),
+                    w_k: w.w_k.clone(),
+                    w_v: w.w_v.clone(),
+                    scale: head_scale(h),
+                    query_overrides: Vec::new(),
+                    ..input.clone()
+                },
+            })
+            .collect();
+        variants.extend(variants_for(&self.views, &input));
         Ok(BlockSpec {
             id: self.id,
             title: self.title,
             tokens: self.tokens,
             dims: self.dims,
-            variants: variants_for(&self.views, &input),
+            variants,
+            own_name: self.has_heads.then(|| head_name(0)),
+            heads: self.heads.len().max(1),
+            w_o: self.w_o,
+            positions: self.positions,
+            rope_base: self.rope_base,
             input,
             focus: self.focus,
             views: self.views,

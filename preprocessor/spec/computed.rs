@@ -15,6 +15,8 @@ named_enum! {
     pub enum ResultGroup {
         /// The same queries, keys and values under another mask (the compare view).
         Mask = "mask",
+        /// One head of several, counted from 1.
+        Heads = "heads",
     }
 }
 
@@ -53,6 +55,17 @@ pub struct Computed {
     pub spec: BlockSpec,
     /// The block's own result first, then one per variant of the spec, in its order.
     pub results: Vec<NamedResult>,
+    /// Several heads, side by side and combined.
+    pub combined: Option<Combined>,
+}
+
+/// The heads' outputs side by side, and combined by `w_o` when the block gives one.
+#[derive(Debug, Clone)]
+pub struct Combined {
+    /// `n × H·d_v`.
+    pub concat: ndarray::Array2<f64>,
+    /// `n × d_out`.
+    pub output: Option<ndarray::Array2<f64>>,
 }
 
 impl Computed {

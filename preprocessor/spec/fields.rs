@@ -15,9 +15,13 @@ named_enum! {
         Tokens = "tokens",
         Dims = "dims",
         Embeddings = "embeddings",
+        Positions = "positions",
+        RopeBase = "rope_base",
         WQ = "w_q",
         WK = "w_k",
         WV = "w_v",
+        Heads = "heads",
+        WO = "w_o",
         Mask = "mask",
         Scale = "scale",
         Show = "show",
@@ -39,6 +43,8 @@ pub enum Kind {
     Mask,
     SetQuery,
     Steps,
+    Heads,
+    Positions,
 }
 
 impl Key {
@@ -84,6 +90,10 @@ impl Key {
                 Kind::Text,
                 "write a token in quotes, like `highlight = \"black\"`",
             ),
+            Key::Heads => (Kind::Heads, HEADS_HINT),
+            Key::WO => (Kind::Numbers, MATRIX),
+            Key::Positions => (Kind::Positions, POSITIONS_HINT),
+            Key::RopeBase => (Kind::Number, "write a number, like `rope_base = 10000`"),
             Key::Assert => (
                 Kind::Texts,
                 "write a list of claims, like `assert = [\"argmax(weights[cat]) == black\"]`",
@@ -119,6 +129,25 @@ pub enum Field {
     SetQuery(Vec<(Located<String>, f64)>),
     /// `steps = [{ label = "…", set_query = { 1 = 1.0 } }]`: buttons that apply a query change.
     Steps(Vec<Located<StepField>>),
+    /// `heads = [{ w_q = …, w_k = …, w_v = … }, …]`.
+    Heads(Vec<Located<HeadField>>),
+    /// `positions = "sinusoidal"` (or "none", "rope"), or learned rows.
+    Positions(PositionsField),
+}
+
+/// One head as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadField {
+    pub w_q: Located<Rows<f64>>,
+    pub w_k: Located<Rows<f64>>,
+    pub w_v: Located<Rows<f64>>,
+    pub scale: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PositionsField {
+    Named(String),
+    Rows(Rows<f64>),
 }
 
 /// One `steps` entry as written.
@@ -214,7 +243,65 @@ fn read_field(src: &Source, key: Key, value: &Value) -> Result<Field, Diagnostic
         }),
         Kind::SetQuery => Field::SetQuery(set_query(src, name, value)?),
         Kind::Steps => Field::Steps(steps(src, value)?),
+        Kind::Heads => Field::Heads(heads(src, value)?),
+        Kind::Positions => Field::Positions(match value.get_ref() {
+            DeValue::String(s) => PositionsField::Named(s.to_string()),
+            DeValue::Array(_) => PositionsField::Rows(rows(src, key, value, number)?),
+            other => return Err(wrong_type(src, name, value, other, POSITIONS_HINT)),
+        }),
     })
+}
+
+fn heads(src: &Source, value: &Value) -> Result<Vec<Located<HeadField>>, Diagnostic> {
+    let DeValue::Array(items) = value.get_ref() else {
+        return Err(wrong_type(src, "heads", value, value.get_ref(), HEADS_HINT));
+    };
+    let mut heads = Vec::new();
+    for item in items {
+        let DeValue::Table(t) = item.get_ref() else {
+            return Err(wrong_type(src, "heads", item, item.get_ref(), HEADS_HINT));
+        };
+        let (mut w_q, mut w_k, mut w_v, mut scale) = (None, None, None, None);
+        for (k, v) in t {
+            let matrix = |key: Key| -> Result<_, Diagnostic> {
+                Ok(Some(Located {
+                    value: rows(src, key, v, number)?,
+                    place: src.span(k.span()),
+                }))
+            };
+            match k.get_ref().as_ref() {
+                "w_q" => w_q = matrix(Key::WQ)?,
+                "w_k" => w_k = matrix(Key::WK)?,
+                "w_v" => w_v = matrix(Key::WV)?,
+                "scale" => scale = Some(number(src, "scale", v)?),
+                other => {
+                    return Err(Diagnostic::new(
+                        src.span(k.span()),
+                        format!(
+                            "a head has no key `{other}`{} — a head holds `w_q`, `w_k`, `w_v` and, if it has its own, `scale`",
+                            super::source::suggest(other, &["w_q", "w_k", "w_v", "scale"])
+                        ),
+                    ));
+                }
+            }
+        }
+        let (Some(w_q), Some(w_k), Some(w_v)) = (w_q, w_k, w_v) else {
+            return Err(Diagnostic::new(
+                src.span(item.span()),
+                format!("this head needs `w_q`, `w_k` and `w_v` — {HEADS_HINT}"),
+            ));
+        };
+        heads.push(Located {
+            value: HeadField {
+                w_q,
+                w_k,
+                w_v,
+                scale,
+            },
+            place: src.span(item.span()),
+        });
+    }
+    Ok(heads)
 }
 
 fn steps(src: &Source, value: &Value) -> Result<Vec<Located<StepField>>, Diagnostic> {
@@ -254,6 +341,10 @@ fn steps(src: &Source, value: &Value) -> Result<Vec<Located<StepField>>, Diagnos
     Ok(steps)
 }
 
+const HEADS_HINT: &str = "write a list of heads, each with its own weights, like \
+    `heads = [{ w_q = [[1.0, 0.0]], w_k = [[0.0, 1.0]], w_v = [[1.0, 0.0]] }, …]`";
+const POSITIONS_HINT: &str = "write `positions = \"sinusoidal\"`, `\"rope\"` or `\"none\"`, or \
+    learned positions as one row of numbers per token, like `[[0.0, 0.1], [0.1, 0.0]]`";
 const MASK_HINT: &str = "write `mask = \"none\"`, `mask = \"causal\"`, or a matrix of true/false \
                          like `mask = [[true, false], [true, true]]`";
 const SET_QUERY_HINT: &str = "write a table of dimension = value, like `set_query = { 1 = 1.0 }`";

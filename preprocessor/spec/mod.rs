@@ -26,6 +26,23 @@ use std::sync::Arc;
 pub const MAX_TOKENS: usize = 128;
 /// The most dimensions (d, d_k or d_v): each gets a slider and a table column.
 pub const MAX_DIMS: usize = 64;
+/// The most heads one block may have: each gets a heatmap of its own.
+pub const MAX_HEADS: usize = 16;
+/// The base of rotary positions unless `rope_base` says otherwise (RoFormer's).
+pub const DEFAULT_ROPE_BASE: f64 = 10000.0;
+
+/// How a block tells the positions of its words apart.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PositionsKind {
+    /// Not at all: attention sees a bag of words.
+    None,
+    /// Sinusoidal encodings added to the embeddings.
+    Sinusoidal,
+    /// Rows given in the block, added to the embeddings.
+    Learned(ndarray::Array2<f64>),
+    /// Rotary embeddings applied to queries and keys.
+    Rope,
+}
 
 named_enum! {
     /// What a block can show, in the order the book shows them.
@@ -79,8 +96,17 @@ pub struct BlockSpec {
     pub highlight: Option<usize>,
     /// Buttons that set entries of the focus token's query on the live figure.
     pub steps: Vec<Step>,
-    /// Inputs computed beside the block's own, as named results (the compare view's masks).
+    /// Inputs computed beside the block's own, as named results (more heads, the compare
+    /// view's masks).
     pub variants: Vec<Variant>,
+    /// The name of the block's own result when it has one (`heads[1]`).
+    pub own_name: Option<ResultName>,
+    /// How many heads: the own result and the first `heads − 1` variants.
+    pub heads: usize,
+    /// `(d_out, H·d_v)`: combines the heads' outputs.
+    pub w_o: Option<ndarray::Array2<f64>>,
+    pub positions: PositionsKind,
+    pub rope_base: Option<f64>,
     pub assertions: Vec<Located<String>>,
     /// What is likely wrong but does not stop the build.
     pub warnings: Vec<Diagnostic>,
@@ -323,6 +349,24 @@ impl Examples {
     }
 }
 
+/// The heads side by side and, with `w_o`, combined — when there is more than one head or a
+/// `w_o` to apply.
+fn combined(spec: &BlockSpec, results: &[NamedResult]) -> Option<computed::Combined> {
+    if spec.heads < 2 && spec.w_o.is_none() {
+        return None;
+    }
+    let outputs: Vec<_> = results[..spec.heads]
+        .iter()
+        .map(|r| r.result.output.view())
+        .collect();
+    let concat = crate::core::positions::concat(&outputs);
+    let output = spec
+        .w_o
+        .as_ref()
+        .map(|w_o| crate::core::positions::combine(&concat, w_o));
+    Some(computed::Combined { concat, output })
+}
+
 /// An expression's error at a place, a follow-on if it only repeats another failure.
 pub fn located(place: Place, e: expr::ExprError) -> Diagnostic {
     if e.follow_on {
@@ -367,7 +411,7 @@ pub fn compute_keeping(
     spec: BlockSpec,
     scope: &dyn Scope,
 ) -> Result<(Computed, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let own = std::iter::once((None, &spec.input));
+    let own = std::iter::once((spec.own_name.as_ref(), &spec.input));
     let variants = spec.variants.iter().map(|v| (Some(&v.name), &v.input));
     let mut results = Vec::with_capacity(1 + spec.variants.len());
     for (name, input) in own.chain(variants) {
@@ -381,7 +425,12 @@ pub fn compute_keeping(
             result,
         });
     }
-    let computed = Computed { spec, results };
+    let combined = combined(&spec, &results);
+    let computed = Computed {
+        spec,
+        results,
+        combined,
+    };
     let within = WithCurrent {
         current: &computed,
         outer: scope,

@@ -22,6 +22,8 @@ fn input(n: usize, d: usize) -> AttentionInput {
         mask: Mask::Causal,
         scale: None,
         query_overrides: vec![],
+        positions: None,
+        rope: None,
     }
 }
 

@@ -180,7 +180,7 @@ fn result_of<'c>(c: &'c Computed, r: &Ref) -> Result<&'c crate::spec::NamedResul
                 .as_ref()
                 .map_or("this block".to_string(), |s| format!("`{s}`"));
             let has = if names.is_empty() {
-                "it has only its own result (`mask[…]` results come with the \"compare\" view)"
+                "it has only its own result (`heads[…]` come with `heads = [...]`, `mask[…]` with the \"compare\" view)"
                     .to_string()
             } else {
                 let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
@@ -283,7 +283,41 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
                 })
                 .collect(),
         ),
-        Quantity::Residual => match res.residual(&input.embeddings) {
+        Quantity::Positions => match (&input.positions, &spec.positions) {
+            (Some(p), _) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(p)),
+            (None, crate::spec::PositionsKind::Rope) => {
+                return Err(format!(
+                    "`{}`: rotary positions are not added to the embeddings, they turn the queries and keys — compare `q` and `k` instead",
+                    display_ref(r)
+                ));
+            }
+            (None, _) => {
+                return Err(format!(
+                    "`{}`: this block adds no positions — give `positions = \"sinusoidal\"` or learned rows",
+                    display_ref(r)
+                ));
+            }
+        },
+        Quantity::Concat | Quantity::Combined => {
+            let m = match (&c.combined, r.field) {
+                (Some(combined), Quantity::Concat) => Some(&combined.concat),
+                (Some(combined), _) => combined.output.as_ref(),
+                (None, _) => None,
+            };
+            let Some(m) = m else {
+                return Err(format!(
+                    "`{}`: this block has {} — `concat` needs several heads (`heads = [...]`) and `combined` also `w_o`",
+                    display_ref(r),
+                    if spec.heads > 1 {
+                        "several heads but no `w_o`".to_string()
+                    } else {
+                        "one head".to_string()
+                    }
+                ));
+            };
+            (spec.tokens.clone(), numbered(m.ncols()), num_matrix(m))
+        }
+        Quantity::Residual => match res.residual(&input.inputs()) {
             Some(m) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(&m)),
             None => {
                 return Err(format!(

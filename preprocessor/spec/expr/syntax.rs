@@ -78,6 +78,12 @@ named_enum! {
         Exps = "exps",
         Residual = "residual",
         Scale = "scale",
+        /// Added to the embeddings: sinusoidal or learned positions.
+        Positions = "positions",
+        /// The heads' outputs side by side.
+        Concat = "concat",
+        /// The heads' outputs combined by `w_o`.
+        Combined = "combined",
     }
 }
 
