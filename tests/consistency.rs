@@ -59,6 +59,8 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     let mut written = 0;
     let mut masks_seen = [0usize; 3];
+    // Cases with several heads; with added positions; with rotary positions.
+    let mut kinds_seen = [0usize; 3];
     while written < 10_000 {
         let n = if rng.below(20) == 0 {
             1 + rng.below(64) as usize
@@ -93,6 +95,13 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
         } else {
             vec![]
         };
+        // Word order: none, sinusoidal or learned positions added, or rotary.
+        let (positions, rope) = match rng.below(4) {
+            0 => (Some(core::positions::sinusoidal(n, d)), None),
+            1 => (Some(rng.matrix(n, d)), None),
+            2 => (None, Some(core::positions::Rope::new(n, d_k, 10000.0))),
+            _ => (None, None),
+        };
         let input = AttentionInput {
             embeddings: rng.matrix(n, d),
             w_q: rng.matrix(d_k, d),
@@ -101,10 +110,50 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             mask,
             scale,
             query_overrides: overrides.clone(),
-            positions: None,
-            rope: None,
+            positions,
+            rope,
         };
         let Ok(r) = input.compute() else { continue };
+        // More heads on the same words, each with its own weights (and rotary tables), then W_O.
+        let heads = rng.below(8) as usize;
+        let mut more = Vec::new();
+        for _ in 0..heads {
+            let d_k = 1 + rng.below(6) as usize;
+            let d_v = 1 + rng.below(4) as usize;
+            let head = AttentionInput {
+                w_q: rng.matrix(d_k, d),
+                w_k: rng.matrix(d_k, d),
+                w_v: rng.matrix(d_v, d),
+                query_overrides: vec![],
+                rope: input
+                    .rope
+                    .as_ref()
+                    .map(|_| core::positions::Rope::new(n, d_k, 10000.0)),
+                ..input.clone()
+            };
+            if let Ok(result) = head.compute() {
+                more.push((head, result));
+            }
+        }
+        let outputs: Vec<_> = std::iter::once(r.output.view())
+            .chain(more.iter().map(|(_, h)| h.output.view()))
+            .collect();
+        let concat = core::positions::concat(&outputs);
+        let d_out = 1 + rng.below(4) as usize;
+        let w_o = rng.matrix(d_out, concat.ncols());
+        let combined = core::positions::combine(&concat, &w_o);
+        kinds_seen[0] += usize::from(!more.is_empty());
+        kinds_seen[1] += usize::from(input.positions.is_some());
+        kinds_seen[2] += usize::from(input.rope.is_some());
+        let input_json = |i: &AttentionInput| {
+            json!({
+                "embeddings": rows(&i.embeddings), "w_q": rows(&i.w_q), "w_k": rows(&i.w_k), "w_v": rows(&i.w_v),
+                "mask": mask_json, "scale": i.scale,
+                "query_overrides": i.query_overrides.iter().map(|o| json!([o.token, o.dim, o.value])).collect::<Vec<_>>(),
+                "positions": i.positions.as_ref().map(rows),
+                "rope": i.rope.as_ref().map(|r| json!({"base": r.base, "cos": rows(&r.cos), "sin": rows(&r.sin)})),
+            })
+        };
         masks_seen[match input.mask {
             Mask::None => 0,
             Mask::Causal => 1,
@@ -168,11 +217,13 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             }
         }
         let case = json!({
-            "input": {
-                "embeddings": rows(&input.embeddings), "w_q": rows(&input.w_q), "w_k": rows(&input.w_k), "w_v": rows(&input.w_v),
-                "mask": mask_json, "scale": scale,
-                "query_overrides": overrides.iter().map(|o| json!([o.token, o.dim, o.value])).collect::<Vec<_>>(),
-            },
+            "input": input_json(&input),
+            "heads": more.iter().map(|(i, h)| json!({
+                "input": input_json(i),
+                "output": { "q": rows(&h.q), "k": rows(&h.k), "weights": rows(&h.weights), "output": rows(&h.output) },
+            })).collect::<Vec<_>>(),
+            "w_o": rows(&w_o),
+            "combined": rows(&combined),
             "output": {
                 "q": rows(&r.q), "k": rows(&r.k), "v": rows(&r.v), "dots": opt_rows(&r.dots), "scores": opt_rows(&r.scores),
                 "weights": rows(&r.weights), "output": rows(&r.output), "scale": r.scale, "formatted": formatted,
@@ -213,6 +264,10 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
     assert!(
         masks_seen.iter().all(|&m| m > 1000),
         "every mask is well represented: {masks_seen:?}"
+    );
+    assert!(
+        kinds_seen[0] > 5000 && kinds_seen[1] > 3000 && kinds_seen[2] > 1500,
+        "several heads, added and rotary positions are well represented: {kinds_seen:?}"
     );
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/consistency.js");

@@ -7,8 +7,21 @@ use mdbook_attention::chapter::{self, Output};
 use mdbook_attention::spec::{Examples, View};
 
 fn chapter_for(view: &str) -> String {
+    // The views of several heads and of positions get them; the others stay on one head.
+    let extra = match view {
+        "heads" | "combine" => {
+            "heads = [\n  { w_q = [[1.0, 0.2], [0.1, 0.9]], w_k = [[0.8, 1.1], [0.3, 0.4]], w_v = [[0.6, 0.9], [0.4, 0.2]] },\n  { w_q = [[0.0, 2.0]], w_k = [[1.0, 1.0]], w_v = [[0.5, 0.5]] },\n]\nw_o = [[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]]\n"
+        }
+        "positions" => "positions = \"sinusoidal\"\n",
+        _ => "",
+    };
+    let weights = if extra.starts_with("heads") {
+        ""
+    } else {
+        "w_q = [[1.0, 0.2], [0.1, 0.9]]\nw_k = [[0.8, 1.1], [0.3, 0.4]]\nw_v = [[0.6, 0.9], [0.4, 0.2]]\n"
+    };
     format!(
-        "# V\n\n```attention\ntokens = [\"a\", \"b\", \"c\"]\nembeddings = [[1.0, 0.5], [0.25, 1.0], [0.5, 0.5]]\nw_q = [[1.0, 0.2], [0.1, 0.9]]\nw_k = [[0.8, 1.1], [0.3, 0.4]]\nw_v = [[0.6, 0.9], [0.4, 0.2]]\nfocus = \"b\"\nhighlight = \"a\"\nshow = [\"{view}\"]\n```\n"
+        "# V\n\n```attention\ntokens = [\"a\", \"b\", \"c\"]\nembeddings = [[1.0, 0.5], [0.25, 1.0], [0.5, 0.5]]\n{weights}{extra}focus = \"b\"\nhighlight = \"a\"\nshow = [\"{view}\"]\n```\n"
     )
 }
 

@@ -66,12 +66,40 @@
     return { q: q, k: k, v: v, scale: s, dots: dots, scores: scores, weights: weights, output: output };
   }
   // The whole computation: embeddings -> Q, K, V (query overrides applied) -> attention.
+  // What is projected: the embeddings, plus the positions when the widget adds them.
+  function inputs(input) {
+    var p = input.positions;
+    if (!p) return input.embeddings;
+    return input.embeddings.map(function (row, i) { return row.map(function (e, j) { return e + p[i][j]; }); });
+  }
+  // Rotary positions: each pair (2i, 2i+1) of a row turned by the angle of its position, from
+  // the cosines and sines the core computed (render/data.rs, RopeData).
+  function rotate(m, rope) {
+    return m.map(function (row, p) {
+      var out = row.slice(), cos = rope.cos[p] || [], sin = rope.sin[p] || [];
+      for (var i = 0; i < cos.length && 2 * i + 1 < row.length; i++) {
+        var a = row[2 * i], b = row[2 * i + 1];
+        out[2 * i] = a * cos[i] - b * sin[i];
+        out[2 * i + 1] = a * sin[i] + b * cos[i];
+      }
+      return out;
+    });
+  }
   function compute(input) {
-    var q = project(input.embeddings, input.w_q);
+    var x = inputs(input);
+    var q = project(x, input.w_q);
     (input.query_overrides || []).forEach(function (o) { q[o[0]][o[1]] = o[2]; });
-    var k = project(input.embeddings, input.w_k);
-    var v = project(input.embeddings, input.w_v);
-    return attend(q, k, v, input.mask, input.scale);
+    var k = project(x, input.w_k);
+    if (input.rope) { q = rotate(q, input.rope); k = rotate(k, input.rope); }
+    var v = project(x, input.w_v);
+    var r = attend(q, k, v, input.mask, input.scale);
+    r.x = x;
+    return r;
+  }
+  // Several heads: their outputs side by side, then W_O (core/positions.rs).
+  function combineHeads(outputs, wO) {
+    var concat = outputs[0].map(function (_, i) { return [].concat.apply([], outputs.map(function (o) { return o[i]; })); });
+    return { concat: concat, output: wO ? project(concat, wO) : null };
   }
 
   // ---- the one number format (see render/format.rs) -----------------------------------------
@@ -116,7 +144,7 @@
   // give x. Shown numbers are exact decimals: count them in hundredths, with BigInt.
   var APPROX = "\u2248 ";
   // The bindings whose numbers follow the rule (render/pencil.rs, FIELDS).
-  var PENCIL_FIELDS = ["qt", "kt", "vt", "qp", "kp", "vp", "md", "ss", "wsum", "sm", "esum", "sw", "wv", "osum", "rsum"];
+  var PENCIL_FIELDS = ["qt", "kt", "vt", "qp", "kp", "vp", "md", "ss", "wsum", "sm", "esum", "sw", "wv", "osum", "rsum", "mo"];
   function hundredths(shown) {
     var m = /^(-?)(\d+)\.(\d\d)$/.exec(shown);
     if (!m) return null;
@@ -155,6 +183,7 @@
 
   var api = {
     dot: dot, project: project, softmax: softmax, exps: exps, rowMax: rowMax, attend: attend, compute: compute, fmt: fmt,
+    rotate: rotate, combineHeads: combineHeads,
     pencilSum: pencilSum, pencilSumOfProducts: pencilSumOfProducts, pencilQuotient: pencilQuotient,
     opacity: opacity, cellClass: cellClass
   };
@@ -175,7 +204,8 @@
     this.initial = {
       embeddings: this.data.embeddings, w_q: this.data.w_q, w_k: this.data.w_k, w_v: this.data.w_v,
       mask: this.data.mask, scale: this.data.scale_is_default ? null : this.data.scale,
-      query_overrides: this.data.query_overrides, focus: this.data.focus
+      query_overrides: this.data.query_overrides, focus: this.data.focus,
+      positions: this.data.positions || null, rope: this.data.rope || null
     };
     this.state = clone(this.initial);
     this.explainsDots = this.data.views.some(function (v) { return EXPLAINS_DOTS.indexOf(v) >= 0; });
@@ -210,7 +240,7 @@
 
   Widget.prototype.recompute = function () {
     var st = this.state, r = compute(st);
-    var plain = function (m) { return project(st.embeddings, m); };
+    var plain = function (m) { return project(r.x, m); };
     r.qp = plain(st.w_q); r.kp = plain(st.w_k); r.vp = plain(st.w_v);
     // Softmax of the focus row, step by step (the softmax view).
     var row = r.scores[st.focus];
@@ -224,6 +254,11 @@
       Object.keys(named.input).forEach(function (key) { input[key] = named.input[key]; });
       return compute(input);
     }));
+    // Several heads: the first `heads.length` results, side by side and combined.
+    var count = this.data.heads ? this.data.heads.length : (this.data.w_o ? 1 : 0);
+    if (count) {
+      this.combined = combineHeads(this.results.slice(0, count).map(function (h) { return h.output; }), this.data.w_o || null);
+    }
   };
 
   // Bindings read straight from the result (render/cells.rs, FIELDS, lists every binding).
@@ -232,7 +267,8 @@
   // The words and numbers of one binding: the browser's twin of render/views.rs.
   Widget.prototype.text = function (b) {
     var st = this.state, r = this.results[b.r], i = b.focusRow ? st.focus : b.i, j = b.j, c = b.c;
-    var products = function (w, row) { return st.embeddings[i].map(function (x, col) { return [w[row][col], x]; }); };
+    var x = r.x;
+    var products = function (w, row) { return x[i].map(function (e, col) { return [w[row][col], e]; }); };
     switch (b.field) {
       case "tok": return this.data.tokens[i];
       case "x": return fmt(st.embeddings[i][j]);
@@ -244,9 +280,9 @@
       case "wv": return pencilSumOfProducts(r.weights[i][j] * r.v[j][c], [[r.weights[i][j], r.v[j][c]]]);
       case "osum": return pencilSum(r.output[i][j], r.v.map(function (v, t) { return r.weights[i][t] * v[j]; }));
       // One product w·x of a projection (core::projection_terms): "qt f row term"; "qp f row" their sum.
-      case "qt": return pencilSumOfProducts(st.w_q[j][c] * st.embeddings[i][c], [[st.w_q[j][c], st.embeddings[i][c]]]);
-      case "kt": return pencilSumOfProducts(st.w_k[j][c] * st.embeddings[i][c], [[st.w_k[j][c], st.embeddings[i][c]]]);
-      case "vt": return pencilSumOfProducts(st.w_v[j][c] * st.embeddings[i][c], [[st.w_v[j][c], st.embeddings[i][c]]]);
+      case "qt": return pencilSumOfProducts(st.w_q[j][c] * x[i][c], [[st.w_q[j][c], x[i][c]]]);
+      case "kt": return pencilSumOfProducts(st.w_k[j][c] * x[i][c], [[st.w_k[j][c], x[i][c]]]);
+      case "vt": return pencilSumOfProducts(st.w_v[j][c] * x[i][c], [[st.w_v[j][c], x[i][c]]]);
       case "qp": return pencilSum(r.qp[i][j], products(st.w_q, j).map(function (p) { return p[0] * p[1]; }));
       case "kp": return pencilSum(r.kp[i][j], products(st.w_k, j).map(function (p) { return p[0] * p[1]; }));
       case "vp": return pencilSum(r.vp[i][j], products(st.w_v, j).map(function (p) { return p[0] * p[1]; }));
@@ -256,7 +292,12 @@
       case "ex": return fmt(r.ex[j]);
       case "esum": return pencilSum(r.esum, r.ex);
       case "sw": return r.scores[i][j] === null || r.smax === null ? fmt(0) : pencilQuotient(r.weights[i][j], r.ex[j], r.esum);
-      case "rsum": return pencilSum(st.embeddings[i][j] + r.output[i][j], [st.embeddings[i][j], r.output[i][j]]);
+      case "rsum": return pencilSum(x[i][j] + r.output[i][j], [x[i][j], r.output[i][j]]);
+      case "xi": return fmt(x[i][j]);
+      case "hc": return fmt(this.combined.concat[i][j]);
+      case "mo":
+        var heads = this.combined, wO = this.data.w_o;
+        return pencilSumOfProducts(heads.output[i][j], heads.concat[i].map(function (h, t) { return [h, wO[j][t]]; }));
       default:
         if (RESULT_FIELDS.indexOf(b.field) < 0) throw new Error("unknown binding " + b.field);
         return fmt(r[b.field][i][j]);

@@ -22,20 +22,32 @@ pub fn sinusoidal(n: usize, d: usize) -> Array2<f64> {
     })
 }
 
+fn angle(base: f64, d_k: usize, pos: usize, i: usize) -> f64 {
+    pos as f64 * base.powf(-2.0 * i as f64 / d_k as f64)
+}
+
 /// Rotary tables: for each position and each dimension pair, the cosine and sine of its angle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rope {
     pub base: f64,
+    /// The width of the queries and keys it turns.
+    pub d_k: usize,
     /// `n × ⌊d_k/2⌋`.
     pub cos: Array2<f64>,
     pub sin: Array2<f64>,
 }
 
 impl Rope {
+    /// The angle pair `i` of position `pos` is turned by: `pos·base^(−2i/d_k)`.
+    pub fn angle(&self, pos: usize, i: usize) -> f64 {
+        angle(self.base, self.d_k, pos, i)
+    }
+
     pub fn new(n: usize, d_k: usize, base: f64) -> Rope {
-        let angle = |pos: usize, i: usize| pos as f64 * base.powf(-2.0 * i as f64 / d_k as f64);
+        let angle = |pos: usize, i: usize| angle(base, d_k, pos, i);
         Rope {
             base,
+            d_k,
             cos: Array2::from_shape_fn((n, d_k / 2), |(p, i)| angle(p, i).cos()),
             sin: Array2::from_shape_fn((n, d_k / 2), |(p, i)| angle(p, i).sin()),
         }

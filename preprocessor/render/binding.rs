@@ -35,6 +35,12 @@ named_enum! {
     ExpSum = "esum",
     SoftmaxWeight = "sw",
     ResidualSum = "rsum",
+    /// The embedding plus the position: what is projected.
+    Input = "xi",
+    /// The heads' outputs side by side.
+    Concat = "hc",
+    /// The heads combined by `w_o`.
+    Combined = "mo",
     }
 }
 
@@ -73,6 +79,7 @@ impl Field {
                 | Field::WeightedValue
                 | Field::OutputSum
                 | Field::ResidualSum
+                | Field::Combined
         )
     }
 }

@@ -59,6 +59,11 @@ pub struct InputChanges<'a> {
     pub embeddings: Option<Rows<'a, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mask: Option<MaskData<'a>>,
+    /// A head's own queries are not the ones set by hand on the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_overrides: Option<Vec<(usize, usize, f64)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rope: Option<RopeData<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub w_k: Option<Rows<'a, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,6 +78,11 @@ impl<'a> InputChanges<'a> {
         InputChanges {
             embeddings: changed(&own.embeddings, &other.embeddings),
             mask: (own.mask != other.mask).then(|| MaskData::from(&other.mask)),
+            query_overrides: (own.query_overrides != other.query_overrides)
+                .then(|| overrides(&other.query_overrides)),
+            rope: (own.rope != other.rope)
+                .then(|| other.rope.as_ref().map(RopeData::from))
+                .flatten(),
             w_k: changed(&own.w_k, &other.w_k),
             w_q: changed(&own.w_q, &other.w_q),
             w_v: changed(&own.w_v, &other.w_v),
@@ -80,21 +90,71 @@ impl<'a> InputChanges<'a> {
     }
 }
 
+/// `[token, dimension, value]`, 0-based.
+fn overrides(o: &[crate::core::QueryOverride]) -> Vec<(usize, usize, f64)> {
+    o.iter().map(|o| (o.token, o.dim, o.value)).collect()
+}
+
+/// Rotary positions: the base, and the cosine and sine of each position's angle per pair of
+/// dimensions, computed by the core so the browser only multiplies and adds.
+#[derive(Serialize)]
+pub struct RopeData<'a> {
+    pub base: f64,
+    pub cos: Rows<'a, f64>,
+    pub sin: Rows<'a, f64>,
+}
+
+impl<'a> From<&'a crate::core::positions::Rope> for RopeData<'a> {
+    fn from(r: &'a crate::core::positions::Rope) -> Self {
+        RopeData {
+            base: r.base,
+            cos: Rows(&r.cos),
+            sin: Rows(&r.sin),
+        }
+    }
+}
+
+/// One head of several, with the same meaning and shapes as a single-head widget's fields.
+#[derive(Serialize)]
+pub struct HeadData<'a> {
+    pub k: Rows<'a, f64>,
+    pub output: Rows<'a, f64>,
+    pub q: Rows<'a, f64>,
+    pub scores: Rows<'a, Option<f64>>,
+    pub v: Rows<'a, f64>,
+    pub w_k: Rows<'a, f64>,
+    pub w_q: Rows<'a, f64>,
+    pub w_v: Rows<'a, f64>,
+    pub weights: Rows<'a, f64>,
+}
+
 /// Everything a widget's script needs, and every number the build computed for it.
 #[derive(Serialize)]
 pub struct WidgetData<'a> {
+    /// The heads combined by `w_o`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub combined: Option<Rows<'a, f64>>,
     pub dims: &'a [String],
+    /// The token embeddings (positions, if any, are `positions`).
     pub embeddings: Rows<'a, f64>,
     pub focus: usize,
+    /// Several heads: one object per head, the first being the widget's own fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<HeadData<'a>>,
     pub k: Rows<'a, f64>,
     pub mask: MaskData<'a>,
     pub output: Rows<'a, f64>,
+    /// `n × d`, added to the embeddings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub positions: Option<Rows<'a, f64>>,
     pub q: Rows<'a, f64>,
     /// `[token, dimension, value]`, 0-based.
     pub query_overrides: Vec<(usize, usize, f64)>,
     /// The named results after the block's own (absent when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub results: Vec<NamedData<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rope: Option<RopeData<'a>>,
     pub scale: f64,
     pub scale_is_default: bool,
     /// Scaled scores; `null` where masked.
@@ -105,6 +165,8 @@ pub struct WidgetData<'a> {
     pub v: Rows<'a, f64>,
     pub views: Vec<&'static str>,
     pub w_k: Rows<'a, f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w_o: Option<Rows<'a, f64>>,
     pub w_q: Rows<'a, f64>,
     pub w_v: Rows<'a, f64>,
     pub weights: Rows<'a, f64>,
@@ -119,20 +181,42 @@ impl<'a> WidgetData<'a> {
             input: InputChanges::between(input, &n.input),
             name: n.name.as_ref().map(ToString::to_string).unwrap_or_default(),
         };
+        let heads = if spec.heads > 1 {
+            c.results[..spec.heads]
+                .iter()
+                .map(|h| HeadData {
+                    k: Rows(&h.result.k),
+                    output: Rows(&h.result.output),
+                    q: Rows(&h.result.q),
+                    scores: Rows(&h.result.scores),
+                    v: Rows(&h.result.v),
+                    w_k: Rows(&h.input.w_k),
+                    w_q: Rows(&h.input.w_q),
+                    w_v: Rows(&h.input.w_v),
+                    weights: Rows(&h.result.weights),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         WidgetData {
+            combined: c
+                .combined
+                .as_ref()
+                .and_then(|m| m.output.as_ref())
+                .map(Rows),
             dims: &spec.dims,
             embeddings: Rows(&input.embeddings),
             focus: spec.focus,
+            heads,
             k: Rows(&r.k),
             mask: MaskData::from(&input.mask),
             output: Rows(&r.output),
+            positions: input.positions.as_ref().map(Rows),
             q: Rows(&r.q),
-            query_overrides: input
-                .query_overrides
-                .iter()
-                .map(|o| (o.token, o.dim, o.value))
-                .collect(),
+            query_overrides: overrides(&input.query_overrides),
             results: c.results[1..].iter().map(named).collect(),
+            rope: input.rope.as_ref().map(RopeData::from),
             scale: r.scale,
             scale_is_default: input.scale.is_none(),
             scores: Rows(&r.scores),
@@ -145,6 +229,7 @@ impl<'a> WidgetData<'a> {
             v: Rows(&r.v),
             views: spec.views.iter().map(|v| v.name()).collect(),
             w_k: Rows(&input.w_k),
+            w_o: spec.w_o.as_ref().map(Rows),
             w_q: Rows(&input.w_q),
             w_v: Rows(&input.w_v),
             weights: Rows(&r.weights),

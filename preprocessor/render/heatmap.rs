@@ -47,14 +47,14 @@ pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
     }
 }
 
-pub struct Heatmap<'a> {
+pub struct Heatmap {
     /// The result shown: an index into the block's results, which the figure carries as
     /// `data-r` so that the script redraws it from the same result.
     pub which: usize,
     /// The result whose cells this one's outlines compare with (`data-against`).
     pub compare_to: Option<usize>,
-    pub heading: &'a str,
-    pub title: &'a str,
+    pub heading: String,
+    pub title: String,
     /// One of the compare view's pair: no focus-row outline, so outlines mean "changed" only.
     pub in_compare: bool,
 }
@@ -103,7 +103,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
     }
     let size = label + n as u32 * HEATMAP_CELL;
     let alt = Table {
-        caption: h.title.into(),
+        caption: h.title.as_str().into(),
         corner: "attending ↓ / attended →".into(),
         columns: c.spec.tokens.clone(),
         rows: alt_rows,
@@ -143,14 +143,14 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
 }
 
 /// The heatmaps a view shows — one, or the compare view's pair — as both writers read them.
-pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap<'static>>, String> {
+pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap>, String> {
     if !compare {
         // No mask in the words: the reader can switch it, and the heading must stay true.
         return Ok(vec![Heatmap {
             which: 0,
             compare_to: None,
-            heading: "Attention weights",
-            title: "Attention weights: row = the token attending, column = the token attended to; a stronger colour = more attention",
+            heading: "Attention weights".into(),
+            title: "Attention weights: row = the token attending, column = the token attended to; a stronger colour = more attention".into(),
             in_compare: false,
         }]);
     }
@@ -168,18 +168,31 @@ pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap<'static>>, Stri
         Heatmap {
             which: none,
             compare_to: None,
-            heading: "Bidirectional",
-            title: "Bidirectional: every token sees the whole sentence",
+            heading: "Bidirectional".into(),
+            title: "Bidirectional: every token sees the whole sentence".into(),
             in_compare: true,
         },
         Heatmap {
             which: causal,
             compare_to: Some(none),
-            heading: "Causal (masked)",
-            title: "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix",
+            heading: "Causal (masked)".into(),
+            title: "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix".into(),
             in_compare: true,
         },
     ])
+}
+
+/// One small heatmap per head, side by side, on the one colour scale of the book.
+pub fn head_panels(c: &Computed) -> Vec<Heatmap> {
+    (0..c.spec.heads)
+        .map(|h| Heatmap {
+            which: h,
+            compare_to: None,
+            heading: format!("Head {}", h + 1),
+            title: format!("Head {}: attention weights, row = the token attending, column = the token attended to", h + 1),
+            in_compare: false,
+        })
+        .collect()
 }
 
 /// The heatmap or compare view as HTML.

@@ -41,7 +41,7 @@ pub enum Figure {
     Tables(Vec<Table>),
     Equations(Vec<Equation>),
     /// One heatmap, or the compare view's pair.
-    Heatmaps(Vec<Heatmap<'static>>),
+    Heatmaps(Vec<Heatmap>),
     /// The sliders and pickers, which only the live figure has.
     Controls,
 }

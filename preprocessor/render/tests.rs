@@ -36,9 +36,22 @@ w_v = [[1.0, 2.0], [3.0, 4.0]]
 show = ["embeddings", "matrices", "projection", "qkv", "matmul", "scores", "weights", "softmax", "output", "residual", "heatmap", "compare", "controls"]
 "#;
 
+/// Every view there is, on two heads with positions.
+const EVERY: &str = r#"
+tokens = ["a", "b"]
+embeddings = [[1.0, 0.0], [0.0, 1.0]]
+positions = "sinusoidal"
+heads = [
+  { w_q = [[1.0, 0.0], [0.0, 1.0]], w_k = [[1.0, 0.0], [0.0, 1.0]], w_v = [[1.0, 2.0], [3.0, 4.0]] },
+  { w_q = [[0.0, 2.0]], w_k = [[1.0, 1.0]], w_v = [[0.5, 0.5]] },
+]
+w_o = [[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]]
+show = ["embeddings", "positions", "matrices", "projection", "qkv", "matmul", "scores", "weights", "softmax", "output", "heads", "combine", "residual", "heatmap", "compare", "controls"]
+"#;
+
 #[test]
 fn every_view_renders_as_one_line() {
-    let html = html(&computed(SMALL));
+    let html = html(&computed(EVERY));
     assert!(!html.contains('\n'));
     for view in View::ALL {
         assert!(

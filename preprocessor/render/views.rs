@@ -30,6 +30,9 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         View::Residual => Figure::Tables(vec![residual(c)]),
         View::Heatmap => Figure::Heatmaps(heatmap::panels(c.c, false)?),
         View::Compare => Figure::Heatmaps(heatmap::panels(c.c, true)?),
+        View::Heads => Figure::Heatmaps(heatmap::head_panels(c.c)),
+        View::Combine => Figure::Tables(combine(c)?),
+        View::Positions => Figure::Tables(positions(c)?),
         View::Controls => Figure::Controls,
     })
 }
@@ -352,18 +355,32 @@ fn output(c: &Shown) -> Table {
 }
 
 /// The residual view needs values as wide as the embeddings; `spec` checks it.
+/// The binding of the projected vectors: the embeddings, or with positions their sum.
+fn input_field(c: &Shown) -> Field {
+    if c.input.positions.is_some() {
+        Field::Input
+    } else {
+        Field::Embedding
+    }
+}
+
 fn residual(c: &Shown) -> Table {
     let f = c.spec.focus;
     let r = c.result;
-    let x = &c.input.embeddings;
+    let x = &c.input.inputs();
+    let x_field = input_field(c);
     let d = x.ncols().min(r.output.ncols());
     let (tok, name) = focus_token(c);
     // Row headings name no word: the caption does, and follows the focus.
     let rows = vec![
         plain_row(
-            "embedding",
+            if c.input.positions.is_some() {
+                "embedding + position"
+            } else {
+                "embedding"
+            },
             (0..d)
-                .map(|col| cell(fmt(x[[f, col]]), Bind::focus(Field::Embedding, &[col])))
+                .map(|col| cell(fmt(x[[f, col]]), Bind::focus(x_field, &[col])))
                 .collect(),
         ),
         plain_row(
@@ -468,7 +485,10 @@ pub struct Equation {
 fn projection(c: &Shown) -> Vec<Equation> {
     let f = c.spec.focus;
     let input = &c.input;
-    let x = input.embeddings.row(f);
+    // What is projected: the embeddings, plus the positions when the block adds them.
+    let inputs = input.inputs();
+    let x = inputs.row(f);
+    let x_field = input_field(c);
     let mut equations = Vec::new();
     for (matrix, out, w, term_field, total_field) in [
         (
@@ -498,7 +518,7 @@ fn projection(c: &Shown) -> Vec<Equation> {
                 .enumerate()
                 .map(|(j, (wj, product))| Term {
                     w: fmt(*wj),
-                    x: (fmt(x[j]), Bind::focus(Field::Embedding, &[j])),
+                    x: (fmt(x[j]), Bind::focus(x_field, &[j])),
                     product: (
                         pencil::sum_of_products(*product, [(*wj, x[j])]),
                         Bind::focus(term_field, &[r, j]),
@@ -518,4 +538,140 @@ fn projection(c: &Shown) -> Vec<Equation> {
         }
     }
     equations
+}
+
+/// The heads' outputs side by side, `w_o`, and what it makes of them.
+fn combine(c: &Shown) -> Result<Vec<Table>, String> {
+    let Some(combined) = &c.c.combined else {
+        return Err("the combine view shows several heads combined — give `heads = [...]` with two or more heads".into());
+    };
+    let heads = c.spec.heads;
+    let mut columns = Vec::new();
+    for h in 0..heads {
+        let d_v = c.c.results[h].result.v.ncols();
+        columns.extend((1..=d_v).map(|j| format!("h{} v{j}", h + 1)));
+    }
+    let concat = &combined.concat;
+    let side_by_side = Table {
+        caption: "The heads' outputs side by side: one row per token, each head's columns in turn"
+            .into(),
+        corner: "token".into(),
+        columns: columns.clone(),
+        rows: token_rows(c, |i| {
+            (0..concat.ncols())
+                .map(|j| cell(fmt(concat[[i, j]]), Bind::at(Field::Concat, i, j)))
+                .collect()
+        }),
+        class: "attention-matrix",
+        marked: None,
+    };
+    let mut tables = vec![side_by_side];
+    if let (Some(w_o), Some(output)) = (&c.spec.w_o, &combined.output) {
+        tables.push(Table {
+            caption: "W_O: row i makes dimension i of the combined output".into(),
+            corner: String::new(),
+            columns,
+            rows: (0..w_o.nrows())
+                .map(|r| {
+                    plain_row(
+                        format!("row {}", r + 1),
+                        w_o.row(r).iter().map(|x| cell(fmt(*x), None)).collect(),
+                    )
+                })
+                .collect(),
+            class: "attention-matrix",
+            marked: None,
+        });
+        tables.push(Table {
+            caption:
+                "The combined output: each row of W_O times a token's row of the heads' outputs"
+                    .into(),
+            corner: "token".into(),
+            columns: numbered("", output.ncols()),
+            rows: token_rows(c, |i| {
+                (0..output.ncols())
+                    .map(|j| {
+                        let terms = core::positions::combine_terms(concat, w_o, i, j);
+                        cell(
+                            pencil::sum_of_products(output[[i, j]], terms),
+                            Bind::at(Field::Combined, i, j),
+                        )
+                    })
+                    .collect()
+            }),
+            class: "attention-matrix",
+            marked: None,
+        });
+    }
+    Ok(tables)
+}
+
+/// What tells the words' places apart: the encodings added to the embeddings, or the angles
+/// rotary positions turn queries and keys by.
+fn positions(c: &Shown) -> Result<Vec<Table>, String> {
+    let position_rows = |cells: &dyn Fn(usize) -> Vec<Cell>| -> Vec<Row> {
+        (0..c.spec.tokens.len())
+            .map(|p| Row {
+                header: format!("{} ({})", p, c.spec.tokens[p]),
+                focus: false,
+                token: None,
+                cells: cells(p),
+            })
+            .collect()
+    };
+    if let Some(pe) = &c.input.positions {
+        let inputs = c.input.inputs();
+        return Ok(vec![
+            Table {
+                caption: "Positions: one row per place in the sentence (from 0), added to the embedding of the word there".into(),
+                corner: "position".into(),
+                columns: c.spec.dims.clone(),
+                rows: position_rows(&|p| pe.row(p).iter().map(|x| cell(fmt(*x), None)).collect()),
+                class: "attention-matrix",
+                marked: None,
+            },
+            Table {
+                caption: "Embeddings + positions: what the queries, keys and values are made from".into(),
+                corner: "token".into(),
+                columns: c.spec.dims.clone(),
+                rows: token_rows(c, |i| {
+                    (0..inputs.ncols())
+                        .map(|j| cell(fmt(inputs[[i, j]]), Bind::at(Field::Input, i, j)))
+                        .collect()
+                }),
+                class: "attention-matrix",
+                marked: None,
+            },
+        ]);
+    }
+    let Some(rope) = &c.input.rope else {
+        return Err("the positions view shows how positions enter — give `positions = \"sinusoidal\"`, `\"rope\"` or learned rows".into());
+    };
+    let pairs = rope.cos.ncols();
+    Ok(vec![Table {
+        caption: format!(
+            "Rotary positions: the angle (in radians) each pair of query and key dimensions is turned by, position × {}^(−2i/d_k)",
+            fmt_base(rope.base)
+        )
+        .as_str()
+        .into(),
+        corner: "position".into(),
+        columns: (0..pairs).map(|i| format!("dims {}–{}", 2 * i + 1, 2 * i + 2)).collect(),
+        rows: position_rows(&|p| {
+            (0..pairs)
+                .map(|i| cell(fmt(rope.angle(p, i)), None))
+                .collect()
+        }),
+        class: "attention-matrix",
+        marked: None,
+    }])
+}
+
+/// A base like 10000 without decimals.
+fn fmt_base(base: f64) -> String {
+    if base.fract() == 0.0 && base.abs() < 1e15 {
+        format!("{base:.0}")
+    } else {
+        fmt(base)
+    }
 }

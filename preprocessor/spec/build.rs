@@ -697,6 +697,33 @@ impl<'f> Builder<'f> {
 
     /// Rules that tie several keys together.
     fn check_across_keys(&mut self) {
+        let several = self.heads.len() >= 2;
+        for (view, ok, what) in [
+            (
+                View::Heads,
+                several,
+                "shows several heads side by side — give `heads = [...]` with two or more heads",
+            ),
+            (
+                View::Combine,
+                several,
+                "combines several heads — give `heads = [...]` with two or more heads, and `w_o`",
+            ),
+            (
+                View::Positions,
+                self.positions != PositionsKind::None,
+                "shows how the words' places enter — give `positions = \"sinusoidal\"`, `\"rope\"` or learned rows",
+            ),
+        ] {
+            if self.views.contains(&view) && !ok && self.problems.is_empty() {
+                let message = format!(
+                    "the {} view {what}, or drop \"{}\" from `show`",
+                    view.name(),
+                    view.name()
+                );
+                self.problem(self.at(Key::Show), message);
+            }
+        }
         if let Some(w_o) = &self.w_o {
             let d_v: usize = if self.heads.is_empty() {
                 self.w_v.as_ref().map_or(0, |m| m.nrows())

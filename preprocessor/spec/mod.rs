@@ -48,6 +48,7 @@ named_enum! {
     /// What a block can show, in the order the book shows them.
     pub enum View {
         Embeddings = "embeddings",
+        Positions = "positions",
         Matrices = "matrices",
         Projection = "projection",
         Qkv = "qkv",
@@ -56,6 +57,8 @@ named_enum! {
         Weights = "weights",
         Softmax = "softmax",
         Output = "output",
+        Heads = "heads",
+        Combine = "combine",
         Residual = "residual",
         Heatmap = "heatmap",
         Compare = "compare",
@@ -74,6 +77,7 @@ impl View {
                 | View::Weights
                 | View::Softmax
                 | View::Output
+                | View::Combine
                 | View::Residual
         )
     }

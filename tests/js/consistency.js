@@ -40,6 +40,12 @@ cases.forEach((c, n) => {
     return;
   }
   const r = attention.compute(c.input);
+  const heads = c.heads.map((h, i) => {
+    const hr = attention.compute(h.input);
+    for (const field of ["q", "k", "weights", "output"]) compare(field, hr[field], h.output[field], `case ${n} head ${i + 2}`);
+    return hr.output;
+  });
+  compare("combined", attention.combineHeads([r.output].concat(heads), c.w_o).output, c.combined, `case ${n}`);
   for (const field of ["q", "k", "v", "dots", "scores", "weights", "output"]) compare(field, r[field], c.output[field], `case ${n}`);
   compare("scale", r.scale, c.output.scale, `case ${n}`);
   compare("exps", r.scores.map((row) => attention.exps(row)), c.output.exps, `case ${n}`);
