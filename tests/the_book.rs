@@ -137,7 +137,15 @@ fn every_part_of_the_tutorial_is_in_the_built_book() {
         ("output.html", &["data-view=\"residual\"", "residual"]),
         (
             "where-next.html",
-            &["Multi-head attention", "Positions", "Training", "n²"],
+            &["Training", "Layers", "n²"],
+        ),
+        (
+            "many-heads.html",
+            &["several heads side by side", "W<sub>O</sub>", "Why several heads"],
+        ),
+        (
+            "word-order.html",
+            &["a bag of\nwords", "Adding positions to the embeddings", "Rotary position embeddings"],
         ),
         (
             "for-authors.html",
