@@ -135,17 +135,22 @@ fn every_part_of_the_tutorial_is_in_the_built_book() {
         ("matrix-form.html", &["data-view=\"matmul\"", "Kᵀ"]),
         ("why-qk.html", &["itself"]),
         ("output.html", &["data-view=\"residual\"", "residual"]),
-        (
-            "where-next.html",
-            &["Training", "Layers", "n²"],
-        ),
+        ("where-next.html", &["Training", "Layers", "n²"]),
         (
             "many-heads.html",
-            &["several heads side by side", "W<sub>O</sub>", "Why several heads"],
+            &[
+                "several heads side by side",
+                "W<sub>O</sub>",
+                "Why several heads",
+            ],
         ),
         (
             "word-order.html",
-            &["a bag of\nwords", "Adding positions to the embeddings", "Rotary position embeddings"],
+            &[
+                "a bag of\nwords",
+                "Adding positions to the embeddings",
+                "Rotary position embeddings",
+            ],
         ),
         (
             "for-authors.html",
