@@ -205,7 +205,10 @@
       embeddings: this.data.embeddings, w_q: this.data.w_q, w_k: this.data.w_k, w_v: this.data.w_v,
       mask: this.data.mask, scale: this.data.scale_is_default ? null : this.data.scale,
       query_overrides: this.data.query_overrides, focus: this.data.focus,
-      positions: this.data.positions || null, rope: this.data.rope || null
+      positions: this.data.positions || null, rope: this.data.rope || null,
+      // The head the step-by-step views follow (the head picker), and queries set by hand on
+      // heads other than the first, by head.
+      head: 0, head_overrides: {}
     };
     this.state = clone(this.initial);
     this.explainsDots = this.data.views.some(function (v) { return EXPLAINS_DOTS.indexOf(v) >= 0; });
@@ -219,7 +222,7 @@
       var p = el.getAttribute(attr).split(" ");
       return {
         el: el, field: p[0], focusRow: p[1] === "f", i: +p[1], j: +p[2], c: +p[3],
-        r: resultOf(el, "data-r") || 0, against: resultOf(el, "data-against"),
+        r: resultOf(el, "data-r"), against: resultOf(el, "data-against"),
         cell: el.parentNode.classList.contains("attention-cell-texts"),
         last: attr === "data-c" ? el.getAttribute("fill-opacity") : attr === "data-b" ? el.textContent : null,
         lastClass: el.getAttribute("class")
@@ -232,28 +235,38 @@
     this.rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-token]"));
     this.focusRows = Array.prototype.slice.call(root.querySelectorAll(".attention-focus-row"));
     this.regions = Array.prototype.filter.call(root.querySelectorAll(".attention-scroll[role='region']"), function (r) { return r.querySelector("caption"); });
-    // Named results (the compare view's masks): the widget's live inputs with theirs put over.
+    // Named results (more heads, the compare view's masks): the widget's live inputs with theirs
+    // put over.
     this.named = this.data.results || [];
+    this.headCount = this.data.heads ? this.data.heads.length : 1;
     this.wire();
     this.update();
   }
 
+  // The inputs of result `k`: the widget's live inputs, with the result's own put over them (a
+  // head's weights, a compare view's mask), and a head's own queries set by hand.
+  Widget.prototype.inputOf = function (k) {
+    var st = this.state;
+    if (k === 0) return st;
+    var input = {}, named = this.named[k - 1];
+    Object.keys(st).forEach(function (key) { input[key] = st[key]; });
+    Object.keys(named.input).forEach(function (key) { input[key] = named.input[key]; });
+    if (k < this.headCount) input.query_overrides = st.head_overrides[k] || [];
+    return input;
+  };
+
   Widget.prototype.recompute = function () {
-    var st = this.state, r = compute(st);
+    var self = this, st = this.state;
+    this.results = [compute(st)].concat(this.named.map(function (_, k) { return compute(self.inputOf(k + 1)); }));
+    // The head the step-by-step views follow: its plain projections and its focus row's softmax.
+    var r = this.results[st.head], inp = this.inputOf(st.head);
     var plain = function (m) { return project(r.x, m); };
-    r.qp = plain(st.w_q); r.kp = plain(st.w_k); r.vp = plain(st.w_v);
-    // Softmax of the focus row, step by step (the softmax view).
+    r.qp = plain(inp.w_q); r.kp = plain(inp.w_k); r.vp = plain(inp.w_v);
     var row = r.scores[st.focus];
     r.smax = rowMax(row);
     r.ex = exps(row);
     r.esum = sum(r.ex);
     this.result = r;
-    this.results = [r].concat(this.named.map(function (named) {
-      var input = {};
-      Object.keys(st).forEach(function (key) { input[key] = st[key]; });
-      Object.keys(named.input).forEach(function (key) { input[key] = named.input[key]; });
-      return compute(input);
-    }));
     // Several heads: the first `heads.length` results, side by side and combined.
     var count = this.data.heads ? this.data.heads.length : (this.data.w_o ? 1 : 0);
     if (count) {
@@ -261,13 +274,16 @@
     }
   };
 
+  // The result a binding reads: its figure's, or the followed head's.
+  Widget.prototype.resultIndex = function (b) { return b.r === null ? this.state.head : b.r; };
+
   // Bindings read straight from the result (render/cells.rs, FIELDS, lists every binding).
   var RESULT_FIELDS = ["q", "k", "v", "dots", "scores", "weights", "output"];
 
   // The words and numbers of one binding: the browser's twin of render/views.rs.
   Widget.prototype.text = function (b) {
-    var st = this.state, r = this.results[b.r], i = b.focusRow ? st.focus : b.i, j = b.j, c = b.c;
-    var x = r.x;
+    var st = this.state, k = this.resultIndex(b), r = this.results[k], i = b.focusRow ? st.focus : b.i, j = b.j, c = b.c;
+    var x = r.x, inp = this.inputOf(k);
     var products = function (w, row) { return x[i].map(function (e, col) { return [w[row][col], e]; }); };
     switch (b.field) {
       case "tok": return this.data.tokens[i];
@@ -280,12 +296,12 @@
       case "wv": return pencilSumOfProducts(r.weights[i][j] * r.v[j][c], [[r.weights[i][j], r.v[j][c]]]);
       case "osum": return pencilSum(r.output[i][j], r.v.map(function (v, t) { return r.weights[i][t] * v[j]; }));
       // One product w·x of a projection (core::projection_terms): "qt f row term"; "qp f row" their sum.
-      case "qt": return pencilSumOfProducts(st.w_q[j][c] * x[i][c], [[st.w_q[j][c], x[i][c]]]);
-      case "kt": return pencilSumOfProducts(st.w_k[j][c] * x[i][c], [[st.w_k[j][c], x[i][c]]]);
-      case "vt": return pencilSumOfProducts(st.w_v[j][c] * x[i][c], [[st.w_v[j][c], x[i][c]]]);
-      case "qp": return pencilSum(r.qp[i][j], products(st.w_q, j).map(function (p) { return p[0] * p[1]; }));
-      case "kp": return pencilSum(r.kp[i][j], products(st.w_k, j).map(function (p) { return p[0] * p[1]; }));
-      case "vp": return pencilSum(r.vp[i][j], products(st.w_v, j).map(function (p) { return p[0] * p[1]; }));
+      case "qt": return pencilSumOfProducts(inp.w_q[j][c] * x[i][c], [[inp.w_q[j][c], x[i][c]]]);
+      case "kt": return pencilSumOfProducts(inp.w_k[j][c] * x[i][c], [[inp.w_k[j][c], x[i][c]]]);
+      case "vt": return pencilSumOfProducts(inp.w_v[j][c] * x[i][c], [[inp.w_v[j][c], x[i][c]]]);
+      case "qp": return pencilSum(r.qp[i][j], products(inp.w_q, j).map(function (p) { return p[0] * p[1]; }));
+      case "kp": return pencilSum(r.kp[i][j], products(inp.w_k, j).map(function (p) { return p[0] * p[1]; }));
+      case "vp": return pencilSum(r.vp[i][j], products(inp.w_v, j).map(function (p) { return p[0] * p[1]; }));
       case "md": return pencilSumOfProducts(dot(r.q[i], r.k[j]), r.q[i].map(function (x, d) { return [x, r.k[j][d]]; }));
       case "smax": return fmt(r.smax);
       case "sm": return r.scores[i][j] === null || r.smax === null ? MASKED : pencilSumOfProducts(r.scores[i][j] - r.smax, [[r.scores[i][j], 1], [r.smax, -1]]);
@@ -332,11 +348,11 @@
     this.bound.forEach(function (b) {
       var t = self.text(b);
       if (b.last !== t) { b.el.textContent = t; b.last = t; }
-      if (b.cell) self.setClass(b, cellClass(weightIn(results[b.r], b.i, b.j)));
+      if (b.cell) self.setClass(b, cellClass(weightIn(results[self.resultIndex(b)], b.i, b.j)));
     });
     var tokens = this.data.tokens;
     this.cells.forEach(function (b) {
-      var w = weightIn(results[b.r], b.i, b.j), o = opacity(w);
+      var w = weightIn(results[self.resultIndex(b)], b.i, b.j), o = opacity(w);
       if (b.last !== o) {
         b.el.setAttribute("fill-opacity", o);
         b.el.setAttribute("aria-label", cellName(tokens[b.i], tokens[b.j], fmt(w)));
@@ -346,7 +362,7 @@
     });
     // Outlined: a cell that reads differently from the same cell of the result it is set against.
     this.outlines.forEach(function (b) {
-      var changed = fmt(weightIn(results[b.r], b.i, b.j)) !== fmt(weightIn(results[b.against], b.i, b.j));
+      var changed = fmt(weightIn(results[self.resultIndex(b)], b.i, b.j)) !== fmt(weightIn(results[b.against], b.i, b.j));
       self.setClass(b, changed ? "changed" : "");
     });
     var f = this.state.focus;
@@ -380,7 +396,8 @@
     if (!line) return;
     var st = this.state, init = this.initial, tokens = this.data.tokens, parts = [];
     if (st.focus !== init.focus) parts.push("following \u201C" + tokens[st.focus] + "\u201D, not \u201C" + tokens[init.focus] + "\u201D");
-    if (JSON.stringify(st.query_overrides) !== JSON.stringify(init.query_overrides)) parts.push("a query moved");
+    if (st.head !== init.head) parts.push("following head " + (st.head + 1) + ", not head " + (init.head + 1));
+    if (JSON.stringify(st.query_overrides) !== JSON.stringify(init.query_overrides) || JSON.stringify(st.head_overrides) !== "{}") parts.push("a query moved");
     if (JSON.stringify(st.embeddings) !== JSON.stringify(init.embeddings)) parts.push("an embedding moved (its query is worked out again from it)");
     if (this.result.scale !== this.data.scale) parts.push("scale " + fmt(this.result.scale));
     if (JSON.stringify(st.mask) !== JSON.stringify(init.mask)) parts.push(typeof st.mask === "string" ? "mask: " + st.mask : "mask as written");
@@ -406,6 +423,10 @@
     var self = this, st = this.state, r = this.result, tok = this.data.tokens[st.focus];
     Array.prototype.forEach.call(this.root.querySelectorAll("input[data-kind]"), function (input) {
       var dim = +input.getAttribute("data-dim"), kind = input.getAttribute("data-kind");
+      // A followed head may have fewer query dimensions than the first.
+      var beyond = kind === "q" && dim >= r.q[st.focus].length;
+      input.closest("label").hidden = beyond;
+      if (beyond) return;
       var value = kind === "q" ? r.q[st.focus][dim] : st.embeddings[st.focus][dim];
       if (document.activeElement !== input) {
         var reach = Widget.sliderReach(value, kind === "q" ? self.stepValues(dim) : []);
@@ -421,6 +442,8 @@
     });
     var focusSelect = this.root.querySelector(".attention-focus");
     if (focusSelect) focusSelect.value = String(st.focus);
+    var headSelect = this.root.querySelector(".attention-head");
+    if (headSelect) headSelect.value = String(st.head);
     var scale = this.root.querySelector(".attention-scale");
     if (scale && document.activeElement !== scale) {
       // 0 to 4, widened to hold the scale (render/mod.rs, scale_reach).
@@ -465,8 +488,11 @@
       if (t.matches("input[data-kind]")) {
         var dim = +t.getAttribute("data-dim"), value = +t.value;
         if (t.getAttribute("data-kind") === "q") {
-          st.query_overrides = st.query_overrides.filter(function (o) { return !(o[0] === st.focus && o[1] === dim); });
-          st.query_overrides.push([st.focus, dim, value]);
+          // The query of the followed head.
+          var own = st.head === 0 ? st.query_overrides : (st.head_overrides[st.head] || []);
+          own = own.filter(function (o) { return !(o[0] === st.focus && o[1] === dim); });
+          own.push([st.focus, dim, value]);
+          if (st.head === 0) st.query_overrides = own; else st.head_overrides[st.head] = own;
         } else {
           st.embeddings[st.focus][dim] = value;
           st.query_overrides = st.query_overrides.filter(function (o) { return o[0] !== st.focus; });
@@ -486,6 +512,8 @@
         st.mask = t.value === "custom" ? clone(self.initial.mask) : t.value;
       } else if (t.matches(".attention-focus")) {
         st.focus = +t.value;
+      } else if (t.matches(".attention-head")) {
+        st.head = +t.value;
       } else return;
       self.update(true);
     });
@@ -560,7 +588,7 @@
     });
     if (!cell) { tip.hidden = true; return; }
     var p = cell.getAttribute("data-c").split(" "), i = +p[1], j = +p[2];
-    var holder = cell.closest("[data-r]"), res = this.results[holder ? +holder.getAttribute("data-r") : 0];
+    var holder = cell.closest("[data-r]"), res = this.results[holder ? +holder.getAttribute("data-r") : this.state.head];
     var r = res, tokens = this.data.tokens;
     var text = tokens[i] + " \u2192 " + tokens[j] + ": ";
     if (res.scores[i][j] === null) {

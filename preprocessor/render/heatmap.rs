@@ -57,6 +57,8 @@ pub struct Heatmap {
     pub title: String,
     /// One of the compare view's pair: no focus-row outline, so outlines mean "changed" only.
     pub in_compare: bool,
+    /// Always reads its own result, whichever head the step-by-step views follow.
+    pub pinned: bool,
 }
 
 pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
@@ -116,6 +118,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
             "heading": h.heading,
             "title": h.title,
             "which": h.which,
+            "reads": h.pinned || h.which > 0,
             "against": h.compare_to,
             "size": size,
             "cell": HEATMAP_CELL,
@@ -152,6 +155,7 @@ pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap>, String> {
             heading: "Attention weights".into(),
             title: "Attention weights: row = the token attending, column = the token attended to; a stronger colour = more attention".into(),
             in_compare: false,
+            pinned: false,
         }]);
     }
     let index = |key: &str| {
@@ -171,6 +175,7 @@ pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap>, String> {
             heading: "Bidirectional".into(),
             title: "Bidirectional: every token sees the whole sentence".into(),
             in_compare: true,
+            pinned: true,
         },
         Heatmap {
             which: causal,
@@ -178,6 +183,7 @@ pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap>, String> {
             heading: "Causal (masked)".into(),
             title: "Causal: each token sees only itself and the tokens before it; outlined cells differ from the bidirectional matrix".into(),
             in_compare: true,
+            pinned: true,
         },
     ])
 }
@@ -191,6 +197,7 @@ pub fn head_panels(c: &Computed) -> Vec<Heatmap> {
             heading: format!("Head {}", h + 1),
             title: format!("Head {}: attention weights, row = the token attending, column = the token attended to", h + 1),
             in_compare: false,
+            pinned: true,
         })
         .collect()
 }

@@ -217,6 +217,12 @@ fn controls_view(c: &Shown) -> String {
             "tokens": c.spec.tokens.iter().enumerate().map(|(i, t)| json!({"index": i, "text": t, "selected": i == f})).collect::<Vec<_>>(),
             "groups": groups,
             "steps": c.spec.steps.iter().enumerate().map(|(i, s)| json!({"index": i, "label": s.label})).collect::<Vec<_>>(),
+            // Several heads: which one the step-by-step views follow.
+            "heads": if c.spec.heads > 1 {
+                (0..c.spec.heads).map(|h| json!({"index": h, "label": format!("head {}", h + 1), "selected": h == 0})).collect::<Vec<_>>()
+            } else {
+                Vec::new()
+            },
             "default_scale": format!("1/√{d_k}"),
             "scale": fmt(c.result.scale),
             "scale_value": c.result.scale,

@@ -347,3 +347,38 @@ test("each step button reproduces the figure the chapter computes for that step"
   }
   await page.close();
 });
+
+test("the head picker opens any head in full, and its sliders move that head only", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("many-heads.html"));
+  const widget = await page.$(".attention-widget:has(.attention-head)");
+  assert.ok(widget, "a figure with a head picker");
+  const panel = (k) => `[data-view='heads'] .attention-heatmap-panel[data-r='${k}']`;
+  // The focus row of a head's map, and the weight column of the step-by-step table.
+  const mapRow = (k) => widget.$$eval(`${panel(k)} text[data-b]`, (ts) => {
+    const focus = document.querySelector(".attention-focus").value;
+    return ts.filter((t) => t.getAttribute("data-b").split(" ")[1] === focus).map((t) => t.textContent);
+  });
+  const steps = () => widget.$$eval("[data-view='scores'] td[data-b^='w f']", (tds) => tds.map((t) => t.textContent));
+  assert.deepEqual(await steps(), await mapRow(0), "head 1 at first");
+  // Keyboard: the picker is a select; arrows choose the next head.
+  await widget.$eval(".attention-head", (s) => s.focus());
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await widget.$eval(".attention-head", (s) => s.value), "1");
+  assert.deepEqual(await steps(), await mapRow(1), "the table follows head 2");
+  assert.match(await widget.$eval(".attention-state-text", (s) => s.textContent), /following head 2, not head 1/);
+  // A query slider now moves head 2's query: head 2's map changes, head 1's does not.
+  const head1 = await mapRow(0), head2 = await mapRow(1);
+  const slider = await widget.$("input[data-kind='q'][data-dim='0']");
+  await slider.evaluate((s) => { s.value = String(+s.value + 1.5); s.dispatchEvent(new Event("input", { bubbles: true })); });
+  assert.deepEqual(await mapRow(0), head1);
+  assert.notDeepEqual(await mapRow(1), head2);
+  assert.deepEqual(await steps(), await mapRow(1));
+  // Head 2 has one query dimension: the others' sliders are hidden.
+  assert.equal(await widget.$eval("input[data-kind='q'][data-dim='1']", (s) => s.closest("label").hidden), true);
+  // Reset brings back the figure the text describes.
+  await widget.$eval(".attention-reset", (b) => b.click());
+  assert.equal(await widget.$eval(".attention-head", (s) => s.value), "0");
+  assert.deepEqual(await steps(), head1);
+  await page.close();
+});
