@@ -222,5 +222,29 @@ fn main() {
         .unwrap();
         cli::build(&book, Some(&out.join(format!("tokens-{n}")))).unwrap();
     }
+    // Several heads: 4 heads on 5 tokens, 8 heads on 64.
+    for (heads, n) in [(4, 5), (8, 64)] {
+        let book = scratch.path().join(format!("h{heads}x{n}"));
+        std::fs::create_dir_all(book.join("src")).unwrap();
+        std::fs::write(book.join("book.toml"), "[book]\ntitle = \"bench\"\n[preprocessor.attention]\n[output.html]\nadditional-js = [\"attention.js\"]\nadditional-css = [\"attention.css\"]\n").unwrap();
+        for f in ["attention.js", "attention.css"] {
+            std::fs::copy(Path::new(ROOT).join("theme").join(f), book.join(f)).unwrap();
+        }
+        std::fs::write(book.join("src/SUMMARY.md"), "# S\n\n- [W](w.md)\n").unwrap();
+        std::fs::write(
+            book.join("src/w.md"),
+            format!(
+                "# W\n\n{}",
+                common::synthetic_heads_block(
+                    n,
+                    8,
+                    heads,
+                    "\"scores\", \"heads\", \"combine\", \"controls\""
+                )
+            ),
+        )
+        .unwrap();
+        cli::build(&book, Some(&out.join(format!("heads-{heads}x{n}")))).unwrap();
+    }
     println!("Browser books written to {}", out.display());
 }

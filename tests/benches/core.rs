@@ -61,6 +61,15 @@ fn blocks(c: &mut Criterion) {
     group.bench_function("64 tokens, every view", |b| {
         b.iter(|| chapter::process(black_box(&big), "b.md", &examples).unwrap())
     });
+    let heads = common::synthetic_heads_block(
+        64,
+        8,
+        8,
+        "\"embeddings\", \"positions\", \"qkv\", \"scores\", \"output\", \"heads\", \"combine\", \"heatmap\", \"controls\"",
+    );
+    group.bench_function("8 heads × 64 tokens, every view", |b| {
+        b.iter(|| chapter::process(black_box(&heads), "b.md", &examples).unwrap())
+    });
     group.finish();
 
     let book: String = (0..1000)

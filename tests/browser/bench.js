@@ -18,7 +18,8 @@ function percentile(xs, p) {
 
 async function sliderLatency(browser, tokens) {
   const page = await browser.newPage();
-  await page.goto("file://" + path.join(ROOT, `target/bench-books/tokens-${tokens}/w.html`));
+  const dir = typeof tokens === "string" ? tokens : `tokens-${tokens}`;
+  await page.goto("file://" + path.join(ROOT, `target/bench-books/${dir}/w.html`));
   const times = await page.evaluate(() => {
     const input = document.querySelector(".attention-widget input[data-kind='q'][data-dim='0']");
     const out = { script: [], layout: [] };
@@ -47,7 +48,7 @@ async function sliderLatency(browser, tokens) {
   console.log("## Slider latency (recompute and redraw per input event, 300 events)\n");
   console.log("| tokens | median ms | p95 ms | mean ms | median ms incl. style+layout | p95 ms incl. style+layout | mean ms incl. style+layout |");
   console.log("|---:|---:|---:|---:|---:|---:|---:|");
-  for (const n of [5, 64]) {
+  for (const n of [5, 64, "heads-4x5", "heads-8x64"]) {
     const t = await sliderLatency(browser, n);
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     console.log(`| ${n} | ${percentile(t.script, 0.5).toFixed(2)} | ${percentile(t.script, 0.95).toFixed(2)} | ${mean(t.script).toFixed(3)} | ${percentile(t.layout, 0.5).toFixed(2)} | ${percentile(t.layout, 0.95).toFixed(2)} | ${mean(t.layout).toFixed(3)} |`);

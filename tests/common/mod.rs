@@ -91,3 +91,42 @@ pub fn synthetic_block(n: usize, d: usize, show: &str) -> String {
         rows(d, 13)
     )
 }
+
+/// A block of `heads` heads on `n` tokens of `d` dimensions, with sinusoidal positions and a
+/// `w_o` back to `d` dimensions: the multi-head figures of the benches.
+#[allow(dead_code)]
+pub fn synthetic_heads_block(n: usize, d: usize, heads: usize, show: &str) -> String {
+    let row = |seed: usize, width: usize| {
+        let cells: Vec<String> = (0..width)
+            .map(|j| format!("{:.2}", ((seed * 7 + j * 3) % 19) as f64 / 10.0 - 0.9))
+            .collect();
+        format!("[{}]", cells.join(", "))
+    };
+    let rows = |count: usize, seed: usize, width: usize| {
+        (0..count)
+            .map(|i| row(i + seed, width))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let per_head = (d / heads).max(1);
+    let tokens = (0..n)
+        .map(|i| format!("\"t{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let heads_toml: Vec<String> = (0..heads)
+        .map(|h| {
+            format!(
+                "  {{ w_q = [{}], w_k = [{}], w_v = [{}] }},",
+                rows(per_head, 5 + h, d),
+                rows(per_head, 9 + h, d),
+                rows(per_head, 13 + h, d)
+            )
+        })
+        .collect();
+    format!(
+        "```attention\ntokens = [{tokens}]\nembeddings = [{}]\npositions = \"sinusoidal\"\nheads = [\n{}\n]\nw_o = [{}]\nshow = [{show}]\n```\n",
+        rows(n, 0, d),
+        heads_toml.join("\n"),
+        rows(d, 17, heads * per_head)
+    )
+}
