@@ -60,7 +60,8 @@ test("a save that does not build shows its problems over the page until the next
     assert.match(text, /error: unknown view `heatmapp`/);
     assert.match(text, /--> src\/widgets\.md:\d+:9/, "the same file:line as the terminal");
     assert.doesNotMatch(text, /\u001b\[/, "no terminal colour codes");
-    assert.ok(stderr.includes("unknown view `heatmapp`"), "the terminal says it too");
+    // The terminal says it too (its pipe may reach this process after the page's socket).
+    await until("the terminal to say it", async () => stderr.includes("unknown view `heatmapp`"), 10000);
     // The last good page stays under it, its figure alive.
     assert.ok(await page.$(".attention-widget svg"));
     assert.equal(await page.evaluate(() => document.activeElement.className), "attention-problems", "focus moves to the dialog");
