@@ -728,3 +728,21 @@ fn several_problems_of_one_block_come_together() {
     let got = problems(&chapter_with(body));
     assert!(got.len() >= 2, "{got:#?}");
 }
+
+#[test]
+fn heads_of_different_sizes_cannot_share_views_that_follow_the_picked_head() {
+    let body = "tokens = [\"a\", \"b\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nheads = [\n  { w_q = [[1.0, 0.0], [0.0, 1.0]], w_k = [[1.0, 0.0], [0.0, 1.0]], w_v = [[1.0, 2.0], [3.0, 4.0]] },\n  { w_q = [[0.0, 2.0]], w_k = [[1.0, 1.0]], w_v = [[0.5, 0.5]] },\n]\nshow = [\"qkv\", \"heads\", \"controls\"]\n";
+    expect(
+        "different sizes",
+        &chapter_with(body),
+        10,
+        &[
+            "a reader may follow any head",
+            "head 1: d_k 2, d_v 2; head 2: d_k 1, d_v 1",
+            "drop \"qkv\"",
+        ],
+    );
+    // Views whose shape does not depend on the head are fine.
+    let fine = body.replace("\"qkv\", ", "\"scores\", ");
+    assert!(chapter::process(&chapter_with(&fine), "src/ch.md", &examples()).is_ok());
+}

@@ -324,6 +324,9 @@
       case "sw": return r.scores[i][j] === null || r.smax === null ? fmt(0) : pencilQuotient(r.weights[i][j], r.ex[j], r.esum);
       case "rsum": return pencilSum(x[i][j] + r.output[i][j], [x[i][j], r.output[i][j]]);
       case "xi": return fmt(x[i][j]);
+      case "mq": return fmt(inp.w_q[i][j]);
+      case "mk": return fmt(inp.w_k[i][j]);
+      case "mv": return fmt(inp.w_v[i][j]);
       case "hc": return fmt(this.combined.concat[i][j]);
       case "mo":
         var heads = this.combined, wO = this.data.w_o;

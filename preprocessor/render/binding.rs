@@ -35,6 +35,10 @@ named_enum! {
     ExpSum = "esum",
     SoftmaxWeight = "sw",
     ResidualSum = "rsum",
+    /// An entry of the followed head's W_Q, W_K or W_V.
+    MatrixQ = "mq",
+    MatrixK = "mk",
+    MatrixV = "mv",
     /// The embedding plus the position: what is projected.
     Input = "xi",
     /// The heads' outputs side by side.

@@ -43,9 +43,9 @@ embeddings = [[1.0, 0.0], [0.0, 1.0]]
 positions = "sinusoidal"
 heads = [
   { w_q = [[1.0, 0.0], [0.0, 1.0]], w_k = [[1.0, 0.0], [0.0, 1.0]], w_v = [[1.0, 2.0], [3.0, 4.0]] },
-  { w_q = [[0.0, 2.0]], w_k = [[1.0, 1.0]], w_v = [[0.5, 0.5]] },
+  { w_q = [[0.0, 2.0], [1.0, 0.0]], w_k = [[1.0, 1.0], [0.0, 1.0]], w_v = [[0.5, 0.5], [1.0, 0.0]] },
 ]
-w_o = [[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]]
+w_o = [[1.0, 0.0, 0.5, 0.0], [0.0, 1.0, 0.5, 1.0]]
 show = ["embeddings", "positions", "matrices", "projection", "qkv", "matmul", "scores", "weights", "softmax", "output", "heads", "combine", "residual", "heatmap", "compare", "controls"]
 "#;
 

@@ -102,13 +102,15 @@ fn embeddings(c: &Shown) -> Table {
 
 fn matrices(c: &Shown) -> Vec<Table> {
     let input = &c.input;
+    // With several heads the reader may follow another head: the cells then follow too.
+    let follows = c.spec.heads > 1;
     [
-        ("W_Q", "Q", &input.w_q),
-        ("W_K", "K", &input.w_k),
-        ("W_V", "V", &input.w_v),
+        ("W_Q", "Q", &input.w_q, Field::MatrixQ),
+        ("W_K", "K", &input.w_k, Field::MatrixK),
+        ("W_V", "V", &input.w_v, Field::MatrixV),
     ]
     .into_iter()
-    .map(|(name, field, m)| Table {
+    .map(|(name, field, m, bind)| Table {
         caption: format!("{name}: row i makes dimension i of {field}")
             .as_str()
             .into(),
@@ -119,7 +121,12 @@ fn matrices(c: &Shown) -> Vec<Table> {
                 header: format!("row {}", r + 1),
                 focus: false,
                 token: None,
-                cells: m.row(r).iter().map(|x| cell(fmt(*x), None)).collect(),
+                cells: m
+                    .row(r)
+                    .iter()
+                    .enumerate()
+                    .map(|(j, x)| cell(fmt(*x), follows.then(|| Bind::at(bind, r, j))))
+                    .collect(),
             })
             .collect(),
         class: "attention-matrix",

@@ -697,6 +697,45 @@ impl<'f> Builder<'f> {
 
     /// Rules that tie several keys together.
     fn check_across_keys(&mut self) {
+        // With controls, the step-by-step views follow whichever head the reader picks, so the
+        // views whose shape is a head's size need heads of one size.
+        if self.heads.len() >= 2 && self.views.contains(&View::Controls) {
+            let sizes: Vec<(usize, usize)> = self
+                .heads
+                .iter()
+                .map(|h| (h.w_q.nrows(), h.w_v.nrows()))
+                .collect();
+            let shaped: Vec<&str> = [
+                View::Matrices,
+                View::Projection,
+                View::Qkv,
+                View::Matmul,
+                View::Output,
+                View::Residual,
+            ]
+            .into_iter()
+            .filter(|v| self.views.contains(v))
+            .map(View::name)
+            .collect();
+            if sizes.iter().any(|s| *s != sizes[0]) && !shaped.is_empty() {
+                let listed: Vec<String> = sizes
+                    .iter()
+                    .enumerate()
+                    .map(|(h, (k, v))| format!("head {}: d_k {k}, d_v {v}", h + 1))
+                    .collect();
+                let message = format!(
+                    "with \"controls\", a reader may follow any head, and {} take the shape of the head followed — these heads differ ({}); give every head the same number of rows in `w_q`/`w_k` and in `w_v`, or drop {} or \"controls\"",
+                    shaped.join(", "),
+                    listed.join("; "),
+                    shaped
+                        .iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                self.problem(self.at(Key::Show), message);
+            }
+        }
         let several = self.heads.len() >= 2;
         for (view, ok, what) in [
             (
