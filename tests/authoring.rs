@@ -315,3 +315,19 @@ fn warnings_say_what_checks_nothing_and_stop_nothing_unless_denied() {
         .unwrap();
     assert!(!denied.status.success());
 }
+
+#[test]
+fn an_examples_file_is_warned_about_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("examples.toml");
+    std::fs::write(&file, PAIR.replace("weights[a][a] > 0.5", "2 > 1")).unwrap();
+    let (e, problems) = Examples::load(&file, "src/examples.toml");
+    assert!(e.computed("pair").is_some(), "a warning stops nothing");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].level, Level::Warning);
+    assert!(
+        problems[0]
+            .to_string()
+            .starts_with("src/examples.toml:9: the claim `2 > 1` compares two constants")
+    );
+}

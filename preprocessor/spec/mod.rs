@@ -135,6 +135,8 @@ pub struct Examples {
     failed: BTreeMap<String, Place>,
     /// Keep an example whose claims are false, telling the claims (for `diff`).
     keep_false_claims: bool,
+    /// What is likely wrong in the examples but stops nothing (a claim between constants).
+    warnings: Vec<Diagnostic>,
 }
 
 /// The names an example's claims may use: the examples computed so far.
@@ -219,6 +221,7 @@ impl Examples {
                 )),
             }
         }
+        problems.append(&mut examples.warnings);
         (examples, problems)
     }
 
@@ -304,6 +307,7 @@ impl Examples {
             let before = pending.len();
             pending.retain(|name| match attempt(self, name) {
                 Ok((c, mut claims)) => {
+                    self.warnings.extend(c.spec.warnings.iter().cloned());
                     self.computed.insert(name.clone(), c);
                     problems.append(&mut claims);
                     false
