@@ -56,45 +56,40 @@ fn figure_record(c: &Computed, path: &str, line: usize, keys: &mut Keys) -> Figu
         (None, Some(title)) => format!("“{title}”"),
         (None, None) => format!("the figure showing {}", views.join(", ")),
     };
-    let data = serde_json::to_value(render::data::WidgetData::of(c)).unwrap_or_default();
-    let mut fields = BTreeMap::new();
-    for field in [
-        "embeddings",
-        "w_q",
-        "w_k",
-        "w_v",
-        "q",
-        "k",
-        "v",
-        "scores",
-        "weights",
-        "output",
-    ] {
-        let rows = data[field].as_array().cloned().unwrap_or_default();
-        let columns = rows.first().and_then(|r| r.as_array()).map_or(0, Vec::len);
-        let cells = rows
-            .iter()
-            .flat_map(|r| r.as_array().cloned().unwrap_or_default())
-            .map(|x| x.as_f64())
-            .collect();
-        fields.insert(field.to_string(), Numbers { columns, cells });
-    }
-    let scale = c.result().scale;
+    let (input, r) = (&c.spec.input, c.result());
+    let exact = |m: &ndarray::Array2<f64>| Numbers {
+        columns: m.ncols(),
+        cells: m.iter().map(|x| Some(*x)).collect(),
+    };
+    let mut fields: BTreeMap<String, Numbers> = [
+        ("embeddings", &input.embeddings),
+        ("w_q", &input.w_q),
+        ("w_k", &input.w_k),
+        ("w_v", &input.w_v),
+        ("q", &r.q),
+        ("k", &r.k),
+        ("v", &r.v),
+        ("weights", &r.weights),
+        ("output", &r.output),
+    ]
+    .into_iter()
+    .map(|(name, m)| (name.to_string(), exact(m)))
+    .collect();
+    fields.insert(
+        "scores".to_string(),
+        Numbers {
+            columns: r.scores.ncols(),
+            cells: r.scores.iter().copied().collect(),
+        },
+    );
     fields.insert(
         "scale".to_string(),
         Numbers {
             columns: 1,
-            cells: vec![Some(scale)],
+            cells: vec![Some(r.scale)],
         },
     );
-    let r = c.result();
-    let strongest = (0..c.spec.tokens.len())
-        .map(|i| {
-            (0..c.spec.tokens.len())
-                .filter_map(|j| r.weight(i, j).map(|w| (j, w)))
-                .reduce(|a, b| if b.1 > a.1 { b } else { a })
-        })
-        .collect();
+    let strongest = (0..c.spec.tokens.len()).map(|i| r.strongest(i)).collect();
     let identity = c.spec.id.clone().unwrap_or_else(|| {
         format!(
             "{}\u{0}{}",

@@ -5,7 +5,7 @@
 //! now attends most), figures added and removed, claims added, removed, newly failing.
 //! Written as text for a terminal, Markdown for a pull request, or JSON for tools.
 
-use crate::format::fmt;
+use crate::format::{fmt, fmt_opt};
 use crate::ledger::{Changes, Ledger, compare};
 use anyhow::{Context, bail};
 use serde::Serialize;
@@ -184,10 +184,6 @@ fn signed(x: f64) -> String {
     if x > 0.0 { format!("+{text}") } else { text }
 }
 
-fn opt(x: Option<f64>) -> String {
-    x.map_or("⨯".to_string(), fmt)
-}
-
 /// The report in a format.
 pub fn write(report: &Report, format: Format) -> String {
     match format {
@@ -281,8 +277,8 @@ fn text(report: &Report, markdown: bool) -> String {
                     format!(
                         "; largest change {} {} → {}",
                         code(&x.largest.0),
-                        opt(x.largest.1),
-                        opt(x.largest.2)
+                        fmt_opt(x.largest.1),
+                        fmt_opt(x.largest.2)
                     )
                 })
                 .unwrap_or_default();
@@ -299,16 +295,19 @@ fn text(report: &Report, markdown: bool) -> String {
                     s.as_ref()
                         .map_or("nothing".to_string(), |(t, w)| format!("{t} {}", fmt(*w)))
                 };
+                // Nested under the figure: a sub-item in Markdown, indented in text.
+                let lead = if markdown { "  - " } else { "    " };
                 let _ = writeln!(
                     out,
-                    "    where {} attends most: {} → {}",
+                    "{lead}where {} attends most: {} → {}",
                     code(&m.token),
                     side(&m.old),
                     side(&m.new)
                 );
             }
             if f.strongest.len() > 5 {
-                let _ = writeln!(out, "    … and {} more tokens", f.strongest.len() - 5);
+                let lead = if markdown { "  - " } else { "    " };
+                let _ = writeln!(out, "{lead}… and {} more tokens", f.strongest.len() - 5);
             }
         }
     }

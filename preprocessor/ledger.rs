@@ -6,7 +6,7 @@
 //! by its file, its expression and its place among the same expressions; a claim likewise. So a
 //! paragraph added above a figure moves its line, not its identity.
 
-use crate::format::fmt;
+use crate::format::{fmt, fmt_opt};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -148,10 +148,6 @@ impl Changes {
     }
 }
 
-fn shown(x: Option<f64>) -> String {
-    crate::format::fmt_opt(x)
-}
-
 /// Compares two versions of a book.
 pub fn compare(old: &Ledger, new: &Ledger) -> Changes {
     let mut changes = Changes::default();
@@ -288,7 +284,7 @@ fn figure_change(old: &FigureRecord, new: &FigureRecord) -> Option<FigureChange>
             field: field.clone(),
             cells: changed
                 .iter()
-                .filter(|&&i| shown(before[i]) != shown(cells[i]))
+                .filter(|&&i| fmt_opt(before[i]) != fmt_opt(cells[i]))
                 .count(),
             of: cells.len(),
             largest: (

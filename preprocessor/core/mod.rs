@@ -222,6 +222,13 @@ impl AttentionResult {
     pub fn allowed(&self, i: usize, j: usize) -> bool {
         self.scores[[i, j]].is_some()
     }
+    /// The token `i` attends to most, and that weight (the first of equals); `None` when every
+    /// entry of its row is masked.
+    pub fn strongest(&self, i: usize) -> Option<(usize, f64)> {
+        (0..self.weights.ncols())
+            .filter_map(|j| self.weight(i, j).map(|w| (j, w)))
+            .reduce(|a, b| if b.1 > a.1 { b } else { a })
+    }
     /// The weight of `i` on `j`, or `None` where masked.
     pub fn weight(&self, i: usize, j: usize) -> Option<f64> {
         self.allowed(i, j).then(|| self.weights[[i, j]])

@@ -39,19 +39,10 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
 
 /// The column a matrix view picks out: the `highlight` token, else where the focus attends most.
 fn marked_column(c: &Shown) -> usize {
-    c.spec.highlight.unwrap_or_else(|| {
-        let f = c.spec.focus;
-        (0..c.spec.tokens.len())
-            .filter(|&j| c.result.weight(f, j).is_some())
-            .reduce(|a, b| {
-                if c.result.weights[[f, b]] > c.result.weights[[f, a]] {
-                    b
-                } else {
-                    a
-                }
-            })
-            .unwrap_or(f)
-    })
+    let f = c.spec.focus;
+    c.spec
+        .highlight
+        .unwrap_or_else(|| c.result.strongest(f).map_or(f, |(j, _)| j))
 }
 
 fn numbered(prefix: &str, count: usize) -> Vec<String> {

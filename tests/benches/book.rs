@@ -202,49 +202,36 @@ fn main() {
         ms(edit) + 50.0
     );
 
-    // Books for the browser figures.
+    // Books for the browser figures: single heads of 5 and 64 tokens, then 4 heads on 5 tokens
+    // and 8 on 64.
     let out = PathBuf::from(ROOT).join("target/bench-books");
-    for n in [5, 64] {
-        let book = scratch.path().join(format!("b{n}"));
+    let figures = [5, 64].map(|n| {
+        (
+            format!("tokens-{n}"),
+            block(n, 3, "\"scores\", \"heatmap\", \"controls\""),
+        )
+    });
+    let heads = [(4, 5), (8, 64)].map(|(h, n)| {
+        (
+            format!("heads-{h}x{n}"),
+            common::synthetic_heads_block(
+                n,
+                8,
+                h,
+                "\"scores\", \"heads\", \"combine\", \"controls\"",
+            ),
+        )
+    });
+    for (name, figure) in figures.into_iter().chain(heads) {
+        let book = scratch.path().join(&name);
         std::fs::create_dir_all(book.join("src")).unwrap();
         std::fs::write(book.join("book.toml"), "[book]\ntitle = \"bench\"\n[preprocessor.attention]\n[output.html]\nadditional-js = [\"attention.js\"]\nadditional-css = [\"attention.css\"]\n").unwrap();
         for f in ["attention.js", "attention.css"] {
             std::fs::copy(Path::new(ROOT).join("theme").join(f), book.join(f)).unwrap();
         }
         std::fs::write(book.join("src/SUMMARY.md"), "# S\n\n- [W](w.md)\n").unwrap();
-        std::fs::write(
-            book.join("src/w.md"),
-            format!(
-                "# W\n\n{}",
-                block(n, 3, "\"scores\", \"heatmap\", \"controls\"")
-            ),
-        )
-        .unwrap();
-        cli::build(&book, Some(&out.join(format!("tokens-{n}")))).unwrap();
-    }
-    // Several heads: 4 heads on 5 tokens, 8 heads on 64.
-    for (heads, n) in [(4, 5), (8, 64)] {
-        let book = scratch.path().join(format!("h{heads}x{n}"));
-        std::fs::create_dir_all(book.join("src")).unwrap();
-        std::fs::write(book.join("book.toml"), "[book]\ntitle = \"bench\"\n[preprocessor.attention]\n[output.html]\nadditional-js = [\"attention.js\"]\nadditional-css = [\"attention.css\"]\n").unwrap();
-        for f in ["attention.js", "attention.css"] {
-            std::fs::copy(Path::new(ROOT).join("theme").join(f), book.join(f)).unwrap();
-        }
-        std::fs::write(book.join("src/SUMMARY.md"), "# S\n\n- [W](w.md)\n").unwrap();
-        std::fs::write(
-            book.join("src/w.md"),
-            format!(
-                "# W\n\n{}",
-                common::synthetic_heads_block(
-                    n,
-                    8,
-                    heads,
-                    "\"scores\", \"heads\", \"combine\", \"controls\""
-                )
-            ),
-        )
-        .unwrap();
-        cli::build(&book, Some(&out.join(format!("heads-{heads}x{n}")))).unwrap();
+        std::fs::write(book.join("src/w.md"), format!("# W\n\n{figure}")).unwrap();
+        cli::build(&book, Some(&out.join(&name))).unwrap();
     }
     println!("Browser books written to {}", out.display());
 }
