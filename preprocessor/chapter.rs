@@ -268,7 +268,7 @@ pub fn process_all(
                         };
                         replacements.push((
                             block.range.clone(),
-                            markdown::block_replacement(&block, &html, text, newline),
+                            markdown::block_replacement(&block, html, text, newline),
                         ));
                         if let Some(id) = &c.spec.id {
                             if scope.ids.contains_key(id) || examples.computed(id).is_some() {

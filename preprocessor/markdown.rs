@@ -205,7 +205,7 @@ pub fn find_with(text: &str, options: &MarkdownOptions) -> Vec<Found> {
 /// before the next item, adds none, so a tight list stays tight.
 ///
 /// Content of several lines (the static Markdown form) carries the prefix on every later line.
-pub fn block_replacement(block: &Block, content: &str, text: &str, newline: &str) -> String {
+pub fn block_replacement(block: &Block, content: String, text: &str, newline: &str) -> String {
     let ends_line = text[..block.range.end].ends_with('\n');
     let rest = &text[block.range.end..];
     // The line after the fence: the range may stop before the fence line's own line ending.
@@ -217,9 +217,39 @@ pub fn block_replacement(block: &Block, content: &str, text: &str, newline: &str
     let next_line = after.lines().next().unwrap_or("");
     // Several lines of content (the static Markdown form: tables, lists) always end with a blank
     // line, as Markdown blocks of their own.
-    let continues_container = content.lines().nth(1).is_some()
+    let one_line = content.lines().nth(1).is_none();
+    let continues_container = !one_line
         || (next_line.starts_with(block.continuation.as_str())
             && !next_line[block.continuation.len()..].trim().is_empty());
+    let mut out = if one_line {
+        // A widget: one line, possibly megabytes, kept rather than copied.
+        let mut line = content;
+        if line.ends_with('\n') {
+            line.pop();
+            if line.ends_with('\r') {
+                line.pop();
+            }
+        }
+        line
+    } else {
+        indent_lines(block, &content, newline)
+    };
+    // A blank line carries the container's markers but no trailing spaces.
+    let blank = block.continuation.trim_end();
+    if continues_container {
+        out.push_str(newline);
+        out.push_str(blank);
+        if ends_line {
+            out.push_str(newline);
+        }
+    } else if ends_line || rest.is_empty() {
+        out.push_str(newline);
+    }
+    out
+}
+
+/// Content of several lines, every line after the first carrying the block's container markers.
+fn indent_lines(block: &Block, content: &str, newline: &str) -> String {
     let mut out = String::with_capacity(content.len() + 8);
     // A blank line carries the container's markers but no trailing spaces.
     let blank = block.continuation.trim_end();
@@ -233,15 +263,6 @@ pub fn block_replacement(block: &Block, content: &str, text: &str, newline: &str
             });
         }
         out.push_str(line);
-    }
-    if continues_container {
-        out.push_str(newline);
-        out.push_str(blank);
-        if ends_line {
-            out.push_str(newline);
-        }
-    } else if ends_line || rest.is_empty() {
-        out.push_str(newline);
     }
     out
 }

@@ -225,7 +225,7 @@
         r: resultOf(el, "data-r"), against: resultOf(el, "data-against"),
         cell: el.parentNode.classList.contains("attention-cell-texts"),
         last: attr === "data-c" ? el.getAttribute("fill-opacity") : attr === "data-b" ? el.textContent : null,
-        lastClass: el.getAttribute("class")
+        lastClass: el.getAttribute("class") || ""
       };
     };
     var all = function (sel, attr) { return Array.prototype.map.call(root.querySelectorAll(sel), function (el) { return parse(el, attr); }); };
@@ -408,7 +408,11 @@
     }
   };
   Widget.prototype.setClass = function (b, cls) {
-    if (b.lastClass !== cls) { b.el.setAttribute("class", cls); b.lastClass = cls; }
+    // No class is no attribute, as the page is written.
+    if (b.lastClass !== cls) {
+      if (cls) b.el.setAttribute("class", cls); else b.el.removeAttribute("class");
+      b.lastClass = cls;
+    }
   };
 
   // What the reader changed, in words, with the way back: a figure never drifts from its text.

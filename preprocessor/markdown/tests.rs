@@ -16,7 +16,7 @@ fn replace_all(text: &str, html: &str) -> String {
         .map(|b| {
             (
                 b.range.clone(),
-                block_replacement(b, html, text, line_ending(text)),
+                block_replacement(b, html.to_string(), text, line_ending(text)),
             )
         })
         .collect();
@@ -200,7 +200,10 @@ fn spliced(text: &str) -> String {
         .iter()
         .map(|b| {
             let html = "<figure class=\"attention-widget\">W</figure>";
-            (b.range.clone(), block_replacement(b, html, text, "\n"))
+            (
+                b.range.clone(),
+                block_replacement(b, html.to_string(), text, "\n"),
+            )
         })
         .collect();
     splice(text, replacements)
@@ -256,7 +259,7 @@ fn a_block_in_a_footnote_continues_four_spaces_in_whatever_the_label() {
         text,
         vec![(
             b.range.clone(),
-            block_replacement(b, "| a |\n|---|\n| 1 |", text, "\n"),
+            block_replacement(b, "| a |\n|---|\n| 1 |".into(), text, "\n"),
         )],
     );
     assert!(out.contains("\n    |---|\n    | 1 |"), "{out:?}");

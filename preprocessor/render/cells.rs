@@ -149,9 +149,9 @@ pub fn heat_grid(g: &Grid, cells: &[HeatCell]) -> String {
             push_int(&mut out, c.x);
             out.push_str("\" y=\"");
             push_int(&mut out, c.y);
-            out.push_str("\" class=\"");
-            out.push_str(c.class);
-            out.push_str("\" fill-opacity=\"");
+            out.push('"');
+            push_class(&mut out, c.class);
+            out.push_str(" fill-opacity=\"");
             out.push_str(&c.opacity);
             out.push_str("\" data-c=\"");
             c.bind.write_to(&mut out);
@@ -164,9 +164,9 @@ pub fn heat_grid(g: &Grid, cells: &[HeatCell]) -> String {
                 push_int(&mut out, c.x + g.cell / 2);
                 out.push_str("\" y=\"");
                 push_int(&mut out, c.y + g.cell / 2 + 4);
-                out.push_str("\" class=\"");
-                out.push_str(c.class);
-                out.push_str("\" data-b=\"");
+                out.push('"');
+                push_class(&mut out, c.class);
+                out.push_str(" data-b=\"");
                 c.bind.write_to(&mut out);
                 out.push_str("\">");
                 out.push_str(&escape_html(&c.text));
@@ -183,17 +183,29 @@ pub fn heat_grid(g: &Grid, cells: &[HeatCell]) -> String {
             push_int(&mut out, c.x + OUTLINE_INSET);
             out.push_str("\" y=\"");
             push_int(&mut out, c.y + OUTLINE_INSET);
-            out.push_str("\" class=\"");
-            out.push_str(if c.changed == Some(true) {
-                "changed"
-            } else {
-                ""
-            });
-            out.push_str("\" data-o=\"");
+            out.push('"');
+            push_class(
+                &mut out,
+                if c.changed == Some(true) {
+                    "changed"
+                } else {
+                    ""
+                },
+            );
+            out.push_str(" data-o=\"");
             c.bind.write_to(&mut out);
             out.push_str("\"></rect>");
         }
         out.push_str("</g>");
     }
     out
+}
+
+/// ` class="…"`, or nothing for no class: most cells have none, and a heatmap has thousands.
+fn push_class(out: &mut String, class: &str) {
+    if !class.is_empty() {
+        out.push_str(" class=\"");
+        out.push_str(class);
+        out.push('"');
+    }
 }

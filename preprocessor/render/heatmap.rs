@@ -204,11 +204,15 @@ pub fn head_panels(c: &Computed) -> Vec<Heatmap> {
 
 /// The heatmap or compare view as HTML.
 pub fn heatmap_view(c: &Computed, panels: &[Heatmap]) -> String {
-    let html: String = panels.iter().map(|h| heatmap(c, h)).collect();
-    // A pair is a comparison, laid out side by side.
-    if panels.len() > 1 {
-        format!("<div class=\"attention-compare\">{html}</div>")
+    let html: Vec<String> = panels.iter().map(|h| heatmap(c, h)).collect();
+    // Several panels (a comparison, the heads) are laid out side by side.
+    let (open, close) = if panels.len() > 1 {
+        ("<div class=\"attention-compare\">", "</div>")
     } else {
-        html
-    }
+        ("", "")
+    };
+    let mut pieces = vec![open];
+    pieces.extend(html.iter().map(String::as_str));
+    pieces.push(close);
+    pieces.concat()
 }

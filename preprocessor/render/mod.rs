@@ -38,6 +38,7 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(escape_html);
+    hb.register_helper("html", Box::new(write_html));
     for (name, text) in [
         ("widget", include_str!("templates/widget.hbs")),
         ("table", include_str!("templates/table.hbs")),
@@ -45,28 +46,56 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         ("heatmap", include_str!("templates/heatmap.hbs")),
         ("controls", include_str!("templates/controls.hbs")),
     ] {
-        hb.register_template_string(name, text)
+        // Templates break lines only between tags: joined here once, a widget is one line
+        // without a pass over every rendered megabyte.
+        hb.register_template_string(name, one_line(text))
             .expect("embedded templates parse (a unit test renders each)");
     }
     hb
 });
 
+/// `{{html x}}`: markup our own writers made, written as it is. Unlike `{{{x}}}`, which copies
+/// the string once more before writing it, this writes it straight from the data — a figure
+/// of 64 tokens and 8 heads carries megabytes through three levels of templates.
+fn write_html(
+    h: &handlebars::Helper,
+    _: &Handlebars,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let param = h
+        .param(0)
+        .ok_or_else(|| handlebars::RenderErrorReason::ParamNotFoundForIndex("html", 0))?;
+    match param.value() {
+        Value::String(markup) => out.write(markup)?,
+        other => out.write(&handlebars::JsonRender::render(other))?,
+    }
+    Ok(())
+}
+
 /// Escapes text for HTML content and attribute values, newlines included, so a widget stays
 /// on one line and nothing in a block can open a tag.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
+    let mut plain_from = 0;
+    // Every character escaped is ASCII, so byte positions are character boundaries.
+    for (at, byte) in s.bytes().enumerate() {
+        let escaped = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            b'\n' => "&#10;",
+            b'\r' => "&#13;",
+            _ => continue,
+        };
+        out.push_str(&s[plain_from..at]);
+        out.push_str(escaped);
+        plain_from = at + 1;
     }
+    out.push_str(&s[plain_from..]);
     out
 }
 
@@ -75,16 +104,21 @@ fn script_json(value: &impl serde::Serialize) -> Result<String, String> {
     let text = serde_json::to_string(value)
         .map_err(|e| format!("the widget's data cannot be written: {e}"))?;
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut plain_from = 0;
+    for (at, c) in text.char_indices() {
+        let escaped = match c {
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            '\u{2029}' => "\\u2029",
+            _ => continue,
+        };
+        out.push_str(&text[plain_from..at]);
+        out.push_str(escaped);
+        plain_from = at + c.len_utf8();
     }
+    out.push_str(&text[plain_from..]);
     Ok(out)
 }
 
@@ -238,8 +272,8 @@ fn controls_view(c: &Shown) -> String {
 /// The whole widget, as one line of HTML; a view that cannot be written is an error.
 pub fn widget(c: &Computed) -> Result<String, String> {
     FAILURE.with(|f| f.borrow_mut().take());
-    let mut parts = Vec::new();
     let own = Shown::of(c, 0);
+    let mut parts = Vec::with_capacity(c.spec.views.len());
     for view in &c.spec.views {
         let html = match views::figure(*view, &own)? {
             Figure::Tables(tables) => render_tables(&tables),
@@ -252,19 +286,22 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             0 => String::new(),
             which => format!(" data-r=\"{which}\""),
         };
-        parts.push(format!(
-            "<div class=\"attention-view\" data-view=\"{}\"{reads}>{html}</div>",
+        let open = format!(
+            "<div class=\"attention-view\" data-view=\"{}\"{reads}>",
             view.name()
-        ));
+        );
+        parts.push([open, html, "</div>".to_string()]);
     }
+    let marked = parts.iter().any(|[_, html, _]| pencil::marks_any(html));
+    // One copy of megabytes of heatmaps, into a string of the right size.
+    let views = parts.concat().concat();
     let has_totals = c.spec.views.iter().any(|v| v.has_totals());
-    let marked = parts.iter().any(|p| pencil::marks_any(p));
     let body = render(
         "widget",
         json!({
             "title": c.spec.title,
             "data": script_json(&WidgetData::of(c))?,
-            "views": parts.join(""),
+            "views": views,
             "controls": c.spec.views.contains(&View::Controls),
             "token": c.spec.tokens[c.spec.focus],
             "totals": has_totals,
@@ -274,7 +311,8 @@ pub fn widget(c: &Computed) -> Result<String, String> {
     if let Some(failure) = FAILURE.with(|f| f.borrow_mut().take()) {
         return Err(failure);
     }
-    Ok(one_line(&body))
+    debug_assert!(!body.contains('\n'), "a widget is one line of HTML");
+    Ok(body)
 }
 
 /// Joins template lines: the templates break lines only between tags.
