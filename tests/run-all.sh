@@ -14,6 +14,11 @@ if ! [ -x /usr/bin/chromium ]; then
 fi
 command -v node >/dev/null || { echo "tests/run-all.sh: Node.js (20 or later) is needed" >&2; exit 1; }
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+# numpy, for the independent reference of tests/reference.rs, in a virtual environment of its own.
+command -v python3 >/dev/null || { echo "tests/run-all.sh: Python 3 is needed" >&2; exit 1; }
+[ -x target/pyenv/bin/python ] || python3 -m venv target/pyenv
+target/pyenv/bin/pip install --quiet --disable-pip-version-check -r tests/reference/requirements.txt
+export ATTENTION_PYTHON="$PWD/target/pyenv/bin/python"
 
 cargo fmt --all -- --check
 cargo clippy --release --all-targets --quiet -- -D warnings

@@ -172,8 +172,7 @@ fn causal_cells_that_differ_are_outlined_masked_ones_included() {
         "{html}"
     );
     assert!(
-        html.contains("\" data-o=\"w 1 1\"")
-            || html.contains("class=\"changed\" data-o=\"w 1 1\""),
+        html.contains("\" data-o=\"w 1 1\"") || html.contains("class=\"changed\" data-o=\"w 1 1\""),
         "every cell of the pair has an outline, shown or not"
     );
 }
