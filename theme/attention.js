@@ -208,7 +208,9 @@
       positions: this.data.positions || null, rope: this.data.rope || null,
       // The head the step-by-step views follow (the head picker), and queries set by hand on
       // heads other than the first, by head.
-      head: 0, head_overrides: {}
+      head: 0, head_overrides: {},
+      // A trained block: which kept step's weights the figure shows (the training slider).
+      training_step: this.data.training ? this.data.training.snapshots.length - 1 : null
     };
     this.state = clone(this.initial);
     this.explainsDots = this.data.views.some(function (v) { return EXPLAINS_DOTS.indexOf(v) >= 0; });
@@ -426,6 +428,7 @@
     if (JSON.stringify(st.embeddings) !== JSON.stringify(init.embeddings)) parts.push("an embedding moved (its query is worked out again from it)");
     if (this.result.scale !== this.data.scale) parts.push("scale " + fmt(this.result.scale));
     if (JSON.stringify(st.mask) !== JSON.stringify(init.mask)) parts.push(typeof st.mask === "string" ? "mask: " + st.mask : "mask as written");
+    if (st.training_step !== init.training_step) parts.push("the weights after step " + this.data.training.snapshots[st.training_step].step + ", not after training");
     var text = parts.length ? "You changed this figure: " + parts.join("; ") + "." : "";
     var span = line.querySelector(".attention-state-text");
     if (span.textContent !== text) span.textContent = text;
@@ -465,6 +468,16 @@
       input.setAttribute("aria-label", legend + tok + ", " + label);
       input.setAttribute("aria-valuetext", fmt(value));
     });
+    var training = this.root.querySelector(".attention-training-step");
+    if (training) {
+      var snaps = this.data.training.snapshots, at = snaps[st.training_step].step, last = snaps[snaps.length - 1].step;
+      if (document.activeElement !== training) training.value = String(st.training_step);
+      // The words render/mod.rs (learning_slider) writes for the last step.
+      training.setAttribute("aria-valuetext", "step " + at + " of " + last + (at === last ? ": trained" : at === 0 ? ": before training" : ""));
+      var readout = "step " + at + " \u00B7 loss " + fmt(this.data.training.loss[at]);
+      var out = this.root.querySelector(".attention-training-readout");
+      if (out.textContent !== readout) out.textContent = readout;
+    }
     var focusSelect = this.root.querySelector(".attention-focus");
     if (focusSelect) focusSelect.value = String(st.focus);
     var headSelect = this.root.querySelector(".attention-head");
@@ -508,6 +521,8 @@
   Widget.prototype.wire = function () {
     var self = this, root = this.root, controls = root.querySelector(".attention-control-panel");
     if (controls) controls.hidden = false;
+    var training = root.querySelector(".attention-training-control");
+    if (training) training.hidden = false;
     root.addEventListener("input", function (e) {
       var t = e.target, st = self.state;
       if (t.matches("input[data-kind]")) {
@@ -522,6 +537,11 @@
           st.embeddings[st.focus][dim] = value;
           st.query_overrides = st.query_overrides.filter(function (o) { return o[0] !== st.focus; });
         }
+      } else if (t.matches(".attention-training-step")) {
+        // The weights of a kept step; the attention is computed from them as from any weights.
+        var snap = self.data.training.snapshots[+t.value];
+        st.training_step = +t.value;
+        st.w_q = snap.w_q; st.w_k = snap.w_k; st.w_v = snap.w_v;
       } else if (t.matches(".attention-scale")) {
         st.scale = +t.value;
         root.querySelector(".attention-scale-mode").value = "custom";

@@ -13,6 +13,7 @@
 //!   not the NaN that the bare formula would give.
 
 pub mod positions;
+pub mod training;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use thiserror::Error;

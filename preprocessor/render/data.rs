@@ -128,6 +128,62 @@ pub struct HeadData<'a> {
     pub weights: Rows<'a, f64>,
 }
 
+/// A training run as the slider needs it, and as anyone may check it.
+#[derive(Serialize)]
+pub struct TrainingData<'a> {
+    /// The held-out loss at each kept step (one per snapshot).
+    pub held_out_loss: &'a [f64],
+    /// The mean training loss before each step (and after the last).
+    pub loss: &'a [f64],
+    pub snapshots: Vec<SnapshotData<'a>>,
+}
+
+/// The weights after `step` steps, and the shown sentence's attention under them.
+#[derive(Serialize)]
+pub struct SnapshotData<'a> {
+    pub step: usize,
+    pub w_k: Rows<'a, f64>,
+    pub w_q: Rows<'a, f64>,
+    pub w_v: Rows<'a, f64>,
+    /// Computed by the core from the block's tokens with this step's weights: what the script
+    /// must reproduce when the slider stops here.
+    pub weights: Vec<Vec<f64>>,
+}
+
+impl<'a> TrainingData<'a> {
+    fn of(c: &'a Computed, run: &'a crate::core::training::Training) -> Self {
+        let input = &c.spec.input;
+        TrainingData {
+            held_out_loss: &run.held_out_loss,
+            loss: &run.loss,
+            snapshots: run
+                .snapshots
+                .iter()
+                .map(|s| {
+                    let at_step = AttentionInput {
+                        w_q: s.params.w_q.clone(),
+                        w_k: s.params.w_k.clone(),
+                        w_v: s.params.w_v.clone(),
+                        query_overrides: Vec::new(),
+                        ..input.clone()
+                    };
+                    let weights = at_step
+                        .compute()
+                        .map(|r| r.weights.rows().into_iter().map(|r| r.to_vec()).collect())
+                        .unwrap_or_default();
+                    SnapshotData {
+                        step: s.step,
+                        w_k: Rows(&s.params.w_k),
+                        w_q: Rows(&s.params.w_q),
+                        w_v: Rows(&s.params.w_v),
+                        weights,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Everything a widget's script needs, and every number the build computed for it.
 #[derive(Serialize)]
 pub struct WidgetData<'a> {
@@ -162,6 +218,9 @@ pub struct WidgetData<'a> {
     /// Per step button: `[dimension, value]` pairs, 0-based.
     pub steps: Vec<Vec<(usize, f64)>>,
     pub tokens: &'a [String],
+    /// A trained block: the loss at every step and the weights at the kept ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingData<'a>>,
     pub v: Rows<'a, f64>,
     pub views: Vec<&'static str>,
     pub w_k: Rows<'a, f64>,
@@ -226,6 +285,7 @@ impl<'a> WidgetData<'a> {
                 .map(|s: &Step| s.set_query.clone())
                 .collect(),
             tokens: &spec.tokens,
+            training: spec.training.as_deref().map(|run| TrainingData::of(c, run)),
             v: Rows(&r.v),
             views: spec.views.iter().map(|v| v.name()).collect(),
             w_k: Rows(&input.w_k),

@@ -15,6 +15,7 @@ mod heatmap;
 mod model;
 pub mod pencil;
 mod static_form;
+mod training;
 mod views;
 
 pub use binding::Field as BindingField;
@@ -45,6 +46,7 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         ("projection", include_str!("templates/projection.hbs")),
         ("heatmap", include_str!("templates/heatmap.hbs")),
         ("controls", include_str!("templates/controls.hbs")),
+        ("training", include_str!("templates/training.hbs")),
     ] {
         // Templates break lines only between tags: joined here once, a widget is one line
         // without a pass over every rendered megabyte.
@@ -269,6 +271,23 @@ fn controls_view(c: &Shown) -> String {
     )
 }
 
+/// The training-step slider: a native range input (an ARIA slider with arrow keys), whose stops
+/// are the kept steps; the script puts each step's weights into the figure.
+fn learning_slider(c: &Computed) -> Result<String, String> {
+    let run = training::run_of(c)?;
+    let last = run.snapshots.len() - 1;
+    let step = run.snapshots[last].step;
+    Ok(render(
+        "training",
+        json!({
+            "max": last,
+            "step": step,
+            "valuetext": format!("step {step} of {step}: trained"),
+            "loss": fmt(run.loss[step]),
+        }),
+    ))
+}
+
 /// The whole widget, as one line of HTML; a view that cannot be written is an error.
 pub fn widget(c: &Computed) -> Result<String, String> {
     FAILURE.with(|f| f.borrow_mut().take());
@@ -280,6 +299,11 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             Figure::Equations(equations) => projection_view(&own, &equations),
             Figure::Heatmaps(panels) => heatmap::heatmap_view(c, &panels),
             Figure::Controls => controls_view(&own),
+            Figure::Chart { svg, table } => format!(
+                "<div class=\"attention-chart-box\">{svg}</div><details class=\"attention-alt\"><summary>The same numbers as a table</summary>{}</details>",
+                render_table(&table)
+            ),
+            Figure::Learning(panels) => learning_slider(c)? + &heatmap::heatmap_view(c, &panels),
         };
         // A view of a named result says which, so the script redraws it from that result.
         let reads = match own.which {

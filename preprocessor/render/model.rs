@@ -44,6 +44,14 @@ pub enum Figure {
     Heatmaps(Vec<Heatmap>),
     /// The sliders and pickers, which only the live figure has.
     Controls,
+    /// A chart drawn as SVG, and the same numbers as a table.
+    Chart {
+        svg: String,
+        table: Table,
+    },
+    /// The attention as training goes: heatmaps of the block's own result, which a step
+    /// slider (live figure only) sets to the weights of each kept step.
+    Learning(Vec<Heatmap>),
 }
 
 /// A piece of a caption: fixed words, or a binding the browser keeps true.

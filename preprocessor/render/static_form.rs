@@ -102,7 +102,8 @@ pub fn static_markdown(c: &Computed) -> Result<String, String> {
                 }
                 out.push('\n');
             }
-            Figure::Heatmaps(panels) => {
+            Figure::Chart { table, .. } => out.push_str(&tables(&[table])),
+            Figure::Heatmaps(panels) | Figure::Learning(panels) => {
                 for h in panels {
                     let caption = format!("{} — row attends to column; ⨯ = masked", h.heading);
                     out.push_str(&heat_table(c, &caption, &c.results[h.which].result));

@@ -10,6 +10,7 @@ use super::heatmap;
 use super::model::{Caption, Cell, Row, Table, blank, cell};
 use super::model::{Figure, Shown};
 use super::pencil;
+use super::training;
 use crate::core;
 use crate::format::{fmt, fmt_opt};
 use crate::spec::View;
@@ -34,6 +35,22 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         View::Combine => Figure::Tables(combine(c)?),
         View::Positions => Figure::Tables(positions(c)?),
         View::Controls => Figure::Controls,
+        View::Loss => {
+            let chart = training::Chart {
+                run: training::run_of(c.c)?,
+            };
+            Figure::Chart {
+                svg: chart.svg(),
+                table: chart.table(),
+            }
+        }
+        View::Gradient => Figure::Tables(vec![training::gradient(training::run_of(c.c)?)]),
+        View::Learning => {
+            training::run_of(c.c)?;
+            Figure::Learning(heatmap::panels(c.c, false)?)
+        }
+        View::Snapshots => Figure::Heatmaps(training::panels(c.c)?),
+        View::Learned => Figure::Tables(training::learned(c.c)?),
     })
 }
 

@@ -19,6 +19,8 @@ pub fn build(
     place: Place,
     examples: &Examples,
 ) -> Result<BlockSpec, Vec<Diagnostic>> {
+    // A training run writes the keys it makes before anything reads them.
+    let trained = super::training::apply(&mut fields)?;
     let inherited = merge_example(&mut fields, examples)?;
     // Several heads bring their own weights.
     let weights: &[Key] = if fields.contains_key(&Key::Heads) {
@@ -42,6 +44,7 @@ pub fn build(
         return Err(missing);
     }
     let mut b = Builder::new(&fields, place.clone());
+    b.trained = trained;
     for key in Key::ALL {
         b.read(*key);
     }
@@ -151,6 +154,7 @@ struct Builder<'f> {
     w_o: Option<Array2<f64>>,
     positions: PositionsKind,
     rope_base: Option<f64>,
+    trained: Option<super::training::Trained>,
 }
 
 /// One head's weights, and its own scale if it has one.
@@ -189,14 +193,15 @@ impl<'f> Builder<'f> {
             w_o: None,
             positions: PositionsKind::None,
             rope_base: None,
+            trained: None,
         }
     }
 
     /// The one reader of each key.
     fn read(&mut self, key: Key) {
         match key {
-            // Merged in by `merge_example`.
-            Key::Example => {}
+            // Merged in by `merge_example`; a training run is written out as the keys it makes.
+            Key::Example | Key::Train => {}
             Key::Id => self.id(),
             Key::Title => self.title = self.text(Key::Title),
             Key::Tokens => self.tokens(),
@@ -737,6 +742,23 @@ impl<'f> Builder<'f> {
             }
         }
         let several = self.heads.len() >= 2;
+        let trained = self.trained.is_some();
+        for view in [
+            View::Loss,
+            View::Gradient,
+            View::Learning,
+            View::Snapshots,
+            View::Learned,
+        ] {
+            if self.views.contains(&view) && !trained {
+                let message = format!(
+                    "the {} view shows a training run — give the block `train = {{ … }}` (see \"Where the weights come from\"), or drop \"{}\" from `show`",
+                    view.name(),
+                    view.name()
+                );
+                self.problem(self.at(Key::Show), message);
+            }
+        }
         for (view, ok, what) in [
             (
                 View::Heads,
@@ -848,6 +870,29 @@ impl<'f> Builder<'f> {
             })
             .collect();
         variants.extend(variants_for(&self.views, &input));
+        // A trained block: the steps shown side by side, each with the weights of that step.
+        if let Some(t) = &self.trained {
+            for snapshot in t
+                .run
+                .snapshots
+                .iter()
+                .filter(|s| t.panels.contains(&s.step))
+            {
+                variants.push(Variant {
+                    name: ResultName {
+                        group: ResultGroup::Step,
+                        key: snapshot.step.to_string(),
+                    },
+                    input: AttentionInput {
+                        w_q: snapshot.params.w_q.clone(),
+                        w_k: snapshot.params.w_k.clone(),
+                        w_v: snapshot.params.w_v.clone(),
+                        query_overrides: Vec::new(),
+                        ..input.clone()
+                    },
+                });
+            }
+        }
         Ok(BlockSpec {
             id: self.id,
             title: self.title,
@@ -865,6 +910,12 @@ impl<'f> Builder<'f> {
             highlight: self.highlight,
             steps: self.steps,
             assertions: self.assertions,
+            panels: self
+                .trained
+                .as_ref()
+                .map(|t| t.panels.clone())
+                .unwrap_or_default(),
+            training: self.trained.map(|t| t.run),
             warnings: self.warnings,
             place: self.place,
         })

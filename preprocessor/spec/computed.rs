@@ -17,6 +17,8 @@ named_enum! {
         Mask = "mask",
         /// One head of several, counted from 1.
         Heads = "heads",
+        /// A trained block's weights after that many training steps (0: before training).
+        Step = "step",
     }
 }
 

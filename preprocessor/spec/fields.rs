@@ -12,6 +12,7 @@ named_enum! {
         Example = "example",
         Id = "id",
         Title = "title",
+        Train = "train",
         Tokens = "tokens",
         Dims = "dims",
         Embeddings = "embeddings",
@@ -45,6 +46,7 @@ pub enum Kind {
     Steps,
     Heads,
     Positions,
+    Train,
 }
 
 impl Key {
@@ -91,6 +93,7 @@ impl Key {
                 "write a token in quotes, like `highlight = \"black\"`",
             ),
             Key::Heads => (Kind::Heads, HEADS_HINT),
+            Key::Train => (Kind::Train, TRAIN_HINT),
             Key::WO => (Kind::Numbers, MATRIX),
             Key::Positions => (Kind::Positions, POSITIONS_HINT),
             Key::RopeBase => (Kind::Number, "write a number, like `rope_base = 10000`"),
@@ -133,6 +136,20 @@ pub enum Field {
     Heads(Vec<Located<HeadField>>),
     /// `positions = "sinusoidal"` (or "none", "rope"), or learned rows.
     Positions(PositionsField),
+    /// `train = { seed = 7, steps = 150, … }`: weights learned while the book builds.
+    Train(Box<TrainField>),
+}
+
+/// A training run as written: each setting with its place, for messages.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrainField {
+    pub seed: Option<Located<f64>>,
+    pub steps: Option<Located<f64>>,
+    pub learning_rate: Option<Located<f64>>,
+    pub sentences: Option<Located<f64>>,
+    pub snapshot_every: Option<Located<f64>>,
+    pub panels: Option<Located<Vec<f64>>>,
+    pub sentence: Option<Located<String>>,
 }
 
 /// One head as written.
@@ -244,6 +261,7 @@ fn read_field(src: &Source, key: Key, value: &Value) -> Result<Field, Diagnostic
         Kind::SetQuery => Field::SetQuery(set_query(src, name, value)?),
         Kind::Steps => Field::Steps(steps(src, value)?),
         Kind::Heads => Field::Heads(heads(src, value)?),
+        Kind::Train => Field::Train(Box::new(train(src, value)?)),
         Kind::Positions => Field::Positions(match value.get_ref() {
             DeValue::String(s) => PositionsField::Named(s.to_string()),
             DeValue::Array(_) => PositionsField::Rows(rows(src, key, value, number)?),
@@ -304,6 +322,70 @@ fn heads(src: &Source, value: &Value) -> Result<Vec<Located<HeadField>>, Diagnos
     Ok(heads)
 }
 
+/// The settings a `train` table may hold.
+pub const TRAIN_KEYS: [&str; 7] = [
+    "seed",
+    "steps",
+    "learning_rate",
+    "sentences",
+    "snapshot_every",
+    "panels",
+    "sentence",
+];
+
+fn train(src: &Source, value: &Value) -> Result<TrainField, Diagnostic> {
+    let DeValue::Table(t) = value.get_ref() else {
+        return Err(wrong_type(src, "train", value, value.get_ref(), TRAIN_HINT));
+    };
+    let mut field = TrainField::default();
+    for (k, v) in t {
+        let place = src.span(v.span());
+        let located_number = |name: &str| -> Result<_, Diagnostic> {
+            Ok(Some(Located {
+                value: number(src, name, v)?,
+                place: place.clone(),
+            }))
+        };
+        match k.get_ref().as_ref() {
+            "seed" => field.seed = located_number("train.seed")?,
+            "steps" => field.steps = located_number("train.steps")?,
+            "learning_rate" => field.learning_rate = located_number("train.learning_rate")?,
+            "sentences" => field.sentences = located_number("train.sentences")?,
+            "snapshot_every" => field.snapshot_every = located_number("train.snapshot_every")?,
+            "sentence" => {
+                field.sentence = Some(Located {
+                    value: string(src, "train.sentence", v, TRAIN_HINT)?,
+                    place: place.clone(),
+                })
+            }
+            "panels" => {
+                let DeValue::Array(items) = v.get_ref() else {
+                    return Err(wrong_type(src, "train.panels", v, v.get_ref(), TRAIN_HINT));
+                };
+                let steps = items
+                    .iter()
+                    .map(|i| number(src, "train.panels", i))
+                    .collect::<Result<Vec<f64>, _>>()?;
+                field.panels = Some(Located {
+                    value: steps,
+                    place: place.clone(),
+                });
+            }
+            other => {
+                return Err(Diagnostic::new(
+                    src.span(k.span()),
+                    format!(
+                        "`train` has no setting `{other}`{} — it holds {}",
+                        super::source::suggest(other, &TRAIN_KEYS),
+                        TRAIN_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(field)
+}
+
 fn steps(src: &Source, value: &Value) -> Result<Vec<Located<StepField>>, Diagnostic> {
     let DeValue::Array(items) = value.get_ref() else {
         return Err(wrong_type(src, "steps", value, value.get_ref(), STEPS_HINT));
@@ -343,6 +425,8 @@ fn steps(src: &Source, value: &Value) -> Result<Vec<Located<StepField>>, Diagnos
 
 const HEADS_HINT: &str = "write a list of heads, each with its own weights, like \
     `heads = [{ w_q = [[1.0, 0.0]], w_k = [[0.0, 1.0]], w_v = [[1.0, 0.0]] }, …]`";
+const TRAIN_HINT: &str = "write a table of settings, like \
+    `train = { seed = 7, steps = 150, learning_rate = 0.05, sentence = \"A small dog chased fish\" }`";
 const POSITIONS_HINT: &str = "write `positions = \"sinusoidal\"`, `\"rope\"` or `\"none\"`, or \
     learned positions as one row of numbers per token, like `[[0.0, 0.1], [0.1, 0.0]]`";
 const MASK_HINT: &str = "write `mask = \"none\"`, `mask = \"causal\"`, or a matrix of true/false \

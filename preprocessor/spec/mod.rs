@@ -8,6 +8,7 @@ pub mod computed;
 pub mod expr;
 mod fields;
 pub mod source;
+mod training;
 
 use crate::core::AttentionInput;
 use build::build;
@@ -62,6 +63,11 @@ named_enum! {
         Residual = "residual",
         Heatmap = "heatmap",
         Compare = "compare",
+        Loss = "loss",
+        Gradient = "gradient",
+        Learning = "learning",
+        Snapshots = "snapshots",
+        Learned = "learned",
         Controls = "controls",
     }
 }
@@ -112,6 +118,10 @@ pub struct BlockSpec {
     pub positions: PositionsKind,
     pub rope_base: Option<f64>,
     pub assertions: Vec<Located<String>>,
+    /// Weights learned while the book builds (`train`); the block's own are the last step's.
+    pub training: Option<std::sync::Arc<crate::core::training::Training>>,
+    /// With `training`: the steps shown side by side, each a named result `step[N]`.
+    pub panels: Vec<usize>,
     /// What is likely wrong but does not stop the build.
     pub warnings: Vec<Diagnostic>,
     /// Where the block starts, for messages with no better place.
