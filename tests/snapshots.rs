@@ -7,6 +7,10 @@ use mdbook_attention::chapter::{self, Output};
 use mdbook_attention::spec::{Examples, View};
 
 fn chapter_for(view: &str) -> String {
+    // The views of a training run get one (the book's default run, held-out sentence).
+    if ["loss", "gradient", "learning", "snapshots", "learned"].contains(&view) {
+        return format!("# V\n\n```attention\ntrain = {{ seed = 7 }}\nshow = [\"{view}\"]\n```\n");
+    }
     // The views of several heads and of positions get them; the others stay on one head.
     let extra = match view {
         "heads" | "combine" => {

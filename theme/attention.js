@@ -471,7 +471,8 @@
     var training = this.root.querySelector(".attention-training-step");
     if (training) {
       var snaps = this.data.training.snapshots, at = snaps[st.training_step].step, last = snaps[snaps.length - 1].step;
-      if (document.activeElement !== training) training.value = String(st.training_step);
+      // Whole stops only, so writing the value never fights a drag.
+      if (training.value !== String(st.training_step)) training.value = String(st.training_step);
       // The words render/mod.rs (learning_slider) writes for the last step.
       training.setAttribute("aria-valuetext", "step " + at + " of " + last + (at === last ? ": trained" : at === 0 ? ": before training" : ""));
       var readout = "step " + at + " \u00B7 loss " + fmt(this.data.training.loss[at]);

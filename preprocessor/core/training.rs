@@ -273,51 +273,106 @@ struct Forward {
     weight_on_needed: f64,
 }
 
-/// The input of token `i` of a sentence: its embedding plus its position.
-fn input(c: &Corpus, s: &Sentence, i: usize) -> Vec<f64> {
-    (0..c.embeddings.ncols())
-        .map(|d| c.embeddings[[s[i], d]] + c.positions[[i, d]])
-        .collect()
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).fold(0.0, |sum, (x, y)| sum + x * y)
+}
+
+/// `m += a ⊗ b`.
+fn add_outer(m: &mut Array2<f64>, a: &[f64], b: &[f64]) {
+    for (r, &ar) in a.iter().enumerate() {
+        for (c, &bc) in b.iter().enumerate() {
+            m[[r, c]] += ar * bc;
+        }
+    }
+}
+
+/// A word at a place: its input is its embedding plus that place's position, and its query,
+/// key and value are worked out once per step for every such pair, not once per sentence.
+struct Slots {
+    /// `x`, `q`, `k`, `v` of each slot `word · SENTENCE_LENGTH + place`, one row each.
+    x: Vec<Vec<f64>>,
+    q: Vec<Vec<f64>>,
+    k: Vec<Vec<f64>>,
+    v: Vec<Vec<f64>>,
+}
+
+fn slot(word: usize, place: usize) -> usize {
+    word * SENTENCE_LENGTH + place
 }
 
 fn times(w: &Array2<f64>, x: &[f64]) -> Vec<f64> {
     w.rows()
         .into_iter()
-        .map(|row| row.iter().zip(x).fold(0.0, |sum, (a, b)| sum + a * b))
+        .map(|row| dot(row.as_slice().expect("rows are contiguous"), x))
         .collect()
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).fold(0.0, |sum, (x, y)| sum + x * y)
-}
-
-/// `m += scale · a ⊗ b`.
-fn add_outer(m: &mut Array2<f64>, scale: f64, a: &[f64], b: &[f64]) {
-    for (r, &ar) in a.iter().enumerate() {
-        for (c, &bc) in b.iter().enumerate() {
-            m[[r, c]] += scale * ar * bc;
+impl Slots {
+    fn new(c: &Corpus, p: &Params) -> Slots {
+        let words = c.embeddings.nrows();
+        let d = c.embeddings.ncols();
+        let x: Vec<Vec<f64>> = (0..words * SENTENCE_LENGTH)
+            .map(|s| {
+                let (w, place) = (s / SENTENCE_LENGTH, s % SENTENCE_LENGTH);
+                (0..d)
+                    .map(|i| c.embeddings[[w, i]] + c.positions[[place, i]])
+                    .collect()
+            })
+            .collect();
+        Slots {
+            q: x.iter().map(|x| times(&p.w_q, x)).collect(),
+            k: x.iter().map(|x| times(&p.w_k, x)).collect(),
+            v: x.iter().map(|x| times(&p.w_v, x)).collect(),
+            x,
         }
     }
 }
 
-/// The loss of one sentence, and (when `grad` is given) its gradient added to `grad`, scaled
-/// by `share` (one over the batch size, for a mean).
+/// Gradients with respect to each slot's query, key and value, summed over sentences; turned
+/// into gradients of the matrices once per step.
+struct SlotGrads {
+    q: Vec<Vec<f64>>,
+    k: Vec<Vec<f64>>,
+    v: Vec<Vec<f64>>,
+}
+
+impl SlotGrads {
+    fn new(slots: &Slots) -> SlotGrads {
+        let zeros = |m: &Vec<Vec<f64>>| m.iter().map(|r| vec![0.0; r.len()]).collect();
+        SlotGrads {
+            q: zeros(&slots.q),
+            k: zeros(&slots.k),
+            v: zeros(&slots.v),
+        }
+    }
+    /// `∂L/∂W = Σ_slot ∂L/∂(W·x_slot) ⊗ x_slot`.
+    fn into_matrices(self, slots: &Slots, g: &mut Params) {
+        for (s, x) in slots.x.iter().enumerate() {
+            add_outer(&mut g.w_q, &self.q[s], x);
+            add_outer(&mut g.w_k, &self.k[s], x);
+            add_outer(&mut g.w_v, &self.v[s], x);
+        }
+    }
+}
+
+/// The loss of one sentence, and (when `grad` is given) its gradient added in, scaled by
+/// `share` (one over the number of sentences, for a mean).
 fn forward_backward(
-    c: &Corpus,
+    slots: &Slots,
     p: &Params,
     s: &Sentence,
-    grad: Option<(&mut Params, f64)>,
+    grad: Option<(&mut SlotGrads, &mut Array2<f64>, f64)>,
 ) -> Forward {
-    let xs: Vec<Vec<f64>> = (0..SENTENCE_LENGTH).map(|i| input(c, s, i)).collect();
-    let q = times(&p.w_q, &xs[ASKING]);
-    let ks: Vec<Vec<f64>> = xs.iter().map(|x| times(&p.w_k, x)).collect();
-    let vs: Vec<Vec<f64>> = xs.iter().map(|x| times(&p.w_v, x)).collect();
-    let scale = 1.0 / (p.w_q.nrows() as f64).sqrt();
-    let scores: Vec<Option<f64>> = ks.iter().map(|k| Some(dot(&q, k) * scale)).collect();
+    let at: [usize; SENTENCE_LENGTH] = std::array::from_fn(|j| slot(s[j], j));
+    let asking = at[ASKING];
+    let q = &slots.q[asking];
+    let scale = 1.0 / (q.len() as f64).sqrt();
+    let scores: [Option<f64>; SENTENCE_LENGTH] =
+        std::array::from_fn(|j| Some(dot(q, &slots.k[at[j]]) * scale));
     let a = softmax(&scores);
     let mut out = vec![0.0; p.w_v.nrows()];
-    for (aj, v) in a.iter().zip(&vs) {
-        for (o, vc) in out.iter_mut().zip(v) {
+    for (aj, &j) in a.iter().zip(&at) {
+        for (o, vc) in out.iter_mut().zip(&slots.v[j]) {
             *o += aj * vc;
         }
     }
@@ -332,41 +387,40 @@ fn forward_backward(
         correct: best == answer,
         weight_on_needed: a[NEEDED],
     };
-    let Some((g, share)) = grad else {
+    let Some((g, readout, share)) = grad else {
         return forward;
     };
-    // Backward, by the chain rule, from the loss to each weight.
+    // Backward, by the chain rule, from the loss to each slot's query, key and value.
     // Cross-entropy after softmax: ∂L/∂logit = p − onehot(answer).
     let d_logits: Vec<f64> = (0..probs.len())
-        .map(|i| probs[i] - if i == answer { 1.0 } else { 0.0 })
+        .map(|i| share * (probs[i] - if i == answer { 1.0 } else { 0.0 }))
         .collect();
-    add_outer(&mut g.readout, share, &d_logits, &out);
+    add_outer(readout, &d_logits, &out);
     // ∂L/∂out = Rᵀ·∂L/∂logits.
     let d_out: Vec<f64> = (0..out.len())
         .map(|c| (0..d_logits.len()).fold(0.0, |sum, i| sum + p.readout[[i, c]] * d_logits[i]))
         .collect();
     // out = Σ a_j v_j: ∂L/∂a_j = ∂L/∂out · v_j, ∂L/∂v_j = a_j ∂L/∂out.
-    let d_a: Vec<f64> = vs.iter().map(|v| dot(&d_out, v)).collect();
-    for (j, x) in xs.iter().enumerate() {
-        add_outer(&mut g.w_v, share * a[j], &d_out, x);
+    let d_a: [f64; SENTENCE_LENGTH] = std::array::from_fn(|j| dot(&d_out, &slots.v[at[j]]));
+    for (j, &sj) in at.iter().enumerate() {
+        for (dv, o) in g.v[sj].iter_mut().zip(&d_out) {
+            *dv += a[j] * o;
+        }
     }
     // Softmax: ∂L/∂s_j = a_j (∂L/∂a_j − Σ_i a_i ∂L/∂a_i).
     let mean = dot(&a, &d_a);
-    let d_s: Vec<f64> = (0..a.len()).map(|j| a[j] * (d_a[j] - mean)).collect();
     // s_j = scale · q·k_j: ∂L/∂q = scale Σ_j ∂L/∂s_j k_j; ∂L/∂k_j = scale ∂L/∂s_j q.
-    let mut d_q = vec![0.0; q.len()];
-    for (j, k) in ks.iter().enumerate() {
-        for (dq, kc) in d_q.iter_mut().zip(k) {
-            *dq += scale * d_s[j] * kc;
+    for (j, &sj) in at.iter().enumerate() {
+        let d_s = scale * a[j] * (d_a[j] - mean);
+        for c in 0..q.len() {
+            g.q[asking][c] += d_s * slots.k[sj][c];
+            g.k[sj][c] += d_s * q[c];
         }
-        add_outer(&mut g.w_k, share * scale * d_s[j], &q, &xs[j]);
     }
-    add_outer(&mut g.w_q, share, &d_q, &xs[ASKING]);
     forward
 }
 
-/// Mean loss, accuracy and weight on the needed word over some sentences; with `grad`, the
-/// gradient of the mean loss too.
+/// Mean loss, accuracy and weight on the needed word over some sentences.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Measure {
     pub loss: f64,
@@ -374,19 +428,27 @@ pub struct Measure {
     pub weight_on_needed: f64,
 }
 
-fn measure(
-    c: &Corpus,
-    p: &Params,
-    sentences: &[Sentence],
-    mut grad: Option<&mut Params>,
-) -> Measure {
+/// The measure of some sentences; with `grad`, the gradient of their mean loss too.
+fn measure(c: &Corpus, p: &Params, sentences: &[Sentence], grad: Option<&mut Params>) -> Measure {
     let share = 1.0 / sentences.len() as f64;
+    let slots = Slots::new(c, p);
+    let mut slot_grads = grad.as_ref().map(|_| SlotGrads::new(&slots));
+    let mut readout = Array2::zeros(p.readout.raw_dim());
     let (mut loss, mut correct, mut weight) = (0.0, 0.0, 0.0);
     for s in sentences {
-        let f = forward_backward(c, p, s, grad.as_deref_mut().map(|g| (g, share)));
+        let f = forward_backward(
+            &slots,
+            p,
+            s,
+            slot_grads.as_mut().map(|g| (g, &mut readout, share)),
+        );
         loss += f.loss * share;
         correct += if f.correct { share } else { 0.0 };
         weight += f.weight_on_needed * share;
+    }
+    if let (Some(g), Some(slot_grads)) = (grad, slot_grads) {
+        slot_grads.into_matrices(&slots, g);
+        g.readout += &readout;
     }
     Measure {
         loss,

@@ -218,7 +218,9 @@ pub struct WidgetData<'a> {
     /// Per step button: `[dimension, value]` pairs, 0-based.
     pub steps: Vec<Vec<(usize, f64)>>,
     pub tokens: &'a [String],
-    /// A trained block: the loss at every step and the weights at the kept ones.
+    /// A trained block with the training slider (the `learning` view): the loss at every step
+    /// and the weights at the kept ones. The other figures of a run are static and leave it out
+    /// (it is most of a widget's weight, and a chapter shows one run in several figures).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub training: Option<TrainingData<'a>>,
     pub v: Rows<'a, f64>,
@@ -285,7 +287,11 @@ impl<'a> WidgetData<'a> {
                 .map(|s: &Step| s.set_query.clone())
                 .collect(),
             tokens: &spec.tokens,
-            training: spec.training.as_deref().map(|run| TrainingData::of(c, run)),
+            training: spec
+                .training
+                .as_deref()
+                .filter(|_| spec.views.contains(&crate::spec::View::Learning))
+                .map(|run| TrainingData::of(c, run)),
             v: Rows(&r.v),
             views: spec.views.iter().map(|v| v.name()).collect(),
             w_k: Rows(&input.w_k),

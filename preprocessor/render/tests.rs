@@ -51,7 +51,8 @@ show = ["embeddings", "positions", "matrices", "projection", "qkv", "matmul", "s
 
 #[test]
 fn every_view_renders_as_one_line() {
-    let html = html(&computed(EVERY));
+    let trained = "train = { seed = 7 }\nshow = [\"loss\", \"gradient\", \"learning\", \"snapshots\", \"learned\"]\n";
+    let html = html(&computed(EVERY)) + &html(&computed(trained));
     assert!(!html.contains('\n'));
     for view in View::ALL {
         assert!(

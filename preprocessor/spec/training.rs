@@ -70,7 +70,7 @@ pub fn apply(fields: &mut Fields) -> Result<Option<Trained>, Vec<Diagnostic>> {
         return Err(conflicts);
     }
     let (config, panels) = settings_of(&settings)?;
-    let run = cached(&config).map_err(|m| vec![Diagnostic::new(place.clone(), m)])?;
+    let (run, unlearned) = cached(&config).map_err(|m| vec![Diagnostic::new(place.clone(), m)])?;
     let sentence = match &settings.sentence {
         None => run.corpus.held_out[0],
         Some(text) => {
@@ -89,9 +89,11 @@ pub fn apply(fields: &mut Fields) -> Result<Option<Trained>, Vec<Diagnostic>> {
             s
         }
     };
-    let problems = unlearned(&run, &place);
-    if !problems.is_empty() {
-        return Err(problems);
+    if !unlearned.is_empty() {
+        return Err(unlearned
+            .iter()
+            .map(|m| Diagnostic::new(place.clone(), m.clone()))
+            .collect());
     }
     let last = &run.snapshots.last().expect("the last step is kept").params;
     let rows = |m: &ndarray::Array2<f64>| Located {
@@ -208,7 +210,7 @@ fn settings_of(t: &TrainField) -> Result<(TrainingConfig, Vec<usize>), Vec<Diagn
                         p.place.clone(),
                         format!(
                             "`panels` names step {}, which is not kept — the kept steps are 0, {every}, {}, … up to {steps}",
-                            fmt(step),
+                            step,
                             2 * every
                         ),
                     ));
@@ -238,25 +240,29 @@ fn settings_of(t: &TrainField) -> Result<(TrainingConfig, Vec<usize>), Vec<Diagn
     ))
 }
 
-/// Trains once per config in a process: several figures of one run share it.
-fn cached(config: &TrainingConfig) -> Result<Arc<Training>, String> {
-    static RUNS: Mutex<Vec<(TrainingConfig, Arc<Training>)>> = Mutex::new(Vec::new());
-    if let Some((_, run)) = RUNS
+/// A run, and what the book says of it that it does not show.
+type Checked = (Arc<Training>, Arc<Vec<String>>);
+
+/// Trains and checks once per config in a process: several figures of one run share it.
+fn cached(config: &TrainingConfig) -> Result<Checked, String> {
+    static RUNS: Mutex<Vec<(TrainingConfig, Checked)>> = Mutex::new(Vec::new());
+    if let Some((_, checked)) = RUNS
         .lock()
         .ok()
         .and_then(|runs| runs.iter().find(|(c, _)| c == config).cloned())
     {
-        return Ok(run);
+        return Ok(checked);
     }
     let run = Arc::new(training::train(config)?);
+    let checked = (run.clone(), Arc::new(unlearned(&run)));
     if let Ok(mut runs) = RUNS.lock() {
-        runs.push((config.clone(), run.clone()));
+        runs.push((config.clone(), checked.clone()));
     }
-    Ok(run)
+    Ok(checked)
 }
 
 /// What the chapter claims of the run and it does not show, each named.
-fn unlearned(run: &Training, place: &Place) -> Vec<Diagnostic> {
+fn unlearned(run: &Training) -> Vec<String> {
     let first = &run.snapshots[0].params;
     let most = run.largest_weight(first);
     let (first_loss, last_loss) = (run.loss[0], *run.loss.last().expect("a loss per step"));
@@ -266,10 +272,7 @@ fn unlearned(run: &Training, place: &Place) -> Vec<Diagnostic> {
     let mut failed = Vec::new();
     let mut claim = |holds: bool, what: String| {
         if !holds {
-            failed.push(Diagnostic::new(
-                place.clone(),
-                format!("the training run does not show what the book says of it: {what} — try more `steps`, another `learning_rate` or `seed`"),
-            ));
+            failed.push(format!("the training run does not show what the book says of it: {what} — try more `steps`, another `learning_rate` or `seed`"));
         }
     };
     claim(

@@ -90,5 +90,15 @@ fn blocks(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, core, blocks);
+fn training(c: &mut Criterion) {
+    use mdbook_attention::core::training::{TrainingConfig, train};
+    let mut group = c.benchmark_group("training");
+    group.sample_size(20);
+    group.bench_function("the book's run: 100 steps of Adam on 240 sentences", |b| {
+        b.iter(|| train(black_box(&TrainingConfig::default())).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, core, blocks, training);
 criterion_main!(benches);

@@ -39,6 +39,28 @@ async function sliderLatency(browser, tokens) {
   return times;
 }
 
+// The training slider of the book's chapter: one stop per event, back and forth.
+async function trainingLatency(browser) {
+  const page = await browser.newPage();
+  await page.goto("file://" + path.join(ROOT, "target/test-book/learning.html"));
+  const times = await page.evaluate(() => {
+    const input = document.querySelector(".attention-training-step");
+    const stops = +input.max + 1, out = { script: [], layout: [] };
+    for (let i = 0; i < 300; i++) {
+      input.value = String(i % stops);
+      const start = performance.now();
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      const scripted = performance.now();
+      document.body.getBoundingClientRect(); // force style and layout
+      out.script.push(scripted - start);
+      out.layout.push(performance.now() - start);
+    }
+    return out;
+  });
+  await page.close();
+  return times;
+}
+
 (async () => {
   const js = path.join(ROOT, "theme/attention.js");
   const css = path.join(ROOT, "theme/attention.css");
@@ -52,6 +74,10 @@ async function sliderLatency(browser, tokens) {
     const t = await sliderLatency(browser, n);
     const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     console.log(`| ${n} | ${percentile(t.script, 0.5).toFixed(2)} | ${percentile(t.script, 0.95).toFixed(2)} | ${mean(t.script).toFixed(3)} | ${percentile(t.layout, 0.5).toFixed(2)} | ${percentile(t.layout, 0.95).toFixed(2)} | ${mean(t.layout).toFixed(3)} |`);
+  }
+  if (fs.existsSync(path.join(ROOT, "target/test-book/learning.html"))) {
+    const t = await trainingLatency(browser);
+    console.log(`\nTraining slider (learning.html, 300 steps): median ${percentile(t.script, 0.5).toFixed(2)} ms, p95 ${percentile(t.script, 0.95).toFixed(2)} ms; with style and layout, median ${percentile(t.layout, 0.5).toFixed(2)} ms (budget 2 ms)`);
   }
   await browser.close();
   const book = path.join(ROOT, "target/test-book");

@@ -382,3 +382,33 @@ test("the head picker opens any head in full, and its sliders move that head onl
   assert.deepEqual(await steps(), head1);
   await page.close();
 });
+
+test("the training slider walks through the kept steps by keyboard, each map the core's, and back", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("learning.html"));
+  const widget = await page.$(".attention-widget:has(.attention-training-step)");
+  assert.ok(widget, "a figure with a training slider");
+  const data = await widget.$eval("script.attention-data", (s) => JSON.parse(s.textContent));
+  const snaps = data.training.snapshots;
+  // What the map shows, row by row, and what the core computed for a step, formatted alike.
+  const shown = () => widget.$$eval("[data-view='learning'] text[data-b^='w ']", (ts) => ts.map((t) => t.textContent));
+  const expected = (k) => page.evaluate((w) => w.flat().map((x) => window.attentionBook.fmt(x)), snaps[k].weights);
+  const slider = await widget.$(".attention-training-step");
+  assert.equal(await slider.isVisible(), true);
+  assert.deepEqual(await shown(), await expected(snaps.length - 1), "the trained weights at first");
+  await slider.focus();
+  await page.keyboard.press("Home");
+  assert.deepEqual(await shown(), await expected(0), "Home: before training");
+  assert.equal(await slider.getAttribute("aria-valuetext"), `step 0 of ${snaps[snaps.length - 1].step}: before training`);
+  assert.match(await widget.$eval(".attention-training-readout", (o) => o.textContent), /^step 0 · loss \d\.\d\d$/);
+  assert.match(await widget.$eval(".attention-state-text", (s) => s.textContent), /weights after step 0, not after training/);
+  for (let k = 1; k < snaps.length; k++) {
+    await page.keyboard.press("ArrowRight");
+    assert.deepEqual(await shown(), await expected(k), `step ${snaps[k].step}`);
+  }
+  await page.keyboard.press("Home");
+  await widget.$eval(".attention-back", (b) => b.click());
+  assert.deepEqual(await shown(), await expected(snaps.length - 1), "the way back: the trained figure");
+  assert.equal(await slider.evaluate((s) => s.value), String(snaps.length - 1));
+  await page.close();
+});

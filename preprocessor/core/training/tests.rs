@@ -92,3 +92,26 @@ fn sentences_are_read_back_and_mistakes_named() {
     let e = run.corpus.parse("The black cat chased cat").unwrap_err();
     assert!(e.contains("the same word"), "{e}");
 }
+
+#[test]
+#[ignore]
+fn seeds_survey() {
+    for steps in [100, 200] {
+        for seed in 1..=12 {
+            let run = train(&TrainingConfig {
+                seed,
+                steps,
+                snapshots: vec![0, steps],
+                ..TrainingConfig::default()
+            })
+            .unwrap();
+            eprintln!(
+                "steps {steps} seed {seed}: acc {:.3} weight {:.3} loss {:.4} most0 {:.3}",
+                run.after.accuracy,
+                run.after.weight_on_needed,
+                run.loss.last().unwrap(),
+                run.largest_weight(&run.snapshots[0].params)
+            );
+        }
+    }
+}
