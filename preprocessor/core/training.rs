@@ -412,9 +412,11 @@ fn forward_backward(
     // s_j = scale · q·k_j: ∂L/∂q = scale Σ_j ∂L/∂s_j k_j; ∂L/∂k_j = scale ∂L/∂s_j q.
     for (j, &sj) in at.iter().enumerate() {
         let d_s = scale * a[j] * (d_a[j] - mean);
-        for c in 0..q.len() {
-            g.q[asking][c] += d_s * slots.k[sj][c];
-            g.k[sj][c] += d_s * q[c];
+        for (dq, kc) in g.q[asking].iter_mut().zip(&slots.k[sj]) {
+            *dq += d_s * kc;
+        }
+        for (dk, qc) in g.k[sj].iter_mut().zip(q) {
+            *dk += d_s * qc;
         }
     }
     forward
