@@ -299,8 +299,10 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             Figure::Equations(equations) => projection_view(&own, &equations),
             Figure::Heatmaps(panels) => heatmap::heatmap_view(c, &panels),
             Figure::Controls => controls_view(&own),
+            // A region that scrolls on a phone, named like its table.
             Figure::Chart { svg, table } => format!(
-                "<div class=\"attention-chart-box\">{svg}</div><details class=\"attention-alt\"><summary>The same numbers as a table</summary>{}</details>",
+                "<div class=\"attention-scroll attention-chart-box\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">{svg}</div><details class=\"attention-alt\"><summary>The same numbers as a table</summary>{}</details>",
+                escape_html(&table.caption.plain()),
                 render_table(&table)
             ),
             Figure::Learning(panels) => learning_slider(c)? + &heatmap::heatmap_view(c, &panels),
