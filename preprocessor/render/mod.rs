@@ -14,6 +14,7 @@ pub mod data;
 mod heatmap;
 mod model;
 pub mod pencil;
+mod positions;
 mod static_form;
 mod training;
 mod views;
@@ -306,6 +307,11 @@ pub fn widget(c: &Computed) -> Result<String, String> {
                 render_table(&table)
             ),
             Figure::Learning(panels) => learning_slider(c)? + &heatmap::heatmap_view(c, &panels),
+            Figure::Drawn { svg, label, tables } => format!(
+                "<div class=\"attention-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">{svg}</div>{}",
+                escape_html(&label),
+                render_tables(&tables)
+            ),
         };
         // A view of a named result says which, so the script redraws it from that result.
         let reads = match own.which {

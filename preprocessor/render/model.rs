@@ -49,6 +49,12 @@ pub enum Figure {
         svg: String,
         table: Table,
     },
+    /// A map drawn as SVG (named `label`), above tables that hold its numbers and say more.
+    Drawn {
+        svg: String,
+        label: String,
+        tables: Vec<Table>,
+    },
     /// The attention as training goes: heatmaps of the block's own result, which a step
     /// slider (live figure only) sets to the weights of each kept step.
     Learning(Vec<Heatmap>),

@@ -103,6 +103,7 @@ pub fn static_markdown(c: &Computed) -> Result<String, String> {
                 out.push('\n');
             }
             Figure::Chart { table, .. } => out.push_str(&tables(&[table])),
+            Figure::Drawn { tables: ts, .. } => out.push_str(&tables(&ts)),
             Figure::Heatmaps(panels) | Figure::Learning(panels) => {
                 for h in panels {
                     let caption = format!("{} — row attends to column; ⨯ = masked", h.heading);

@@ -33,7 +33,7 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         View::Compare => Figure::Heatmaps(heatmap::panels(c.c, true)?),
         View::Heads => Figure::Heatmaps(heatmap::head_panels(c.c)),
         View::Combine => Figure::Tables(combine(c)?),
-        View::Positions => Figure::Tables(positions(c)?),
+        View::Positions => positions_figure(c)?,
         View::Controls => Figure::Controls,
         View::Loss => {
             let chart = training::Chart {
@@ -680,6 +680,24 @@ fn positions(c: &Shown) -> Result<Vec<Table>, String> {
         class: "attention-matrix",
         marked: None,
     }])
+}
+
+/// Added positions as a map above their tables (with the waves, for sinusoidal ones); rotary
+/// positions, which are angles rather than vectors, as their table.
+fn positions_figure(c: &Shown) -> Result<Figure, String> {
+    let mut tables = positions(c)?;
+    let Some(pe) = &c.input.positions else {
+        return Ok(Figure::Tables(tables));
+    };
+    if c.spec.positions == crate::spec::PositionsKind::Sinusoidal {
+        tables.insert(1, super::positions::wavelengths(pe.ncols(), &c.spec.dims));
+    }
+    Ok(Figure::Drawn {
+        svg: super::positions::map(pe, &c.spec.tokens, &c.spec.dims),
+        label: "Positions as a map: one row per place in the sentence, one column per dimension"
+            .into(),
+        tables,
+    })
 }
 
 /// A base like 10000 without decimals.
