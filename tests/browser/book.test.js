@@ -99,7 +99,15 @@ test("sliders are real ARIA sliders: arrows, Page Up/Down, Home/End; moving back
   const page = await browser.newPage();
   await page.goto(fileUrl("experiment.html"));
   const live = await widgetHandle(page, 0);
-  const original = await live.innerHTML();
+  // The widget's DOM with each element's attributes in name order: what the state is, not the
+  // order in which the script happened to set attributes.
+  const canonical = () => live.evaluate((root) => {
+    const walk = (n) => n.nodeType === 3 ? n.data : n.nodeType !== 1 ? "" :
+      "<" + n.localName + [...n.attributes].map((a) => ` ${a.name}="${a.value}"`).sort().join("") + ">" +
+      [...n.childNodes].map(walk).join("") + "</" + n.localName + ">";
+    return walk(root);
+  });
+  const original = await canonical();
   const slider = await live.$("input[data-kind='q'][data-dim='0']");
   assert.equal(await slider.evaluate((s) => s.type), "range");
   await slider.focus();
@@ -117,7 +125,7 @@ test("sliders are real ARIA sliders: arrows, Page Up/Down, Home/End; moving back
   // Back to the start: the query is set, not projected, so use Reset, then compare everything.
   await live.$eval(".attention-reset", (b) => b.click());
   await page.evaluate(() => document.activeElement.blur());
-  assert.equal(await live.innerHTML(), original);
+  assert.equal(await canonical(), original);
   await page.close();
 });
 

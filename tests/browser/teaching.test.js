@@ -259,7 +259,8 @@ test("on a 375-pixel phone: nothing cut off without a scroll cue, no text under 
         const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
         if (!ownText || el.closest("[hidden], details:not([open]) > :not(summary)") || el.getClientRects().length === 0) continue;
         let size = parseFloat(style.fontSize);
-        if (el instanceof SVGElement && el.getScreenCTM()) size *= el.getScreenCTM().a;
+        // The scale of an SVG element's text, turned or not: the length of its x axis on screen.
+        if (el instanceof SVGElement && el.getScreenCTM()) size *= Math.hypot(el.getScreenCTM().a, el.getScreenCTM().b);
         if (size < 11) out.push(`${el.tagName} "${el.textContent.trim().slice(0, 20)}" is ${size.toFixed(1)} px`);
       }
       return out;
