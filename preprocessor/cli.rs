@@ -65,6 +65,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = crate::diff::Format::Text)]
         format: crate::diff::Format,
     },
+    /// Real models: `model fetch [NAME]` downloads and checks one (or every one book.toml names)
+    /// into the cache, so that a later build needs no network.
+    Model {
+        #[command(subcommand)]
+        action: ModelAction,
+    },
     /// Add the widgets to any mdBook: [preprocessor.attention] and the JS and CSS (idempotent).
     Install {
         #[arg(default_value = ".")]
@@ -94,6 +100,16 @@ pub enum Command {
         /// Open the book in the default web browser.
         #[arg(long)]
         open: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelAction {
+    /// Fetch a model named in book.toml (all of them without a name) and check its files.
+    Fetch {
+        name: Option<String>,
+        #[arg(long, default_value = ".")]
+        book_dir: PathBuf,
     },
 }
 
@@ -206,6 +222,30 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             };
             let report = crate::diff::diff(&book_dir, &base, &head)?;
             print!("{}", crate::diff::write(&report, format));
+        }
+        Some(Command::Model {
+            action: ModelAction::Fetch { name, book_dir },
+        }) => {
+            let models = crate::mdbook::models_of(&book_dir)?;
+            if models.is_empty() {
+                bail!("book.toml names no model in [preprocessor.attention.models]");
+            }
+            for (model, source) in &models {
+                if name.as_ref().is_some_and(|n| n != model) {
+                    continue;
+                }
+                let folder = source
+                    .ensure(model, &book_dir)
+                    .map_err(anyhow::Error::msg)?;
+                eprintln!("{NAME}: the model `{model}` is in {}", folder.display());
+            }
+            if let Some(n) = name.filter(|n| !models.contains_key(n)) {
+                let names: Vec<&str> = models.keys().map(String::as_str).collect();
+                bail!(
+                    "book.toml names no model `{n}` — it names {}",
+                    names.join(", ")
+                );
+            }
         }
         Some(Command::Install { book_dir }) => {
             let done = crate::install::install(&book_dir)?;

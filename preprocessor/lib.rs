@@ -2,7 +2,9 @@
 //!
 //! The rooms, from the bottom up (nothing below knows of anything above; `tests/architecture.rs`
 //! checks it):
-//! - [`core`]: attention math on ndarray; [`format`]: the one number format;
+//! - [`core`]: attention math on ndarray (and a BERT encoder and a trainer built on it);
+//!   [`format`]: the one number format;
+//! - [`model`]: real models' files: fetched with pip into a cache, checked, read;
 //! - [`spec`]: a block's TOML → a validated spec, named examples, assertions, inline values;
 //! - [`render`]: spec + result → figure models → HTML and Markdown;
 //! - [`markdown`]: find blocks and inline values in a chapter, splice HTML back;
@@ -35,6 +37,7 @@ pub mod install;
 pub mod ledger;
 pub mod markdown;
 pub mod mdbook;
+pub mod model;
 pub mod render;
 pub mod report;
 #[cfg(feature = "cli")]

@@ -27,6 +27,9 @@ pub struct Config {
     /// Warnings stop the build too.
     #[serde(default)]
     pub deny_warnings: bool,
+    /// Real models, by the name blocks give them: where their files come from.
+    #[serde(default)]
+    pub models: std::collections::BTreeMap<String, crate::model::ModelSource>,
     #[serde(rename = "command")]
     _command: Option<toml::Value>,
     #[serde(rename = "after")]
@@ -44,6 +47,7 @@ const CONFIG_KEYS: &[&str] = &[
     "examples",
     "assets-version",
     "deny-warnings",
+    "models",
     "command",
     "after",
     "before",
@@ -411,6 +415,24 @@ pub fn build_with(
     }
     book.build()?;
     Ok(book.build_dir_for("html"))
+}
+
+/// The models book.toml names in `[preprocessor.attention.models]`.
+pub fn models_of(
+    book_dir: &Path,
+) -> anyhow::Result<std::collections::BTreeMap<String, crate::model::ModelSource>> {
+    let path = book_dir.join("book.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let book: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let table = book
+        .get("preprocessor")
+        .and_then(|p| p.get(NAME))
+        .and_then(|a| a.as_table())
+        .cloned()
+        .unwrap_or_default();
+    Ok(Config::from_table(table)?.models)
 }
 
 #[cfg(test)]

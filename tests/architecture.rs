@@ -7,6 +7,7 @@ use std::path::Path;
 /// The rooms, bottom first. A module may use only modules of a lower layer.
 const LAYERS: &[&[&str]] = &[
     &["core", "assets", "format"],
+    &["model"],
     &["spec"],
     &["render", "markdown", "includes", "report", "ledger"],
     &["chapter"],

@@ -24,6 +24,8 @@ cargo fmt --all -- --check
 cargo clippy --release --all-targets --quiet -- -D warnings
 # The library alone, as a book that only preprocesses would use it: no server, archive or CLI crates.
 cargo check --release --lib --no-default-features --quiet
+# The real model of "Real attention" (and tests/model.rs): fetched once into the cache.
+cargo run --release --quiet -- model fetch
 cargo test --release
 # Every block, inline value and claim, checked without building (as authors run it).
 cargo run --release --quiet -- check --deny-warnings

@@ -12,6 +12,7 @@
 //! - a row whose every entry is masked gets zero weights and a zero output (PyTorch ≥ 2.5),
 //!   not the NaN that the bare formula would give.
 
+pub mod bert;
 pub mod positions;
 pub mod training;
 
