@@ -99,8 +99,14 @@ fn read_config_with(
     if let Some(warning) = crate::assets::stale_assets_warning(config.assets_version.as_deref()) {
         eprintln!("{warning}");
     }
+    let models = crate::spec::Models {
+        sources: config.models.clone(),
+        root: ctx.root.clone(),
+    };
     let Some(rel) = config.examples else {
-        return Ok((Examples::default(), Vec::new()));
+        let mut examples = Examples::default();
+        examples.models = models;
+        return Ok((examples, Vec::new()));
     };
     let path = ctx.root.join(&rel);
     if !path.exists() {
@@ -109,7 +115,9 @@ fn read_config_with(
             path.display()
         );
     }
-    Ok(Examples::load_with(&path, &rel, keep_false_claims))
+    let (mut examples, problems) = Examples::load_with(&path, &rel, keep_false_claims);
+    examples.models = models;
+    Ok((examples, problems))
 }
 
 /// `[preprocessor.attention]` of the book being processed.

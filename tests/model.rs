@@ -106,7 +106,8 @@ fn every_head_of_every_layer_agrees_with_numpy() {
 #[ignore]
 fn survey_heads() {
     let (model, _) = minilm();
-    let (tokens, ids) = model.tokenize("The black cat ate fish").unwrap();
+    let text = std::env::var("SURVEY").unwrap_or("The black cat ate fish".into());
+    let (tokens, ids) = model.tokenize(&text).unwrap();
     let start = std::time::Instant::now();
     let out = forward(&model.weights, &ids).unwrap();
     eprintln!("forward {:?}", start.elapsed());
@@ -124,7 +125,7 @@ fn survey_heads() {
                 "L{} H{}: cat [{}] ate [{}]",
                 l + 1,
                 h + 1,
-                row("cat"),
+                row(&std::env::var("WHO").unwrap_or("cat".into())),
                 row("ate")
             );
         }
@@ -137,4 +138,71 @@ fn survey_heads() {
         "cosine {:.6}",
         embed("A man is eating food.").dot(&embed("A man is eating a piece of bread."))
     );
+}
+
+/// A block on a model, processed with the book's models.
+fn process(body: &str) -> Result<String, String> {
+    let mut examples = mdbook_attention::spec::Examples::default();
+    examples.models = mdbook_attention::spec::Models {
+        sources: mdbook_attention::mdbook::models_of(Path::new(ROOT)).unwrap(),
+        root: ROOT.into(),
+    };
+    let text = format!("# M\n\n```attention\n{body}```\n");
+    mdbook_attention::chapter::process(&text, "real.md", &examples).map_err(|e| format!("{e:?}"))
+}
+
+#[test]
+fn a_block_on_a_model_is_an_ordinary_block_of_that_head() {
+    let html = process("model = \"minilm\"\ntext = \"The black cat ate fish\"\nlayer = 1\nhead = 3\nfocus = \"cat\"\nshow = [\"layers\", \"heatmap\", \"scores\"]\nassert = [\"argmax(weights[cat]) == black\"]\n").unwrap();
+    let start = html.find("class=\"attention-data\">").unwrap() + 23;
+    let end = start + html[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    assert_eq!(data["model"]["name"], "minilm");
+    assert_eq!(
+        data["model"]["sha256"],
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    );
+    assert_eq!(data["text"], "The black cat ate fish");
+    assert_eq!(data["tokens"][0], "[CLS]");
+    let attention = data["attention"].as_array().unwrap();
+    assert_eq!(
+        (attention.len(), attention[0].as_array().unwrap().len()),
+        (6, 12)
+    );
+    // The widget's own weights are layer 1, head 3's.
+    assert_eq!(data["weights"], attention[0][2]);
+}
+
+#[test]
+fn mistakes_in_a_model_block_are_located_and_named() {
+    let cases: [(&str, &[&str]); 7] = [
+        (
+            "model = \"minlm\"\ntext = \"a\"\n",
+            &["no model `minlm`", "did you mean `minilm`"],
+        ),
+        ("model = \"minilm\"\n", &["add `text = "]),
+        (
+            "model = \"minilm\"\ntext = \"a cat\"\nlayer = 7\n",
+            &["`layer` counts the model's layers from 1", "1 to 6"],
+        ),
+        (
+            "model = \"minilm\"\ntext = \"a cat\"\nhead = 0\n",
+            &["1 to 12"],
+        ),
+        (
+            "model = \"minilm\"\ntext = \"a cat\"\ntokens = [\"a\"]\n",
+            &["drop `tokens`"],
+        ),
+        (
+            "model = \"minilm\"\ntext = \"a cat\"\nshow = [\"embeddings\"]\n",
+            &["the embeddings view would show them as if they were the input"],
+        ),
+        ("text = \"a cat\"\n", &["belong to a block on a real model"]),
+    ];
+    for (body, words) in cases {
+        let err = process(body).expect_err(body);
+        for w in words {
+            assert!(err.contains(w), "{body}: `{w}` not in {err}");
+        }
+    }
 }

@@ -8,6 +8,9 @@ use mdbook_attention::spec::{Examples, View};
 
 fn chapter_for(view: &str) -> String {
     // The views of a training run get one (the book's default run, held-out sentence).
+    if view == "layers" {
+        return "# V\n\n```attention\nmodel = \"minilm\"\ntext = \"The black cat ate fish\"\nlayer = 1\nhead = 3\nfocus = \"cat\"\nshow = [\"layers\"]\n```\n".into();
+    }
     if ["loss", "gradient", "learning", "snapshots", "learned"].contains(&view) {
         return format!("# V\n\n```attention\ntrain = {{ seed = 7 }}\nshow = [\"{view}\"]\n```\n");
     }
@@ -31,7 +34,15 @@ fn chapter_for(view: &str) -> String {
 
 #[test]
 fn every_view_as_html_and_markdown() {
-    let examples = Examples::default();
+    // The book's models, for the views of a real model (tests/run-all.sh fetches them first).
+    let mut examples = Examples::default();
+    examples.models = mdbook_attention::spec::Models {
+        sources: mdbook_attention::mdbook::models_of(std::path::Path::new(env!(
+            "CARGO_MANIFEST_DIR"
+        )))
+        .unwrap(),
+        root: env!("CARGO_MANIFEST_DIR").into(),
+    };
     // Every view there is: a new one gets its snapshot without being listed here.
     for view in View::NAMES {
         let text = chapter_for(view);

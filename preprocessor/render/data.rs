@@ -128,6 +128,16 @@ pub struct HeadData<'a> {
     pub weights: Rows<'a, f64>,
 }
 
+/// The model a block reads, and the head it shows (from 0; the data's `q`, `k`, `v`, `scores`,
+/// `weights` are that head's).
+#[derive(Serialize)]
+pub struct ModelData<'a> {
+    pub head: usize,
+    pub layer: usize,
+    pub name: &'a str,
+    pub sha256: &'a str,
+}
+
 /// A training run as the slider needs it, and as anyone may check it.
 #[derive(Serialize)]
 pub struct TrainingData<'a> {
@@ -218,6 +228,14 @@ pub struct WidgetData<'a> {
     /// Per step button: `[dimension, value]` pairs, 0-based.
     pub steps: Vec<Vec<(usize, f64)>>,
     pub tokens: &'a [String],
+    /// A block on a real model: which model and head, the text, and (with the layers view)
+    /// every layer's every head's weights, `[layer][head][query][key]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelData<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attention: Option<&'a [Vec<Vec<Vec<f64>>>]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<&'a str>,
     /// A trained block with the training slider (the `learning` view): the loss at every step
     /// and the weights at the kept ones. The other figures of a run are static and leave it out
     /// (it is most of a widget's weight, and a chapter shows one run in several figures).
@@ -287,6 +305,20 @@ impl<'a> WidgetData<'a> {
                 .map(|s: &Step| s.set_query.clone())
                 .collect(),
             tokens: &spec.tokens,
+            model: spec.model.as_ref().map(|(run, layer, head)| ModelData {
+                name: &run.model,
+                sha256: &run.sha256,
+                layer: *layer,
+                head: *head,
+            }),
+            // Every head's weights, only where the layers view shows them (76 KB for a sentence of
+            // seven word pieces).
+            attention: spec
+                .model
+                .as_ref()
+                .filter(|_| spec.views.contains(&crate::spec::View::Layers))
+                .map(|(run, ..)| run.attention.as_slice()),
+            text: spec.model.as_ref().map(|(run, ..)| run.text.as_str()),
             training: spec
                 .training
                 .as_deref()

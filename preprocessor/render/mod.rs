@@ -12,6 +12,7 @@ pub mod binding;
 mod cells;
 pub mod data;
 mod heatmap;
+mod layers;
 mod model;
 pub mod pencil;
 mod positions;

@@ -51,6 +51,17 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         }
         View::Snapshots => Figure::Heatmaps(training::panels(c.c)?),
         View::Learned => Figure::Tables(training::learned(c.c)?),
+        View::Layers => {
+            let (run, layer, head) =
+                c.spec.model.as_ref().ok_or(
+                    "the layers view shows a real model — give the block `model = \"NAME\"`",
+                )?;
+            Figure::Drawn {
+                svg: super::layers::map(run, (*layer, *head)),
+                label: format!("Every head of every layer on “{}”", run.text),
+                tables: vec![super::layers::strongest(run, c.spec.focus)],
+            }
+        }
     })
 }
 

@@ -19,7 +19,8 @@ pub fn build(
     place: Place,
     examples: &Examples,
 ) -> Result<BlockSpec, Vec<Diagnostic>> {
-    // A training run writes the keys it makes before anything reads them.
+    // A model or a training run writes the keys it makes before anything reads them.
+    let on_model = super::model::apply(&mut fields, &examples.models)?;
     let trained = super::training::apply(&mut fields)?;
     let inherited = merge_example(&mut fields, examples)?;
     // Several heads bring their own weights.
@@ -45,6 +46,7 @@ pub fn build(
     }
     let mut b = Builder::new(&fields, place.clone());
     b.trained = trained;
+    b.on_model = on_model;
     for key in Key::ALL {
         b.read(*key);
     }
@@ -155,6 +157,7 @@ struct Builder<'f> {
     positions: PositionsKind,
     rope_base: Option<f64>,
     trained: Option<super::training::Trained>,
+    on_model: Option<super::model::OnModel>,
 }
 
 /// One head's weights, and its own scale if it has one.
@@ -194,6 +197,7 @@ impl<'f> Builder<'f> {
             positions: PositionsKind::None,
             rope_base: None,
             trained: None,
+            on_model: None,
         }
     }
 
@@ -201,7 +205,7 @@ impl<'f> Builder<'f> {
     fn read(&mut self, key: Key) {
         match key {
             // Merged in by `merge_example`; a training run is written out as the keys it makes.
-            Key::Example | Key::Train => {}
+            Key::Example | Key::Train | Key::Model | Key::Text | Key::Layer | Key::Head => {}
             Key::Id => self.id(),
             Key::Title => self.title = self.text(Key::Title),
             Key::Tokens => self.tokens(),
@@ -743,6 +747,27 @@ impl<'f> Builder<'f> {
         }
         let several = self.heads.len() >= 2;
         let trained = self.trained.is_some();
+        if self.views.contains(&View::Layers) && self.on_model.is_none() {
+            let message = "the layers view shows every head of a real model — give the block `model = \"NAME\"` and `text = \"…\"`, or drop \"layers\" from `show`";
+            self.problem(self.at(Key::Show), message);
+        }
+        if self.on_model.is_some() {
+            for view in [
+                View::Embeddings,
+                View::Matrices,
+                View::Projection,
+                View::Residual,
+                View::Positions,
+            ] {
+                if self.views.contains(&view) {
+                    let message = format!(
+                        "a block on a model starts from the head's queries, keys and values, which the model made from 384 numbers per word piece; the {} view would show them as if they were the input — use layers, heatmap, qkv, matmul, scores, softmax, weights or output",
+                        view.name()
+                    );
+                    self.problem(self.at(Key::Show), message);
+                }
+            }
+        }
         for view in [
             View::Loss,
             View::Gradient,
@@ -915,6 +940,7 @@ impl<'f> Builder<'f> {
                 .as_ref()
                 .map(|t| t.panels.clone())
                 .unwrap_or_default(),
+            model: self.on_model.map(|m| (m.run, m.layer, m.head)),
             training: self.trained.map(|t| t.run),
             warnings: self.warnings,
             place: self.place,
@@ -942,7 +968,8 @@ impl<'f> Builder<'f> {
         } else {
             MAX_DIMS
         };
-        if m.nrows() > max_rows || m.ncols() > MAX_DIMS {
+        // A real model's head is as wide as the model made it.
+        if self.on_model.is_none() && (m.nrows() > max_rows || m.ncols() > MAX_DIMS) {
             let message = format!(
                 "`{key}` is {}×{}, beyond the limits ({MAX_TOKENS} tokens, {MAX_DIMS} dimensions) — use a smaller example",
                 m.nrows(),

@@ -13,6 +13,10 @@ named_enum! {
         Id = "id",
         Title = "title",
         Train = "train",
+        Model = "model",
+        Text = "text",
+        Layer = "layer",
+        Head = "head",
         Tokens = "tokens",
         Dims = "dims",
         Embeddings = "embeddings",
@@ -94,6 +98,22 @@ impl Key {
             ),
             Key::Heads => (Kind::Heads, HEADS_HINT),
             Key::Train => (Kind::Train, TRAIN_HINT),
+            Key::Model => (
+                Kind::Text,
+                "write the name of a model from book.toml, like `model = \"minilm\"`",
+            ),
+            Key::Text => (
+                Kind::Text,
+                "write the sentence the model reads, like `text = \"The black cat ate fish\"`",
+            ),
+            Key::Layer => (
+                Kind::Number,
+                "write a layer of the model, counted from 1, like `layer = 1`",
+            ),
+            Key::Head => (
+                Kind::Number,
+                "write a head of that layer, counted from 1, like `head = 3`",
+            ),
             Key::WO => (Kind::Numbers, MATRIX),
             Key::Positions => (Kind::Positions, POSITIONS_HINT),
             Key::RopeBase => (Kind::Number, "write a number, like `rope_base = 10000`"),

@@ -7,8 +7,10 @@ mod build;
 pub mod computed;
 pub mod expr;
 mod fields;
+mod model;
 pub mod source;
 mod training;
+pub use model::{ModelRun, Models};
 
 use crate::core::AttentionInput;
 use build::build;
@@ -68,6 +70,7 @@ named_enum! {
         Learning = "learning",
         Snapshots = "snapshots",
         Learned = "learned",
+        Layers = "layers",
         Controls = "controls",
     }
 }
@@ -122,6 +125,8 @@ pub struct BlockSpec {
     pub training: Option<std::sync::Arc<crate::core::training::Training>>,
     /// With `training`: the steps shown side by side, each a named result `step[N]`.
     pub panels: Vec<usize>,
+    /// A block on a real model: the text's run, and the layer and head shown (from 0).
+    pub model: Option<(std::sync::Arc<ModelRun>, usize, usize)>,
     /// What is likely wrong but does not stop the build.
     pub warnings: Vec<Diagnostic>,
     /// Where the block starts, for messages with no better place.
@@ -147,6 +152,8 @@ pub struct Examples {
     keep_false_claims: bool,
     /// What is likely wrong in the examples but stops nothing (a claim between constants).
     warnings: Vec<Diagnostic>,
+    /// The real models book.toml names, for blocks with `model`.
+    pub models: Models,
 }
 
 /// The names an example's claims may use: the examples computed so far.

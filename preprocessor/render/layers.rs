@@ -1,0 +1,111 @@
+//! Every head of a real model at once: one small heatmap per head, a row per layer (as BertViz's
+//! model view), on the book's colour scale, the block's own head outlined; and, as text, where
+//! each head sends the attention of the focus token.
+
+use super::escape_html;
+use super::model::{Row, Table, cell};
+use crate::format::fmt;
+use crate::spec::ModelRun;
+use std::fmt::Write;
+
+const GAP: usize = 14;
+const LEFT: usize = 64;
+const TOP: usize = 22;
+
+/// The grid of small heatmaps; `own` is the block's (layer, head).
+pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
+    let n = run.tokens.len();
+    let cell = (64 / n.max(1)).clamp(2, 10);
+    let side = cell * n;
+    let heads = run.attention.first().map_or(0, Vec::len);
+    let width = LEFT + heads * (side + GAP);
+    let height = TOP + run.attention.len() * (side + GAP);
+    let mut out = format!(
+        "<svg class=\"attention-layers\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" style=\"--attention-layers-cell: {cell}px\" role=\"img\" aria-label=\"{}\">",
+        escape_html(&format!(
+            "Every head of the model's {} layers on \"{}\": one small heatmap each, rows attending, columns attended to; the table below says where each head sends the attention of one word",
+            run.attention.len(),
+            run.text
+        ))
+    );
+    for h in 0..heads {
+        let _ = write!(
+            out,
+            "<text class=\"attention-col-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">head {}</text>",
+            LEFT + h * (side + GAP) + side / 2,
+            TOP - 8,
+            h + 1
+        );
+    }
+    for (l, layer) in run.attention.iter().enumerate() {
+        let y0 = TOP + l * (side + GAP);
+        let _ = write!(
+            out,
+            "<text class=\"attention-row-label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">layer {}</text>",
+            LEFT - 8,
+            y0 + side / 2 + 4,
+            l + 1
+        );
+        for (h, weights) in layer.iter().enumerate() {
+            let x0 = LEFT + h * (side + GAP);
+            for (i, row) in weights.iter().enumerate() {
+                for (j, w) in row.iter().enumerate() {
+                    // Their size comes from the stylesheet: 3,528 cells for seven word pieces.
+                    let _ = write!(
+                        out,
+                        "<rect x=\"{}\" y=\"{}\" fill-opacity=\"{}\"></rect>",
+                        x0 + j * cell,
+                        y0 + i * cell,
+                        super::heatmap::opacity(Some(*w))
+                    );
+                }
+            }
+            if (l, h) == own {
+                let _ = write!(
+                    out,
+                    "<rect class=\"attention-layers-own\" x=\"{}\" y=\"{}\" style=\"width: {}px; height: {}px\"></rect>",
+                    x0 - 3,
+                    y0 - 3,
+                    side + 6,
+                    side + 6
+                );
+            }
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// For the focus token: the word each head of each layer attends to most, and how much.
+pub fn strongest(run: &ModelRun, focus: usize) -> Table {
+    let heads = run.attention.first().map_or(0, Vec::len);
+    let token = run.tokens.get(focus).cloned().unwrap_or_default();
+    Table {
+        caption: format!("Where each head sends the attention of “{token}”: the word piece it attends to most, and its weight").as_str().into(),
+        corner: "".into(),
+        columns: (1..=heads).map(|h| format!("head {h}")).collect(),
+        rows: run
+            .attention
+            .iter()
+            .enumerate()
+            .map(|(l, layer)| Row {
+                header: format!("layer {}", l + 1),
+                focus: false,
+                token: None,
+                cells: layer
+                    .iter()
+                    .map(|w| {
+                        let row = &w[focus];
+                        let (j, best) = row
+                            .iter()
+                            .enumerate()
+                            .fold((0, f64::MIN), |a, (j, &x)| if x > a.1 { (j, x) } else { a });
+                        cell(format!("{} {}", run.tokens[j], fmt(best)), None)
+                    })
+                    .collect(),
+            })
+            .collect(),
+        class: "attention-matrix",
+        marked: None,
+    }
+}
