@@ -453,6 +453,7 @@ mod config_tests {
             let mut table = toml::Table::new();
             let value = match *key {
                 "deny-warnings" => toml::Value::Boolean(true),
+                "models" => toml::Value::Table(toml::Table::new()),
                 _ => toml::Value::String("x".into()),
             };
             table.insert(key.to_string(), value);

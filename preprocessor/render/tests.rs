@@ -55,6 +55,11 @@ fn every_view_renders_as_one_line() {
     let html = html(&computed(EVERY)) + &html(&computed(trained));
     assert!(!html.contains('\n'));
     for view in View::ALL {
+        // A real model's view needs the fetched model: tests/model.rs and tests/snapshots.rs
+        // render it.
+        if *view == View::Layers {
+            continue;
+        }
         assert!(
             html.contains(&format!(
                 "class=\"attention-view\" data-view=\"{}\"",
