@@ -115,7 +115,13 @@ fn main() {
     );
 
     // Preprocessing alone, every chapter of the book.
-    let (examples, problems) = Examples::load(&with.join("src/examples.toml"), "src/examples.toml");
+    let (mut examples, problems) =
+        Examples::load(&with.join("src/examples.toml"), "src/examples.toml");
+    // The book's models, as the build reads them from book.toml.
+    examples.models = mdbook_attention::spec::Models {
+        sources: mdbook_attention::mdbook::models_of(&with).unwrap(),
+        root: with.clone(),
+    };
     assert!(problems.is_empty());
     let chapters: Vec<(String, String)> = std::fs::read_dir(with.join("src"))
         .unwrap()

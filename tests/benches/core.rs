@@ -100,5 +100,33 @@ fn training(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, core, blocks, training);
+/// The real model, when it has been fetched (`mdbook-attention model fetch`).
+fn model(c: &mut Criterion) {
+    use mdbook_attention::core::bert::forward;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(folder) = mdbook_attention::mdbook::models_of(root)
+        .ok()
+        .and_then(|m| m.get("minilm").map(|s| s.folder("minilm", root)))
+        .filter(|f| f.join("model.safetensors").is_file())
+    else {
+        eprintln!("the model is not fetched: no model figures");
+        return;
+    };
+    let model = mdbook_attention::model::Model::load(&folder).unwrap();
+    // Sixteen word pieces, [CLS] and [SEP] included.
+    let text = "The black cat ate the fish because it was very hungry after the day";
+    let (tokens, ids) = model.tokenize(text).unwrap();
+    assert_eq!(tokens.len(), 16, "{tokens:?}");
+    let mut group = c.benchmark_group("model");
+    group.sample_size(20);
+    group.bench_function("all-MiniLM-L6-v2: 16 word pieces through 6 layers", |b| {
+        b.iter(|| forward(&model.weights, black_box(&ids)).unwrap())
+    });
+    group.bench_function("all-MiniLM-L6-v2: read the folder (cold start)", |b| {
+        b.iter(|| mdbook_attention::model::Model::load(black_box(&folder)).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, core, blocks, training, model);
 criterion_main!(benches);
