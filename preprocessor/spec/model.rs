@@ -120,8 +120,13 @@ pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnModel>, Ve
             "a block on a model needs the sentence it reads — add `text = \"…\"`",
         )]);
     };
-    let run = run(&name, source, &models.root, &text)
-        .map_err(|m| vec![Diagnostic::new(text_place.clone(), m)])?;
+    let run = run(&name, source, &models.root, &text).map_err(|failure| {
+        vec![match failure {
+            Failure::First(m) => Diagnostic::new(text_place.clone(), m),
+            // One problem per cause: the other blocks on a model that could not be read.
+            Failure::Again(m) => Diagnostic::follow_on(text_place.clone(), m),
+        }]
+    })?;
     let layers = run.attention.len();
     let heads = run.attention.first().map_or(0, Vec::len);
     let mut problems = Vec::new();
@@ -230,9 +235,41 @@ fn runs_folder() -> PathBuf {
     crate::model::cache_root().join("runs")
 }
 
+/// Why a run could not be made: reported at the first block, a follow-on at the others (a model
+/// that cannot be fetched is not fetched again by every block).
+enum Failure {
+    First(String),
+    Again(String),
+}
+
 /// A text through a model: from this process, else from the disk, else computed (loading the
 /// model once per process) and kept.
-fn run(name: &str, source: &ModelSource, root: &Path, text: &str) -> Result<Arc<ModelRun>, String> {
+fn run(
+    name: &str,
+    source: &ModelSource,
+    root: &Path,
+    text: &str,
+) -> Result<Arc<ModelRun>, Failure> {
+    static FAILED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    if FAILED.lock().is_ok_and(|f| f.iter().any(|n| n == name)) {
+        return Err(Failure::Again(format!(
+            "the model `{name}` could not be read — see the first block that uses it"
+        )));
+    }
+    run_once(name, source, root, text).map_err(|m| {
+        if let Ok(mut failed) = FAILED.lock() {
+            failed.push(name.to_string());
+        }
+        Failure::First(m)
+    })
+}
+
+fn run_once(
+    name: &str,
+    source: &ModelSource,
+    root: &Path,
+    text: &str,
+) -> Result<Arc<ModelRun>, String> {
     static RUNS: Mutex<Vec<Arc<ModelRun>>> = Mutex::new(Vec::new());
     static MODELS: Mutex<Vec<(String, Arc<Model>)>> = Mutex::new(Vec::new());
     let sha = source.sha256.clone().unwrap_or_else(|| "unchecked".into());
