@@ -13,6 +13,7 @@ mod cells;
 pub mod data;
 mod heatmap;
 mod layers;
+mod lines;
 mod model;
 pub mod pencil;
 mod positions;

@@ -51,6 +51,11 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         }
         View::Snapshots => Figure::Heatmaps(training::panels(c.c)?),
         View::Learned => Figure::Tables(training::learned(c.c)?),
+        View::Lines => Figure::Drawn {
+            svg: super::lines::lines(c),
+            label: format!("Attention as lines, from “{}”", c.spec.tokens[c.spec.focus]),
+            tables: vec![focus_weights(c)],
+        },
         View::Layers => {
             let (run, layer, head) =
                 c.spec.model.as_ref().ok_or(
@@ -709,6 +714,28 @@ fn positions_figure(c: &Shown) -> Result<Figure, String> {
             .into(),
         tables,
     })
+}
+
+/// The focus token's weights as one row: the lines view's numbers, as text.
+fn focus_weights(c: &Shown) -> Table {
+    let f = c.spec.focus;
+    Table {
+        caption: format!("The weights of “{}”", c.spec.tokens[f])
+            .as_str()
+            .into(),
+        corner: "".into(),
+        columns: c.spec.tokens.clone(),
+        rows: vec![Row {
+            header: c.spec.tokens[f].clone(),
+            focus: false,
+            token: None,
+            cells: (0..c.spec.tokens.len())
+                .map(|j| cell(fmt_opt(c.result.weight(f, j)), None))
+                .collect(),
+        }],
+        class: "attention-matrix",
+        marked: None,
+    }
 }
 
 /// A base like 10000 without decimals.

@@ -747,6 +747,10 @@ impl<'f> Builder<'f> {
         }
         let several = self.heads.len() >= 2;
         let trained = self.trained.is_some();
+        if self.views.contains(&View::Lines) && self.views.contains(&View::Controls) {
+            let message = "the lines view is drawn once, at the build, and would not follow the controls — show it in a figure without \"controls\", or use \"heatmap\"";
+            self.problem(self.at(Key::Show), message);
+        }
         if self.views.contains(&View::Layers) && self.on_model.is_none() {
             let message = "the layers view shows every head of a real model — give the block `model = \"NAME\"` and `text = \"…\"`, or drop \"layers\" from `show`";
             self.problem(self.at(Key::Show), message);

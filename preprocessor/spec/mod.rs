@@ -64,6 +64,7 @@ named_enum! {
         Combine = "combine",
         Residual = "residual",
         Heatmap = "heatmap",
+        Lines = "lines",
         Compare = "compare",
         Loss = "loss",
         Gradient = "gradient",
