@@ -198,9 +198,21 @@
   // Views whose widget explains q·k: only there do tooltips show the dot product behind a weight.
   var EXPLAINS_DOTS = ["projection", "qkv", "matmul", "scores", "softmax", "controls"];
 
+  // A head of a real model comes as its q, k and v (data.given, render/data.rs): its inputs are
+  // the three side by side, picked out by identities, as the core builds them (spec/model.rs).
+  function givenInputs(data) {
+    var dk = data.q[0].length, dv = data.v[0].length, width = 2 * dk + dv;
+    var pick = function (from, count) {
+      return range(count).map(function (i) { return range(width).map(function (j) { return j === from + i ? 1 : 0; }); });
+    };
+    data.embeddings = data.q.map(function (q, t) { return q.concat(data.k[t], data.v[t]); });
+    data.w_q = pick(0, dk); data.w_k = pick(dk, dk); data.w_v = pick(2 * dk, dv);
+  }
+
   function Widget(root) {
     this.root = root;
     this.data = JSON.parse(root.querySelector("script.attention-data").textContent);
+    if (this.data.given === "qkv") givenInputs(this.data);
     this.initial = {
       embeddings: this.data.embeddings, w_q: this.data.w_q, w_k: this.data.w_k, w_v: this.data.w_v,
       mask: this.data.mask, scale: this.data.scale_is_default ? null : this.data.scale,

@@ -201,9 +201,16 @@ pub struct WidgetData<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub combined: Option<Rows<'a, f64>>,
     pub dims: &'a [String],
-    /// The token embeddings (positions, if any, are `positions`).
-    pub embeddings: Rows<'a, f64>,
+    /// The token embeddings (positions, if any, are `positions`); absent for a head of a real
+    /// model (see `given`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embeddings: Option<Rows<'a, f64>>,
     pub focus: usize,
+    /// `"qkv"` for a head of a real model: its inputs are its `q`, `k` and `v` as the model made
+    /// them, so `embeddings`, `w_q`, `w_k`, `w_v` are left out (the script puts `q`, `k`, `v`
+    /// side by side and picks each out with an identity, as the core does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given: Option<&'static str>,
     /// Several heads: one object per head, the first being the widget's own fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub heads: Vec<HeadData<'a>>,
@@ -243,16 +250,21 @@ pub struct WidgetData<'a> {
     pub training: Option<TrainingData<'a>>,
     pub v: Rows<'a, f64>,
     pub views: Vec<&'static str>,
-    pub w_k: Rows<'a, f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w_k: Option<Rows<'a, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub w_o: Option<Rows<'a, f64>>,
-    pub w_q: Rows<'a, f64>,
-    pub w_v: Rows<'a, f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w_q: Option<Rows<'a, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w_v: Option<Rows<'a, f64>>,
     pub weights: Rows<'a, f64>,
 }
 
 impl<'a> WidgetData<'a> {
     pub fn of(c: &'a Computed) -> Self {
+        // A head of a real model is given as its q, k and v: no embeddings or weights of its own.
+        let own_inputs = c.spec.model.is_none();
         let spec = &c.spec;
         let input = &spec.input;
         let r = c.result();
@@ -285,7 +297,8 @@ impl<'a> WidgetData<'a> {
                 .and_then(|m| m.output.as_ref())
                 .map(Rows),
             dims: &spec.dims,
-            embeddings: Rows(&input.embeddings),
+            embeddings: own_inputs.then_some(Rows(&input.embeddings)),
+            given: (!own_inputs).then_some("qkv"),
             focus: spec.focus,
             heads,
             k: Rows(&r.k),
@@ -326,10 +339,10 @@ impl<'a> WidgetData<'a> {
                 .map(|run| TrainingData::of(c, run)),
             v: Rows(&r.v),
             views: spec.views.iter().map(|v| v.name()).collect(),
-            w_k: Rows(&input.w_k),
+            w_k: own_inputs.then_some(Rows(&input.w_k)),
             w_o: spec.w_o.as_ref().map(Rows),
-            w_q: Rows(&input.w_q),
-            w_v: Rows(&input.w_v),
+            w_q: own_inputs.then_some(Rows(&input.w_q)),
+            w_v: own_inputs.then_some(Rows(&input.w_v)),
             weights: Rows(&r.weights),
         }
     }
