@@ -15,7 +15,8 @@ const TOP: usize = 22;
 /// The grid of small heatmaps; `own` is the block's (layer, head).
 pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
     let n = run.tokens.len();
-    let cell = (64 / n.max(1)).clamp(2, 10);
+    // Twelve heads across fit the page's column (about 720 pixels) for sentences of a few words.
+    let cell = (40 / n.max(1)).clamp(2, 8);
     let side = cell * n;
     let heads = run.attention.first().map_or(0, Vec::len);
     let width = LEFT + heads * (side + GAP);
@@ -76,33 +77,28 @@ pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
     out
 }
 
-/// For the focus token: the word each head of each layer attends to most, and how much.
+/// For the focus token: the word each head of each layer attends to most, and how much — a head
+/// per row and a layer per column, so that the table fits the page.
 pub fn strongest(run: &ModelRun, focus: usize) -> Table {
     let heads = run.attention.first().map_or(0, Vec::len);
     let token = run.tokens.get(focus).cloned().unwrap_or_default();
+    let best = |w: &Vec<Vec<f64>>| {
+        let (j, x) = w[focus]
+            .iter()
+            .enumerate()
+            .fold((0, f64::MIN), |a, (j, &x)| if x > a.1 { (j, x) } else { a });
+        cell(format!("{} {}", run.tokens[j], fmt(x)), None)
+    };
     Table {
         caption: format!("Where each head sends the attention of “{token}”: the word piece it attends to most, and its weight").as_str().into(),
         corner: "".into(),
-        columns: (1..=heads).map(|h| format!("head {h}")).collect(),
-        rows: run
-            .attention
-            .iter()
-            .enumerate()
-            .map(|(l, layer)| Row {
-                header: format!("layer {}", l + 1),
+        columns: (1..=run.attention.len()).map(|l| format!("layer {l}")).collect(),
+        rows: (0..heads)
+            .map(|h| Row {
+                header: format!("head {}", h + 1),
                 focus: false,
                 token: None,
-                cells: layer
-                    .iter()
-                    .map(|w| {
-                        let row = &w[focus];
-                        let (j, best) = row
-                            .iter()
-                            .enumerate()
-                            .fold((0, f64::MIN), |a, (j, &x)| if x > a.1 { (j, x) } else { a });
-                        cell(format!("{} {}", run.tokens[j], fmt(best)), None)
-                    })
-                    .collect(),
+                cells: run.attention.iter().map(|layer| best(&layer[h])).collect(),
             })
             .collect(),
         class: "attention-matrix",

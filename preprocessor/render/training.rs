@@ -187,35 +187,26 @@ pub fn gradient(run: &Training) -> Table {
     let full = |x: f64| format!("{x:.12}");
     Table {
         caption: format!(
-            "One weight's first step: {name}, the weight of the keys with the steepest slope at the start"
+            "One weight's first step: {name} (row {}, column {} of W_K), the weight with the steepest slope at the start; the loss is over all training sentences, and the step is the learning rate against the slope's sign",
+            w.row + 1,
+            w.col + 1
         )
         .as_str()
         .into(),
         corner: "".into(),
         columns: vec![name.clone()],
         rows: vec![
-            row(format!("{name} before training"), format!("{:.6}", w.before)),
+            // Short labels: on a phone the numbers must stay beside them.
+            row("before".into(), format!("{:.6}", w.before)),
+            row(format!("loss, +{}", w.nudge), full(w.loss_up)),
+            row(format!("loss, −{}", w.nudge), full(w.loss_down)),
+            row(format!("slope: diff ÷ {}", 2.0 * w.nudge), format!("{slope:.6}")),
+            row("gradient (backward)".into(), format!("{:.6}", w.gradient)),
             row(
-                format!("loss with {name} raised by {}", w.nudge),
-                full(w.loss_up),
-            ),
-            row(
-                format!("loss with {name} lowered by {}", w.nudge),
-                full(w.loss_down),
-            ),
-            row(
-                format!("slope: difference ÷ {}", 2.0 * w.nudge),
-                format!("{slope:.6}"),
-            ),
-            row("gradient from the backward pass".into(), format!("{:.6}", w.gradient)),
-            row(
-                format!(
-                    "first step: learning rate {} against the slope's sign",
-                    run.config.learning_rate
-                ),
+                format!("step (rate {})", run.config.learning_rate),
                 format!("{:.6}", w.after - w.before),
             ),
-            row(format!("{name} after one step"), format!("{:.6}", w.after)),
+            row("after".into(), format!("{:.6}", w.after)),
         ],
         class: "attention-matrix",
         marked: None,
