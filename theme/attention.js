@@ -531,8 +531,40 @@
     this.update(true);
   };
 
+  // A real model's every head (the layers view): pick a layer and a head and read that head's
+  // weights in full in the table after the pickers (render/layers.rs, `picked`, writes the first),
+  // on the heatmap's colour scale. The weights are the core's (data.attention).
+  Widget.prototype.headPicker = function () {
+    var data = this.data, picker = this.root.querySelector(".attention-head-picker");
+    if (!picker || !data.attention) return;
+    var layer = picker.querySelector(".attention-pick-layer"), head = picker.querySelector(".attention-pick-head");
+    var table = this.root.querySelector("table.attention-picked");
+    var region = table.closest("[role='region']");
+    var draw = function () {
+      var l = +layer.value, h = +head.value, w = data.attention[l][h];
+      var caption = "Layer " + (l + 1) + ", head " + (h + 1) + ": row = the word piece attending, column = the one attended to";
+      table.querySelector("caption").textContent = caption;
+      var shown = table.closest(".attention-scroll").previousElementSibling;
+      if (shown && shown.classList.contains("attention-caption")) shown.textContent = caption;
+      if (region) region.setAttribute("aria-label", caption);
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr, i) {
+        Array.prototype.forEach.call(tr.querySelectorAll("td"), function (td, j) {
+          var x = w[i][j];
+          td.textContent = fmt(x);
+          td.style.setProperty("--attention-picked", opacity(x));
+          if (cellClass(x)) td.className = cellClass(x); else td.removeAttribute("class");
+        });
+      });
+    };
+    layer.addEventListener("change", draw);
+    head.addEventListener("change", draw);
+    picker.hidden = false;
+    draw();
+  };
+
   Widget.prototype.wire = function () {
     var self = this, root = this.root, controls = root.querySelector(".attention-control-panel");
+    this.headPicker();
     if (controls) controls.hidden = false;
     var training = root.querySelector(".attention-training-control");
     if (training) training.hidden = false;

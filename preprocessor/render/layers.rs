@@ -105,3 +105,31 @@ pub fn strongest(run: &ModelRun, focus: usize) -> Table {
         marked: None,
     }
 }
+
+/// One head in full, as a table: the one the block names, which the live figure's pickers
+/// replace by any other (`theme/attention.js`, `headPicker`, writes the same words).
+pub fn picked(run: &ModelRun, layer: usize, head: usize) -> Table {
+    Table {
+        caption: format!(
+            "Layer {}, head {}: row = the word piece attending, column = the one attended to",
+            layer + 1,
+            head + 1
+        )
+        .as_str()
+        .into(),
+        corner: "".into(),
+        columns: run.tokens.clone(),
+        rows: run.attention[layer][head]
+            .iter()
+            .zip(&run.tokens)
+            .map(|(row, t)| Row {
+                header: t.clone(),
+                focus: false,
+                token: None,
+                cells: row.iter().map(|w| cell(fmt(*w), None)).collect(),
+            })
+            .collect(),
+        class: "attention-matrix attention-picked",
+        marked: None,
+    }
+}

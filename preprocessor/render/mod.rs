@@ -274,6 +274,24 @@ fn controls_view(c: &Shown) -> String {
     )
 }
 
+/// Pickers of a layer and a head of a real model, shown by the script, which fills the table
+/// after them with the picked head (`theme/attention.js`, `headPicker`).
+fn head_picker((layers, heads, layer, head): (usize, usize, usize, usize)) -> String {
+    let options = |count: usize, selected: usize| -> String {
+        (0..count)
+            .map(|i| {
+                let on = if i == selected { " selected" } else { "" };
+                format!("<option value=\"{i}\"{on}>{}</option>", i + 1)
+            })
+            .collect()
+    };
+    format!(
+        "<p class=\"attention-head-picker\" hidden><label>Show layer <select class=\"attention-pick-layer\">{}</select></label> <label>head <select class=\"attention-pick-head\">{}</select></label> in full</p>",
+        options(layers, layer),
+        options(heads, head)
+    )
+}
+
 /// The training-step slider: a native range input (an ARIA slider with arrow keys), whose stops
 /// are the kept steps; the script puts each step's weights into the figure.
 fn learning_slider(c: &Computed) -> Result<String, String> {
@@ -309,9 +327,15 @@ pub fn widget(c: &Computed) -> Result<String, String> {
                 render_table(&table)
             ),
             Figure::Learning(panels) => learning_slider(c)? + &heatmap::heatmap_view(c, &panels),
-            Figure::Drawn { svg, label, tables } => format!(
-                "<div class=\"attention-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">{svg}</div>{}",
+            Figure::Drawn {
+                svg,
+                label,
+                tables,
+                picker,
+            } => format!(
+                "<div class=\"attention-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">{svg}</div>{}{}",
                 escape_html(&label),
+                picker.map(head_picker).unwrap_or_default(),
                 render_tables(&tables)
             ),
         };

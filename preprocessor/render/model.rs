@@ -54,6 +54,9 @@ pub enum Figure {
         svg: String,
         label: String,
         tables: Vec<Table>,
+        /// Pickers of a layer and a head (`(layers, heads)`), for the live figure only: the
+        /// first table then shows the picked head.
+        picker: Option<(usize, usize, usize, usize)>,
     },
     /// The attention as training goes: heatmaps of the block's own result, which a step
     /// slider (live figure only) sets to the weights of each kept step.

@@ -55,16 +55,23 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
             svg: super::lines::lines(c),
             label: format!("Attention as lines, from “{}”", c.spec.tokens[c.spec.focus]),
             tables: vec![focus_weights(c)],
+            picker: None,
         },
         View::Layers => {
             let (run, layer, head) =
                 c.spec.model.as_ref().ok_or(
                     "the layers view shows a real model — give the block `model = \"NAME\"`",
                 )?;
+            let layers = run.attention.len();
+            let heads = run.attention.first().map_or(0, Vec::len);
             Figure::Drawn {
                 svg: super::layers::map(run, (*layer, *head)),
                 label: format!("Every head of every layer on “{}”", run.text),
-                tables: vec![super::layers::strongest(run, c.spec.focus)],
+                tables: vec![
+                    super::layers::picked(run, *layer, *head),
+                    super::layers::strongest(run, c.spec.focus),
+                ],
+                picker: Some((layers, heads, *layer, *head)),
             }
         }
     })
@@ -709,6 +716,7 @@ fn positions_figure(c: &Shown) -> Result<Figure, String> {
         tables.insert(1, super::positions::wavelengths(pe.ncols(), &c.spec.dims));
     }
     Ok(Figure::Drawn {
+        picker: None,
         svg: super::positions::map(pe, &c.spec.tokens, &c.spec.dims),
         label: "Positions as a map: one row per place in the sentence, one column per dimension"
             .into(),

@@ -413,3 +413,26 @@ test("the training slider walks through the kept steps by keyboard, each map the
   assert.equal(await slider.evaluate((s) => s.value), String(snaps.length - 1));
   await page.close();
 });
+
+test("a real model's layers view opens any head in full, by keyboard, with the core's weights", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("real-attention.html"));
+  const widget = await page.$(".attention-widget:has(.attention-head-picker)");
+  assert.ok(widget, "a figure with a head picker");
+  const data = await widget.$eval("script.attention-data", (s) => JSON.parse(s.textContent));
+  const shown = () => widget.$$eval(".attention-picked td", (tds) => tds.map((t) => t.textContent));
+  const expected = (l, h) => page.evaluate((w) => w.flat().map((x) => window.attentionBook.fmt(x)), data.attention[l][h]);
+  // At first, the block's own head.
+  assert.deepEqual(await shown(), await expected(data.model.layer, data.model.head));
+  const [layer, head] = await widget.$$(".attention-head-picker select");
+  await layer.focus();
+  await page.keyboard.press("End");
+  await head.focus();
+  await page.keyboard.press("Home");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  assert.deepEqual(await shown(), await expected(5, 2), "layer 6, head 3");
+  assert.match(await widget.$eval("table.attention-picked caption", (c) => c.textContent), /^Layer 6, head 3:/);
+  assert.match(await widget.$eval("table.attention-picked", (t) => t.closest("[role=region]").getAttribute("aria-label")), /^Layer 6, head 3:/);
+  await page.close();
+});
