@@ -10,21 +10,11 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::process::Command;
 
-/// xorshift64*: small, seeded, the same cases every run.
-struct Rng(u64);
+mod common;
+use common::Rng;
+
+/// The draws of this test.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
     /// Mostly ordinary values, sometimes tiny, large, exact ties or zero.
     fn value(&mut self) -> f64 {
         let sign = if self.below(2) == 0 { -1.0 } else { 1.0 };

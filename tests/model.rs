@@ -102,44 +102,6 @@ fn every_head_of_every_layer_agrees_with_numpy() {
     eprintln!("{said}");
 }
 
-#[test]
-#[ignore]
-fn survey_heads() {
-    let (model, _) = minilm();
-    let text = std::env::var("SURVEY").unwrap_or("The black cat ate fish".into());
-    let (tokens, ids) = model.tokenize(&text).unwrap();
-    let start = std::time::Instant::now();
-    let out = forward(&model.weights, &ids).unwrap();
-    eprintln!("forward {:?}", start.elapsed());
-    let at = |t: &str| tokens.iter().position(|x| x == t).unwrap();
-    for l in 0..6 {
-        for h in 0..12 {
-            let w = out.weights(l, h);
-            let row = |t: &str| {
-                (0..tokens.len())
-                    .map(|j| format!("{:.2}", w[[at(t), j]]))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            eprintln!(
-                "L{} H{}: cat [{}] ate [{}]",
-                l + 1,
-                h + 1,
-                row(&std::env::var("WHO").unwrap_or("cat".into())),
-                row("ate")
-            );
-        }
-    }
-    let embed = |text: &str| {
-        let (_, ids) = model.tokenize(text).unwrap();
-        sentence_embedding(&forward(&model.weights, &ids).unwrap().last_hidden)
-    };
-    eprintln!(
-        "cosine {:.6}",
-        embed("A man is eating food.").dot(&embed("A man is eating a piece of bread."))
-    );
-}
-
 /// A block on a model, processed with the book's models.
 fn process(body: &str) -> Result<String, String> {
     let mut examples = mdbook_attention::spec::Examples::default();

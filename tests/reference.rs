@@ -11,21 +11,17 @@ use mdbook_attention::spec::Examples;
 use serde_json::{Value, json};
 use std::process::Command;
 
-/// xorshift64*: small, seeded, the same cases every run.
-struct Rng(u64);
+mod common;
+use common::Rng;
+
+/// The draws of this test.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> usize {
-        (self.next() % n) as usize
+    fn index(&mut self, n: u64) -> usize {
+        self.below(n) as usize
     }
     /// A value as authors write them: two decimals between -2 and 2.
     fn value(&mut self) -> String {
-        format!("{:.2}", self.below(401) as f64 / 100.0 - 2.0)
+        format!("{:.2}", self.index(401) as f64 / 100.0 - 2.0)
     }
     fn matrix(&mut self, rows: usize, cols: usize) -> String {
         let rows: Vec<String> = (0..rows)
@@ -42,24 +38,24 @@ const KINDS: [&str; 4] = ["none", "sinusoidal", "learned", "rope"];
 
 /// One random block and the kind of positions it adds.
 fn random_block(rng: &mut Rng) -> (String, &'static str) {
-    let n = 1 + rng.below(12);
-    let heads = 1 + rng.below(4);
-    let d_model = 2 * (1 + rng.below(4));
-    let d_k = 2 * (1 + rng.below(2));
-    let kind = KINDS[rng.below(4)];
+    let n = 1 + rng.index(12);
+    let heads = 1 + rng.index(4);
+    let d_model = 2 * (1 + rng.index(4));
+    let d_k = 2 * (1 + rng.index(2));
+    let kind = KINDS[rng.index(4)];
     let tokens: Vec<String> = (0..n).map(|i| format!("\"w{i}\"")).collect();
     let mut toml = format!(
         "tokens = [{}]\nembeddings = {}\nshow = [\"heatmap\"]\n",
         tokens.join(", "),
         rng.matrix(n, d_model)
     );
-    if rng.below(2) == 0 {
+    if rng.index(2) == 0 {
         toml.push_str("mask = \"causal\"\n");
     }
     match kind {
         "none" => {}
         "learned" => toml.push_str(&format!("positions = {}\n", rng.matrix(n, d_model))),
-        "rope" if rng.below(2) == 0 => toml.push_str("positions = \"rope\"\nrope_base = 100\n"),
+        "rope" if rng.index(2) == 0 => toml.push_str("positions = \"rope\"\nrope_base = 100\n"),
         other => toml.push_str(&format!("positions = \"{other}\"\n")),
     }
     if heads == 1 {

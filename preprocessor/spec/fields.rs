@@ -196,6 +196,36 @@ pub struct StepField {
 
 pub type Fields = BTreeMap<Key, Located<Field>>;
 
+/// The keys that give a block its inputs, which a training run or a model makes instead.
+const INPUT_KEYS: [Key; 11] = [
+    Key::Example,
+    Key::Tokens,
+    Key::Dims,
+    Key::Embeddings,
+    Key::Positions,
+    Key::RopeBase,
+    Key::WQ,
+    Key::WK,
+    Key::WV,
+    Key::Heads,
+    Key::WO,
+];
+
+/// One problem at each input key a block gives although something else makes its inputs (and at
+/// each key of `also`), saying `why`, then "drop `KEY`".
+pub fn refuse_inputs(fields: &Fields, also: &[Key], why: &str) -> Result<(), Vec<Diagnostic>> {
+    let given: Vec<Diagnostic> = INPUT_KEYS
+        .iter()
+        .chain(also)
+        .filter_map(|key| {
+            fields
+                .get(key)
+                .map(|f| Diagnostic::new(f.place.clone(), format!("{why} — drop `{key}`")))
+        })
+        .collect();
+    if given.is_empty() { Ok(()) } else { Err(given) }
+}
+
 /// Reads a block body into fields, collecting every problem.
 pub fn parse_block(src: &Source) -> Result<Fields, Vec<Diagnostic>> {
     if src.text.trim().is_empty() {

@@ -48,20 +48,6 @@ pub struct OnModel {
     pub head: usize,
 }
 
-/// Keys the model makes for the block.
-const MADE: [Key; 10] = [
-    Key::Tokens,
-    Key::Dims,
-    Key::Embeddings,
-    Key::Positions,
-    Key::RopeBase,
-    Key::WQ,
-    Key::WK,
-    Key::WV,
-    Key::Heads,
-    Key::WO,
-];
-
 pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnModel>, Vec<Diagnostic>> {
     let Some(Located {
         value: Field::Text(name),
@@ -80,21 +66,11 @@ pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnModel>, Ve
         }
         return Ok(None);
     };
-    let conflicts: Vec<Diagnostic> = MADE
-        .iter()
-        .chain([&Key::Example, &Key::Train])
-        .filter_map(|key| {
-            fields.get(key).map(|f| {
-                Diagnostic::new(
-                    f.place.clone(),
-                    format!("a block with `model` takes its tokens, queries, keys and values from the model — drop `{key}`"),
-                )
-            })
-        })
-        .collect();
-    if !conflicts.is_empty() {
-        return Err(conflicts);
-    }
+    super::fields::refuse_inputs(
+        fields,
+        &[Key::Train],
+        "a block with `model` takes its tokens, queries, keys and values from the model",
+    )?;
     let Some(source) = models.sources.get(&name) else {
         let names: Vec<&str> = models.sources.keys().map(String::as_str).collect();
         let known = if names.is_empty() {

@@ -25,20 +25,6 @@ pub const LOSS_FALLS_TO: f64 = 0.1;
 pub const GRADIENT_AGREES: f64 = 1e-6;
 const MAX_STEPS: usize = 2000;
 
-/// The keys a training block makes for itself.
-const MADE: [Key; 10] = [
-    Key::Tokens,
-    Key::Dims,
-    Key::Embeddings,
-    Key::Positions,
-    Key::RopeBase,
-    Key::WQ,
-    Key::WK,
-    Key::WV,
-    Key::Heads,
-    Key::WO,
-];
-
 /// A run and the steps to show side by side.
 pub struct Trained {
     pub run: Arc<Training>,
@@ -54,21 +40,11 @@ pub fn apply(fields: &mut Fields) -> Result<Option<Trained>, Vec<Diagnostic>> {
     else {
         return Ok(None);
     };
-    let conflicts: Vec<Diagnostic> = MADE
-        .iter()
-        .chain([&Key::Example])
-        .filter_map(|key| {
-            fields.get(key).map(|f| {
-                Diagnostic::new(
-                    f.place.clone(),
-                    format!("a block with `train` makes its own tokens, embeddings, positions and weights from the training run — drop `{key}`"),
-                )
-            })
-        })
-        .collect();
-    if !conflicts.is_empty() {
-        return Err(conflicts);
-    }
+    super::fields::refuse_inputs(
+        fields,
+        &[],
+        "a block with `train` makes its own tokens, embeddings, positions and weights from the training run",
+    )?;
     let (config, panels) = settings_of(&settings)?;
     let (run, unlearned) = cached(&config).map_err(|m| vec![Diagnostic::new(place.clone(), m)])?;
     let sentence = match &settings.sentence {
