@@ -22,6 +22,7 @@
 use super::positions::sinusoidal;
 use super::{AttentionInput, AttentionResult, Mask, softmax};
 use ndarray::Array2;
+use serde::{Deserialize, Serialize};
 
 /// The words, by role. Subjects and objects share the nouns.
 pub const DETERMINERS: [&str; 2] = ["The", "A"];
@@ -67,7 +68,7 @@ impl Default for TrainingConfig {
 }
 
 /// The learned weights.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     pub w_q: Array2<f64>,
     pub w_k: Array2<f64>,
@@ -423,7 +424,7 @@ fn forward_backward(
 }
 
 /// Mean loss, accuracy and weight on the needed word over some sentences.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Measure {
     pub loss: f64,
     pub accuracy: f64,
@@ -472,14 +473,14 @@ pub fn loss(c: &Corpus, p: &Params, sentences: &[Sentence]) -> f64 {
 }
 
 /// The weights at one saved step.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub step: usize,
     pub params: Params,
 }
 
 /// One weight's first step, for a reader to follow with a pencil.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkedStep {
     /// Which weight: `W_K` row and column (0-based).
     pub row: usize,

@@ -13,6 +13,11 @@ const LEFT: usize = 64;
 const TOP: usize = 22;
 
 /// The grid of small heatmaps; `own` is the block's (layer, head).
+///
+/// Each head is one rectangle in the theme's heatmap colour, seen through a mask: a small PNG
+/// whose alpha is each cell's opacity on the book's scale. Seventy-two heads of a seven-piece
+/// sentence are 3,528 cells; as rectangles they were most of the page's elements and most of
+/// what the build spends on it, as masks they are 72 images. The numbers are in the tables.
 pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
     let n = run.tokens.len();
     // Twelve heads across fit the page's column (about 720 pixels) for sentences of a few words.
@@ -21,8 +26,18 @@ pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
     let heads = run.attention.first().map_or(0, Vec::len);
     let width = LEFT + heads * (side + GAP);
     let height = TOP + run.attention.len() * (side + GAP);
+    // Mask ids are page-wide: the text's own key keeps two sentences' maps apart (and the same
+    // sentence's map twice on a page draws the same cells).
+    let key = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(format!("{}\0{}", run.model, run.text).as_bytes());
+        d.iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
     let mut out = format!(
-        "<svg class=\"attention-layers\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" style=\"--attention-layers-cell: {cell}px\" role=\"img\" aria-label=\"{}\">",
+        "<svg class=\"attention-layers\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
         escape_html(&format!(
             "Every head of the model's {} layers on \"{}\": one small heatmap each, rows attending, columns attended to; the table below says where each head sends the attention of one word",
             run.attention.len(),
@@ -49,22 +64,16 @@ pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
         );
         for (h, weights) in layer.iter().enumerate() {
             let x0 = LEFT + h * (side + GAP);
-            for (i, row) in weights.iter().enumerate() {
-                for (j, w) in row.iter().enumerate() {
-                    // Their size comes from the stylesheet: 3,528 cells for seven word pieces.
-                    let _ = write!(
-                        out,
-                        "<rect x=\"{}\" y=\"{}\" fill-opacity=\"{}\"></rect>",
-                        x0 + j * cell,
-                        y0 + i * cell,
-                        super::heatmap::opacity(Some(*w))
-                    );
-                }
-            }
+            let id = format!("attention-layers-{key}-{l}-{h}");
+            let _ = write!(
+                out,
+                "<mask id=\"{id}\" style=\"mask-type: alpha\"><image x=\"{x0}\" y=\"{y0}\" width=\"{side}\" height=\"{side}\" preserveAspectRatio=\"none\" href=\"data:image/png;base64,{}\"></image></mask><rect class=\"attention-layers-head\" x=\"{x0}\" y=\"{y0}\" width=\"{side}\" height=\"{side}\" mask=\"url(#{id})\"></rect>",
+                opacities_png(weights, cell)
+            );
             if (l, h) == own {
                 let _ = write!(
                     out,
-                    "<rect class=\"attention-layers-own\" x=\"{}\" y=\"{}\" style=\"width: {}px; height: {}px\"></rect>",
+                    "<rect class=\"attention-layers-own\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"></rect>",
                     x0 - 3,
                     y0 - 3,
                     side + 6,
@@ -75,6 +84,38 @@ pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+/// One head's weights as a PNG, `cell` pixels a weight, black with each cell's opacity as alpha
+/// (drawn at its own size, it stays sharp where a browser would smooth a scaled image).
+fn opacities_png(weights: &[Vec<f64>], cell: usize) -> String {
+    use base64::Engine;
+    let side = weights.len() * cell;
+    let mut pixels = Vec::with_capacity(side * side * 2);
+    for row in weights {
+        let line: Vec<u8> = row
+            .iter()
+            .flat_map(|w| {
+                let alpha = (w.max(0.0).sqrt() * 255.0).round() as u8;
+                std::iter::repeat_n([0, alpha], cell).flatten()
+            })
+            .collect();
+        for _ in 0..cell {
+            pixels.extend_from_slice(&line);
+        }
+    }
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, side as u32, side as u32);
+        encoder.set_color(png::ColorType::GrayscaleAlpha);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        // Writing to memory cannot fail; an empty image would only draw an empty head.
+        if let Ok(mut writer) = encoder.write_header() {
+            let _ = writer.write_image_data(&pixels);
+        }
+    }
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// For the focus token: the word each head of each layer attends to most, and how much — a head

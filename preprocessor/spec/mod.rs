@@ -7,6 +7,7 @@ mod build;
 pub mod computed;
 pub mod expr;
 mod fields;
+mod kept;
 mod model;
 pub mod source;
 mod training;

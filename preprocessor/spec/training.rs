@@ -11,9 +11,13 @@
 //! difference. Runs are cached by their settings: several figures of one run train once.
 
 use super::fields::{Field, Fields, Key, PositionsField, Rows, TrainField};
+use super::kept;
 use super::source::{Diagnostic, Located, Place};
-use crate::core::training::{self, ASKING, Training, TrainingConfig};
+use crate::core::training::{
+    self, ASKING, Measure, Snapshot, Training, TrainingConfig, WorkedStep,
+};
 use crate::format::fmt;
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 
 /// What the chapter claims of every run.
@@ -219,7 +223,9 @@ fn settings_of(t: &TrainField) -> Result<(TrainingConfig, Vec<usize>), Vec<Diagn
 /// A run, and what the book says of it that it does not show.
 type Checked = (Arc<Training>, Arc<Vec<String>>);
 
-/// Trains and checks once per config in a process: several figures of one run share it.
+/// Trains and checks once per config in a process: several figures of one run share it. A run
+/// is kept on disk too, so a build whose settings and code have not changed reads it instead
+/// of training again; what the book claims of it is checked either way.
 fn cached(config: &TrainingConfig) -> Result<Checked, String> {
     static RUNS: Mutex<Vec<(TrainingConfig, Checked)>> = Mutex::new(Vec::new());
     if let Some((_, checked)) = RUNS
@@ -229,12 +235,69 @@ fn cached(config: &TrainingConfig) -> Result<Checked, String> {
     {
         return Ok(checked);
     }
-    let run = Arc::new(training::train(config)?);
+    let file = kept::file("training", &format!("{config:?}"), "json");
+    let kept = std::fs::read(&file)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok())
+        .and_then(|k| k.into_training(config));
+    let run = Arc::new(match kept {
+        Some(run) => run,
+        None => {
+            let run = training::train(config)?;
+            if let Ok(json) = serde_json::to_vec(&Kept::of(&run)) {
+                kept::keep(&file, &json);
+            }
+            run
+        }
+    });
     let checked = (run.clone(), Arc::new(unlearned(&run)));
     if let Ok(mut runs) = RUNS.lock() {
         runs.push((config.clone(), checked.clone()));
     }
     Ok(checked)
+}
+
+/// What a run computed; its settings are the file's key and its sentences are generated again
+/// from them (they cost nothing to make).
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    loss: Vec<f64>,
+    held_out_loss: Vec<f64>,
+    snapshots: Vec<Snapshot>,
+    before: Measure,
+    after: Measure,
+    worked: WorkedStep,
+}
+
+impl Kept {
+    fn of(run: &Training) -> Kept {
+        Kept {
+            loss: run.loss.clone(),
+            held_out_loss: run.held_out_loss.clone(),
+            snapshots: run.snapshots.clone(),
+            before: run.before,
+            after: run.after,
+            worked: run.worked.clone(),
+        }
+    }
+
+    /// The run, if the file holds one of this config's shape.
+    fn into_training(self, config: &TrainingConfig) -> Option<Training> {
+        let steps: Vec<usize> = self.snapshots.iter().map(|s| s.step).collect();
+        if steps != config.snapshots || self.loss.len() != config.steps + 1 {
+            return None;
+        }
+        Some(Training {
+            config: config.clone(),
+            corpus: training::Corpus::generate(config).ok()?,
+            loss: self.loss,
+            held_out_loss: self.held_out_loss,
+            snapshots: self.snapshots,
+            before: self.before,
+            after: self.after,
+            worked: self.worked,
+        })
+    }
 }
 
 /// What the chapter claims of the run and it does not show, each named.
@@ -291,4 +354,29 @@ fn unlearned(run: &Training) -> Vec<String> {
         ),
     );
     failed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_training_run_reads_back_as_the_same_run_and_only_for_its_settings() {
+        let config = TrainingConfig {
+            steps: 10,
+            snapshots: vec![0, 5, 10],
+            ..TrainingConfig::default()
+        };
+        let run = training::train(&config).unwrap();
+        let json = serde_json::to_vec(&Kept::of(&run)).unwrap();
+        let back = serde_json::from_slice::<Kept>(&json).unwrap();
+        assert_eq!(back.into_training(&config).unwrap(), run);
+        // A file of another shape (a stale or foreign one) is trained again, not misread.
+        let other = TrainingConfig {
+            steps: 12,
+            ..config.clone()
+        };
+        let back = serde_json::from_slice::<Kept>(&json).unwrap();
+        assert!(back.into_training(&other).is_none());
+    }
 }
