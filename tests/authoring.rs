@@ -331,3 +331,84 @@ fn an_examples_file_is_warned_about_too() {
             .starts_with("src/examples.toml:9: the claim `2 > 1` compares two constants")
     );
 }
+
+/// The order view's copy, against the shuffled sentence written out and computed afresh: the
+/// words in the new order, each at its new place (positions added, or queries and keys turned).
+#[test]
+fn the_order_views_copy_is_the_shuffled_sentence_computed_afresh() {
+    use mdbook_attention::spec::source::Source;
+    use mdbook_attention::spec::{NoScope, ResultGroup, ResultName, compute, parse_block};
+    let tokens = ["The", "black", "cat", "ate", "fish"];
+    let rows = [
+        "[0.1, 0.2, 0.9]",
+        "[0.5, 0.1, 0.3]",
+        "[0.2, 0.8, 0.1]",
+        "[0.7, 0.3, 0.4]",
+        "[0.1, 0.5, 0.2]",
+    ];
+    let shuffled = [4, 0, 3, 2, 1];
+    let quoted = |order: &mut dyn Iterator<Item = usize>, of: &[&str]| {
+        order
+            .map(|i| format!("\"{}\"", of[i]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let weights = "w_q = [[1.0, 0.2, 0.5], [0.0, 2.5, -1.0]]\nw_k = [[0.8, 1.1, 0.2], [2.5, -1.0, 0.0]]\nw_v = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]\n";
+    for positions in ["none", "sinusoidal", "rope"] {
+        let block = |order: &[usize], extra: &str| {
+            format!(
+                "tokens = [{}]\nembeddings = [{}]\n{weights}positions = \"{positions}\"\n{extra}",
+                quoted(&mut order.iter().copied(), &tokens),
+                order
+                    .iter()
+                    .map(|&i| rows[i])
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        };
+        let computed = |text: &str| {
+            let src = Source {
+                path: "src/ch.md".into(),
+                text,
+                first_line: 1,
+                header_line: 1,
+            };
+            compute(parse_block(&src, &Examples::default()).unwrap(), &NoScope).unwrap()
+        };
+        let with_copy = computed(&block(
+            &[0, 1, 2, 3, 4],
+            &format!(
+                "show = [\"order\"]\nshuffled = [{}]\n",
+                quoted(&mut shuffled.iter().copied(), &tokens)
+            ),
+        ));
+        let name = ResultName {
+            group: ResultGroup::Order,
+            key: "shuffled".into(),
+        };
+        let copy = &with_copy.results[with_copy.index_of(&name).unwrap()].result;
+        let afresh = computed(&block(&shuffled, ""));
+        let afresh = &afresh.results[0].result;
+        let mut moved = 0;
+        for (p, &i) in shuffled.iter().enumerate() {
+            for (q, &j) in shuffled.iter().enumerate() {
+                // Word i stands at place p of the written-out sentence.
+                let (a, b) = (copy.weights[[i, j]], afresh.weights[[p, q]]);
+                assert!(
+                    (a - b).abs() <= 1e-15,
+                    "{positions}: {} → {}: {a} vs {b}",
+                    tokens[i],
+                    tokens[j]
+                );
+                moved +=
+                    usize::from((a - with_copy.results[0].result.weights[[i, j]]).abs() > 1e-9);
+            }
+        }
+        // Without positions the copy is the sentence's own weights; with them, not.
+        assert_eq!(
+            moved == 0,
+            positions == "none",
+            "{positions}: {moved} weights moved"
+        );
+    }
+}

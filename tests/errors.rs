@@ -746,3 +746,51 @@ fn heads_of_different_sizes_cannot_share_views_that_follow_the_picked_head() {
     let fine = body.replace("\"qkv\", ", "\"scores\", ");
     assert!(chapter::process(&chapter_with(&fine), "src/ch.md", &examples()).is_ok());
 }
+
+#[test]
+fn the_order_views_copy_must_be_the_same_words_and_the_block_unmasked() {
+    let order =
+        |shuffled: &str| good_with("", &format!("show = [\"order\"]\nshuffled = {shuffled}"));
+    expect(
+        "a word the sentence lacks",
+        &chapter_with(&order("[\"b\", \"c\"]")),
+        10,
+        &[
+            "`shuffled` names `c`, which is not one of the tokens",
+            "give the tokens a, b in another order",
+        ],
+    );
+    expect(
+        "a word given twice",
+        &chapter_with(&order("[\"b\", \"b\"]")),
+        10,
+        &["`shuffled` gives `b` more often than the sentence has it (1 time)"],
+    );
+    expect(
+        "a word left out",
+        &chapter_with(&order("[\"b\"]")),
+        10,
+        &["`shuffled` leaves out a", "give every token once"],
+    );
+    expect(
+        "no order view",
+        &chapter_with(&good_with("", "shuffled = [\"b\", \"a\"]")),
+        9,
+        &[
+            "`shuffled` sets the order of the order view's copy",
+            "add \"order\" to `show`",
+        ],
+    );
+    expect(
+        "a mask",
+        &chapter_with(&good_with("", "mask = \"causal\"\nshow = [\"order\"]")),
+        9,
+        &[
+            "the order view moves the words to other places",
+            "a block without a mask",
+        ],
+    );
+    // A word the sentence has twice may be given twice: its occurrences, in turn.
+    let twice = "tokens = [\"the\", \"cat\", \"the\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]\nw_q = [[1.0, 0.0], [0.0, 1.0]]\nw_k = [[1.0, 0.0], [0.0, 1.0]]\nw_v = [[1.0, 2.0], [3.0, 4.0]]\nshow = [\"order\"]\nshuffled = [\"the\", \"the\", \"cat\"]\n";
+    assert_eq!(problems(&chapter_with(twice)), Vec::<String>::new());
+}

@@ -408,11 +408,16 @@
     this.focusRows.forEach(function (rect) {
       rect.setAttribute("y", +rect.getAttribute("data-origin") + f * +rect.getAttribute("height"));
     });
+    this.layersFocus();
     // Region labels are their tables' captions, which may have just changed.
     this.regions.forEach(function (region) {
       var label = region.querySelector("caption").textContent;
       if (region.getAttribute("aria-label") !== label) region.setAttribute("aria-label", label);
     });
+    if (this.orderSummary) {
+      var said = orderSummary(results[0], results[this.copyIndex]);
+      if (this.orderSummary.textContent !== said) this.orderSummary.textContent = said;
+    }
     this.syncControls();
     this.describeState();
     // The note on ≈ shows while some number of the rule carries the mark.
@@ -528,6 +533,7 @@
     if (mode) mode.value = this.initial.scale === null ? "default" : "custom";
     var mask = root.querySelector(".attention-mask");
     if (mask) mask.value = typeof this.initial.mask === "string" ? this.initial.mask : "custom";
+    if (this.resetOrder) this.resetOrder();
     this.update(true);
   };
 
@@ -562,9 +568,92 @@
     draw();
   };
 
+  // The order view (render/heatmap.rs, `order`): the same words at other places. Each word keeps
+  // its row; what moves is the row of positions added to it, or the turn of its query and key —
+  // rows of the core's own matrices, moved, never computed here. The reader shuffles again, goes
+  // back to the book's order, and switches the positions off and on.
+  Widget.prototype.orderControl = function () {
+    var self = this, data = this.data, root = this.root;
+    var view = root.querySelector(".attention-view[data-view='order']");
+    if (!view || !data.order) return;
+    var names = this.named.map(function (n) { return n.name; });
+    var copy = this.named[names.indexOf("order[shuffled]")];
+    var heading = view.querySelectorAll(".attention-heatmap-heading")[1];
+    var on = view.querySelector(".attention-positions-on"), back = view.querySelector(".attention-unshuffle");
+    var words = function (order) { return "\u201C" + order.map(function (i) { return data.tokens[i]; }).join(" ") + "\u201D"; };
+    var place = function () {
+      var at = [], withPositions = !on || on.checked;
+      self.order.forEach(function (word, p) { at[word] = p; });
+      var moved = function (m) { return at.map(function (p) { return m[p]; }); };
+      self.state.positions = withPositions ? self.initial.positions : null;
+      self.state.rope = withPositions ? self.initial.rope : null;
+      copy.input.positions = withPositions && data.positions ? moved(data.positions) : null;
+      copy.input.rope = withPositions && data.rope ? { base: data.rope.base, cos: moved(data.rope.cos), sin: moved(data.rope.sin) } : null;
+      heading.textContent = "Shuffled: " + words(self.order);
+      back.disabled = self.order.join() === data.order.join();
+    };
+    this.copyIndex = names.indexOf("order[shuffled]") + 1;
+    this.orderSummary = view.querySelector(".attention-order-summary");
+    this.resetOrder = function () { self.order = data.order.slice(); if (on) on.checked = true; place(); };
+    this.resetOrder();
+    view.querySelector(".attention-shuffle").addEventListener("click", function () {
+      var n = self.order.length, before = self.order.join();
+      if (n < 2) return;
+      // Fisher–Yates, again until the order is a new one.
+      do {
+        for (var i = n - 1; i > 0; i--) {
+          var j = Math.floor(Math.random() * (i + 1)), t = self.order[i];
+          self.order[i] = self.order[j]; self.order[j] = t;
+        }
+      } while (self.order.join() === before);
+      place();
+      self.update(true);
+    });
+    back.addEventListener("click", function () {
+      self.order = data.order.slice();
+      place();
+      self.update(true);
+    });
+    if (on) on.addEventListener("change", function () { place(); self.update(true); });
+    view.querySelector(".attention-order-controls").hidden = false;
+  };
+
+  // How many weights the new order changed, as shown: render/heatmap.rs, `order_summary`.
+  function orderSummary(written, copy) {
+    var n = written.weights.length, differ = 0;
+    for (var i = 0; i < n; i++) {
+      for (var j = 0; j < n; j++) if (fmt(weightIn(written, i, j)) !== fmt(weightIn(copy, i, j))) differ++;
+    }
+    return differ === 0
+      ? "Every weight is the same in both orders: moving the words only moved their rows and columns."
+      : differ + " of the " + n * n + " weights differ: the words\u2019 places changed what they attend to.";
+  }
+
+  // A real model's every head follows the focus token: its row outlined in all the small maps,
+  // and the table of where each head sends its attention (render/layers.rs, `strongest`).
+  Widget.prototype.layersFocus = function () {
+    var data = this.data, f = this.state.focus, root = this.root;
+    var path = root.querySelector(".attention-layers-focus"), table = root.querySelector("table.attention-strongest");
+    if (!path || !table || this.layersFocused === f) return;
+    this.layersFocused = f;
+    path.setAttribute("transform", "translate(0 " + f * +path.getAttribute("data-cell") + ")");
+    var caption = "Where each head sends the attention of \u201C" + data.tokens[f] + "\u201D: the word piece it attends to most, and its weight";
+    table.querySelector("caption").textContent = caption;
+    var shown = table.closest(".attention-scroll").previousElementSibling;
+    if (shown && shown.classList.contains("attention-caption")) shown.textContent = caption;
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr, h) {
+      Array.prototype.forEach.call(tr.querySelectorAll("td"), function (td, l) {
+        var row = data.attention[l][h][f], best = 0;
+        for (var j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
+        td.textContent = data.tokens[best] + " " + fmt(row[best]);
+      });
+    });
+  };
+
   Widget.prototype.wire = function () {
     var self = this, root = this.root, controls = root.querySelector(".attention-control-panel");
     this.headPicker();
+    this.orderControl();
     if (controls) controls.hidden = false;
     var training = root.querySelector(".attention-training-control");
     if (training) training.hidden = false;

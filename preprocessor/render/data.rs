@@ -62,6 +62,9 @@ pub struct InputChanges<'a> {
     /// A head's own queries are not the ones set by hand on the first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query_overrides: Option<Vec<(usize, usize, f64)>>,
+    /// The copy of the order view: each word's row of positions is the one of its new place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub positions: Option<Rows<'a, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rope: Option<RopeData<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +83,9 @@ impl<'a> InputChanges<'a> {
             mask: (own.mask != other.mask).then(|| MaskData::from(&other.mask)),
             query_overrides: (own.query_overrides != other.query_overrides)
                 .then(|| overrides(&other.query_overrides)),
+            positions: (own.positions != other.positions)
+                .then(|| other.positions.as_ref().map(Rows))
+                .flatten(),
             rope: (own.rope != other.rope)
                 .then(|| other.rope.as_ref().map(RopeData::from))
                 .flatten(),
@@ -223,6 +229,9 @@ pub struct WidgetData<'a> {
     pub q: Rows<'a, f64>,
     /// `[token, dimension, value]`, 0-based.
     pub query_overrides: Vec<(usize, usize, f64)>,
+    /// The order view: the word standing at each place of the copy (`order[shuffled]`), 0-based.
+    #[serde(skip_serializing_if = "<[usize]>::is_empty")]
+    pub order: &'a [usize],
     /// The named results after the block's own (absent when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub results: Vec<NamedData<'a>>,
@@ -307,6 +316,7 @@ impl<'a> WidgetData<'a> {
             positions: input.positions.as_ref().map(Rows),
             q: Rows(&r.q),
             query_overrides: overrides(&input.query_overrides),
+            order: &spec.order,
             results: c.results[1..].iter().map(named).collect(),
             rope: input.rope.as_ref().map(RopeData::from),
             scale: r.scale,

@@ -10,8 +10,9 @@
 
 use super::binding::{Bind, Field};
 use super::cells::{self, HeatCell};
-use super::model::{Row, Table, cell};
+use super::model::{Figure, Row, Table, cell};
 use super::{Computed, render, render_table};
+use crate::core::AttentionResult;
 use crate::format::{fmt, fmt_opt};
 use crate::spec::{ResultGroup, ResultName};
 use serde_json::json;
@@ -186,6 +187,65 @@ pub fn panels(c: &Computed, compare: bool) -> Result<Vec<Heatmap>, String> {
             pinned: true,
         },
     ])
+}
+
+/// The order view: the sentence as written beside the same words in the copy's order. Both
+/// maps keep the words' rows and columns, so a cell reads the same two words in either map and
+/// an outline marks a weight the new order changed.
+pub fn order(c: &Computed) -> Result<Figure, String> {
+    let name = ResultName {
+        group: ResultGroup::Order,
+        key: "shuffled".into(),
+    };
+    let copy = c
+        .index_of(&name)
+        .ok_or("the order view needs the copy `order[shuffled]`, which the block does not have")?;
+    let words = |order: &mut dyn Iterator<Item = usize>| {
+        let words: Vec<&str> = order.map(|i| c.spec.tokens[i].as_str()).collect();
+        format!("“{}”", words.join(" "))
+    };
+    let copy_words = words(&mut c.spec.order.iter().copied());
+    Ok(Figure::Order {
+        panels: vec![
+            Heatmap {
+                which: 0,
+                compare_to: None,
+                heading: format!("As written: {}", words(&mut (0..c.spec.tokens.len()))),
+                title: "The sentence as written: row = the token attending, column = the token attended to".into(),
+                in_compare: true,
+                pinned: true,
+            },
+            Heatmap {
+                which: copy,
+                compare_to: Some(0),
+                heading: format!("Shuffled: {copy_words}"),
+                title: "The same words in another order, in the rows and columns of the sentence as written; outlined cells differ from it".into(),
+                in_compare: true,
+                pinned: true,
+            },
+        ],
+        copy: copy_words,
+        summary: order_summary(&c.results[0].result, &c.results[copy].result),
+        switch: c.spec.positions != crate::spec::PositionsKind::None,
+    })
+}
+
+/// How many weights the new order changed, as shown (`theme/attention.js`, `orderSummary`,
+/// writes the same words).
+pub fn order_summary(written: &AttentionResult, copy: &AttentionResult) -> String {
+    let n = written.weights.nrows();
+    let differ = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .filter(|&(i, j)| fmt_opt(written.weight(i, j)) != fmt_opt(copy.weight(i, j)))
+        .count();
+    if differ == 0 {
+        "Every weight is the same in both orders: moving the words only moved their rows and columns.".into()
+    } else {
+        format!(
+            "{differ} of the {} weights differ: the words’ places changed what they attend to.",
+            n * n
+        )
+    }
 }
 
 /// One small heatmap per head, side by side, on the one colour scale of the book.

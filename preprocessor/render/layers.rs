@@ -18,7 +18,7 @@ const TOP: usize = 22;
 /// whose alpha is each cell's opacity on the book's scale. Seventy-two heads of a seven-piece
 /// sentence are 3,528 cells; as rectangles they were most of the page's elements and most of
 /// what the build spends on it, as masks they are 72 images. The numbers are in the tables.
-pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
+pub fn map(run: &ModelRun, own: (usize, usize), focus: usize) -> String {
     let n = run.tokens.len();
     // Twelve heads across fit the page's column (about 720 pixels) for sentences of a few words.
     let cell = (40 / n.max(1)).clamp(2, 8);
@@ -82,6 +82,22 @@ pub fn map(run: &ModelRun, own: (usize, usize)) -> String {
             }
         }
     }
+    // The focus token's row in every head at once, one path the script moves with the focus.
+    let rows: String = (0..run.attention.len())
+        .flat_map(|l| (0..heads).map(move |h| (l, h)))
+        .map(|(l, h)| {
+            format!(
+                "M{} {}h{side}v{cell}h-{side}z",
+                LEFT + h * (side + GAP),
+                TOP + l * (side + GAP)
+            )
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<path class=\"attention-layers-focus\" aria-hidden=\"true\" d=\"{rows}\" transform=\"translate(0 {})\" data-cell=\"{cell}\"></path>",
+        focus * cell
+    );
     out.push_str("</svg>");
     out
 }
@@ -119,7 +135,8 @@ fn opacities_png(weights: &[Vec<f64>], cell: usize) -> String {
 }
 
 /// For the focus token: the word each head of each layer attends to most, and how much — a head
-/// per row and a layer per column, so that the table fits the page.
+/// per row and a layer per column, so that the table fits the page. The live figure rewrites it
+/// for each token the reader focuses (`theme/attention.js`, `layersFocus`, writes the same words).
 pub fn strongest(run: &ModelRun, focus: usize) -> Table {
     let heads = run.attention.first().map_or(0, Vec::len);
     let token = run.tokens.get(focus).cloned().unwrap_or_default();
@@ -142,7 +159,7 @@ pub fn strongest(run: &ModelRun, focus: usize) -> Table {
                 cells: run.attention.iter().map(|layer| best(&layer[h])).collect(),
             })
             .collect(),
-        class: "attention-matrix",
+        class: "attention-matrix attention-strongest",
         marked: None,
     }
 }

@@ -50,6 +50,7 @@ static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
         ("heatmap", include_str!("templates/heatmap.hbs")),
         ("controls", include_str!("templates/controls.hbs")),
         ("training", include_str!("templates/training.hbs")),
+        ("order", include_str!("templates/order.hbs")),
     ] {
         // Templates break lines only between tags: joined here once, a widget is one line
         // without a pass over every rendered megabyte.
@@ -327,6 +328,20 @@ pub fn widget(c: &Computed) -> Result<String, String> {
                 render_table(&table)
             ),
             Figure::Learning(panels) => learning_slider(c)? + &heatmap::heatmap_view(c, &panels),
+            Figure::Order {
+                panels,
+                copy,
+                summary,
+                switch,
+            } => render(
+                "order",
+                json!({
+                    "panels": heatmap::heatmap_view(c, &panels),
+                    "copy": copy,
+                    "summary": summary,
+                    "switch": switch,
+                }),
+            ),
             Figure::Drawn {
                 svg,
                 label,

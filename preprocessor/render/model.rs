@@ -61,6 +61,15 @@ pub enum Figure {
     /// The attention as training goes: heatmaps of the block's own result, which a step
     /// slider (live figure only) sets to the weights of each kept step.
     Learning(Vec<Heatmap>),
+    /// The sentence and a copy in another order, side by side on the same rows and columns,
+    /// with what the copy's order is (`copy`) and how many weights it changed (`summary`); the
+    /// live figure shuffles again, and switches the positions off and on when there are some.
+    Order {
+        panels: Vec<Heatmap>,
+        copy: String,
+        summary: String,
+        switch: bool,
+    },
 }
 
 /// A piece of a caption: fixed words, or a binding the browser keeps true.

@@ -110,6 +110,20 @@ pub fn static_markdown(c: &Computed) -> Result<String, String> {
                     out.push_str(&heat_table(c, &caption, &c.results[h.which].result));
                 }
             }
+            Figure::Order {
+                panels, summary, ..
+            } => {
+                for h in panels {
+                    let written = if h.compare_to.is_some() {
+                        " (rows and columns in the order as written)"
+                    } else {
+                        ""
+                    };
+                    let caption = format!("{}{written} — row attends to column", h.heading);
+                    out.push_str(&heat_table(c, &caption, &c.results[h.which].result));
+                }
+                out.push_str(&format!("{summary}\n\n"));
+            }
             Figure::Controls => {
                 out.push_str("*(Interactive controls are in the HTML edition.)*\n\n")
             }

@@ -32,6 +32,7 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         View::Heatmap => Figure::Heatmaps(heatmap::panels(c.c, false)?),
         View::Compare => Figure::Heatmaps(heatmap::panels(c.c, true)?),
         View::Heads => Figure::Heatmaps(heatmap::head_panels(c.c)),
+        View::Order => heatmap::order(c.c)?,
         View::Combine => Figure::Tables(combine(c)?),
         View::Positions => positions_figure(c)?,
         View::Controls => Figure::Controls,
@@ -65,7 +66,7 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
             let layers = run.attention.len();
             let heads = run.attention.first().map_or(0, Vec::len);
             Figure::Drawn {
-                svg: super::layers::map(run, (*layer, *head)),
+                svg: super::layers::map(run, (*layer, *head), c.spec.focus),
                 label: format!("Every head of every layer on “{}”", run.text),
                 tables: vec![
                     super::layers::picked(run, *layer, *head),

@@ -147,6 +147,8 @@ struct Builder<'f> {
     query_overrides: Vec<QueryOverride>,
     steps: Vec<Step>,
     highlight: Option<usize>,
+    /// The order view's copy: the word standing at each place (`None`: the sentence reversed).
+    shuffled: Option<Vec<usize>>,
     assertions: Vec<Located<String>>,
     warnings: Vec<Diagnostic>,
     /// Every head, when the block gives `heads` (the first's weights are also `w_q`, …).
@@ -189,6 +191,7 @@ impl<'f> Builder<'f> {
             query_overrides: Vec::new(),
             steps: Vec::new(),
             highlight: None,
+            shuffled: None,
             assertions: Vec::new(),
             warnings: Vec::new(),
             heads: Vec::new(),
@@ -224,6 +227,7 @@ impl<'f> Builder<'f> {
             Key::SetQuery => self.set_query(),
             Key::Steps => self.steps(),
             Key::Highlight => self.highlight = self.token(Key::Highlight),
+            Key::Shuffled => self.shuffled(),
             Key::Assert => self.assert(),
             Key::Positions => self.positions(),
             Key::RopeBase => self.rope_base(),
@@ -620,6 +624,67 @@ impl<'f> Builder<'f> {
         found
     }
 
+    /// `shuffled`: every token once, in another order → the word standing at each place.
+    fn shuffled(&mut self) {
+        let words = self.texts(Key::Shuffled);
+        if !self.fields.contains_key(&Key::Shuffled) {
+            return;
+        }
+        if !self.views.contains(&View::Order) {
+            let message = "`shuffled` sets the order of the order view's copy — add \"order\" to `show`, or drop `shuffled`";
+            self.problem(self.at(Key::Shuffled), message);
+            return;
+        }
+        let names: Vec<&str> = self.tokens.iter().map(String::as_str).collect();
+        let mut taken = vec![false; names.len()];
+        let mut order = Vec::with_capacity(words.len());
+        let mut problems = Vec::new();
+        for w in &words {
+            // A word said twice stands for its occurrences in turn ("the … the").
+            match (0..names.len()).find(|&i| names[i] == w.value && !taken[i]) {
+                Some(i) => {
+                    taken[i] = true;
+                    order.push(i);
+                }
+                None if names.contains(&w.value.as_str()) => problems.push((
+                    w.place.clone(),
+                    format!(
+                        "`shuffled` gives `{}` more often than the sentence has it ({} time{}) — give every token once",
+                        w.value,
+                        names.iter().filter(|n| **n == w.value).count(),
+                        if names.iter().filter(|n| **n == w.value).count() == 1 { "" } else { "s" }
+                    ),
+                )),
+                None => problems.push((
+                    w.place.clone(),
+                    format!(
+                        "`shuffled` names `{}`, which is not one of the tokens{} — give the tokens {} in another order",
+                        w.value,
+                        suggest(&w.value, &names),
+                        names.join(", ")
+                    ),
+                )),
+            }
+        }
+        if problems.is_empty() && order.len() != names.len() {
+            let missing: Vec<&str> = (0..names.len())
+                .filter(|&i| !taken[i])
+                .map(|i| names[i])
+                .collect();
+            let message = format!(
+                "`shuffled` leaves out {} — give every token once, in the new order",
+                missing.join(", ")
+            );
+            problems.push((self.at(Key::Shuffled), message));
+        }
+        if problems.is_empty() {
+            self.shuffled = Some(order);
+        }
+        for (place, message) in problems {
+            self.problem(place, message);
+        }
+    }
+
     /// `set_query`-style pairs → 0-based query dimensions and values.
     fn query_dims(&mut self, pairs: &[(Located<String>, f64)]) -> Vec<(usize, f64)> {
         let d_k = self.w_q.as_ref().map_or(0, |m| m.nrows());
@@ -751,6 +816,10 @@ impl<'f> Builder<'f> {
             let message = "the lines view is drawn once, at the build, and would not follow the controls — show it in a figure without \"controls\", or use \"heatmap\"";
             self.problem(self.at(Key::Show), message);
         }
+        if self.views.contains(&View::Order) && self.mask != Mask::None {
+            let message = "the order view moves the words to other places, and a mask decides what each place may see — the copy would change what each word sees as well as where it stands; use it on a block without a mask";
+            self.problem(self.at(Key::Mask), message);
+        }
         if self.views.contains(&View::Layers) && self.on_model.is_none() {
             let message = "the layers view shows every head of a real model — give the block `model = \"NAME\"` and `text = \"…\"`, or drop \"layers\" from `show`";
             self.problem(self.at(Key::Show), message);
@@ -762,6 +831,7 @@ impl<'f> Builder<'f> {
                 View::Projection,
                 View::Residual,
                 View::Positions,
+                View::Order,
             ] {
                 if self.views.contains(&view) {
                     let message = format!(
@@ -899,6 +969,13 @@ impl<'f> Builder<'f> {
             })
             .collect();
         variants.extend(variants_for(&self.views, &input));
+        let order = if self.views.contains(&View::Order) {
+            let order = self.shuffled.unwrap_or_else(|| (0..n).rev().collect());
+            variants.push(shuffled_copy(&input, &order));
+            order
+        } else {
+            Vec::new()
+        };
         // A trained block: the steps shown side by side, each with the weights of that step.
         if let Some(t) = &self.trained {
             for snapshot in t
@@ -939,6 +1016,7 @@ impl<'f> Builder<'f> {
             highlight: self.highlight,
             steps: self.steps,
             assertions: self.assertions,
+            order,
             panels: self
                 .trained
                 .as_ref()
@@ -1005,6 +1083,32 @@ fn variants_for(views: &[View], input: &AttentionInput) -> Vec<Variant> {
             },
         })
         .collect()
+}
+
+/// The order view's copy: each word where `order` puts it. The words keep their rows (so the
+/// copy's weights read by the same names); what moves is the place each stands at — the row of
+/// positions added to it, or the angle its query and key are turned by.
+fn shuffled_copy(input: &AttentionInput, order: &[usize]) -> Variant {
+    let mut place = vec![0; order.len()];
+    for (p, &word) in order.iter().enumerate() {
+        place[word] = p;
+    }
+    let moved = |m: &Array2<f64>| m.select(ndarray::Axis(0), &place);
+    Variant {
+        name: ResultName {
+            group: ResultGroup::Order,
+            key: "shuffled".into(),
+        },
+        input: AttentionInput {
+            positions: input.positions.as_ref().map(moved),
+            rope: input.rope.as_ref().map(|r| core::positions::Rope {
+                cos: moved(&r.cos),
+                sin: moved(&r.sin),
+                ..r.clone()
+            }),
+            ..input.clone()
+        },
+    }
 }
 
 /// Rows → a rectangular array, naming the first row whose length differs.

@@ -19,6 +19,8 @@ named_enum! {
         Heads = "heads",
         /// A trained block's weights after that many training steps (0: before training).
         Step = "step",
+        /// The same words in another order (the order view): `order[shuffled]`.
+        Order = "order",
     }
 }
 

@@ -34,6 +34,7 @@ named_enum! {
         SetQuery = "set_query",
         Steps = "steps",
         Highlight = "highlight",
+        Shuffled = "shuffled",
         Assert = "assert",
     }
 }
@@ -95,6 +96,10 @@ impl Key {
             Key::Highlight => (
                 Kind::Text,
                 "write a token in quotes, like `highlight = \"black\"`",
+            ),
+            Key::Shuffled => (
+                Kind::Texts,
+                "write the tokens in another order, like `shuffled = [\"fish\", \"ate\", \"cat\"]`",
             ),
             Key::Heads => (Kind::Heads, HEADS_HINT),
             Key::Train => (Kind::Train, TRAIN_HINT),

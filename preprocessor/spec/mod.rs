@@ -67,6 +67,7 @@ named_enum! {
         Heatmap = "heatmap",
         Lines = "lines",
         Compare = "compare",
+        Order = "order",
         Loss = "loss",
         Gradient = "gradient",
         Learning = "learning",
@@ -127,6 +128,8 @@ pub struct BlockSpec {
     pub training: Option<std::sync::Arc<crate::core::training::Training>>,
     /// With `training`: the steps shown side by side, each a named result `step[N]`.
     pub panels: Vec<usize>,
+    /// The order view's copy: the word standing at each of its places (empty without the view).
+    pub order: Vec<usize>,
     /// A block on a real model: the text's run, and the layer and head shown (from 0).
     pub model: Option<(std::sync::Arc<ModelRun>, usize, usize)>,
     /// What is likely wrong but does not stop the build.

@@ -434,5 +434,80 @@ test("a real model's layers view opens any head in full, by keyboard, with the c
   assert.deepEqual(await shown(), await expected(5, 2), "layer 6, head 3");
   assert.match(await widget.$eval("table.attention-picked caption", (c) => c.textContent), /^Layer 6, head 3:/);
   assert.match(await widget.$eval("table.attention-picked", (t) => t.closest("[role=region]").getAttribute("aria-label")), /^Layer 6, head 3:/);
+  // The focus follows across heads: pick another word in the heatmap, and every head's row of it is
+  // outlined and the table says where each head sends its attention, from the core's weights.
+  const strongest = () => widget.$$eval("table.attention-strongest tbody tr", (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
+  const expectedStrongest = (f) => page.evaluate(({ a, tokens, f }) => a[0].map((_, h) => a.map((layer) => {
+    const row = layer[h][f];
+    const best = row.indexOf(Math.max(...row));
+    return tokens[best] + " " + window.attentionBook.fmt(row[best]);
+  })), { a: data.attention, tokens: data.tokens, f });
+  assert.deepEqual(await strongest(), await expectedStrongest(data.focus), "as built");
+  for (const f of [data.tokens.length - 1, 0, 2]) {
+    await (await widget.$(`svg.attention-heatmap [data-token="${f}"]`)).click();
+    assert.deepEqual(await strongest(), await expectedStrongest(f), `focus on ${data.tokens[f]}`);
+    assert.ok((await widget.$eval("table.attention-strongest caption", (c) => c.textContent)).includes(`“${data.tokens[f]}”`));
+    const shift = await widget.$eval(".attention-layers-focus", (p) => p.getAttribute("transform"));
+    const cell = await widget.$eval(".attention-layers-focus", (p) => +p.getAttribute("data-cell"));
+    assert.equal(shift, `translate(0 ${f * cell})`);
+  }
+  await page.close();
+});
+
+test("the order view shuffles, goes back and switches the positions, by keyboard, matching the shuffled sentence computed afresh", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("word-order.html"));
+  const widget = await page.$(".attention-widget:has(.attention-positions-on)");
+  assert.ok(widget, "a figure with the order view and positions");
+  const data = await widget.$eval("script.attention-data", (s) => JSON.parse(s.textContent));
+  const view = await widget.$(".attention-view[data-view='order']");
+  const panel = async (k) => (await view.$$(".attention-heatmap-panel"))[k];
+  const cells = async (k) => (await panel(k)).$$eval(".attention-cell-texts [data-b^='w ']", (ts) => ts.map((t) => t.textContent));
+  const heading = async () => (await panel(1)).$eval(".attention-heatmap-heading", (h) => h.textContent);
+  const summary = () => view.$eval(".attention-order-summary", (p) => p.textContent);
+  const back = await view.$(".attention-unshuffle");
+  // The copy's map against the sentence written out in the shown order and computed afresh:
+  // the words in that order, each with the positions row of its new place.
+  const afresh = async (withPositions) => {
+    const words = (await heading()).replace(/^Shuffled: “|”$/g, "").split(" ");
+    const order = [], used = [];
+    words.forEach((w) => { const i = data.tokens.findIndex((t, i) => t === w && !used[i]); used[i] = true; order.push(i); });
+    return page.evaluate(({ data, order, withPositions }) => {
+      const r = window.attentionBook.compute({
+        embeddings: order.map((i) => data.embeddings[i]), w_q: data.w_q, w_k: data.w_k, w_v: data.w_v,
+        positions: withPositions ? data.positions : null, mask: data.mask, scale: data.scale_is_default ? null : data.scale
+      });
+      const at = []; order.forEach((w, p) => { at[w] = p; });
+      return data.tokens.flatMap((_, i) => data.tokens.map((_, j) => window.attentionBook.fmt(r.weights[at[i]][at[j]])));
+    }, { data, order, withPositions });
+  };
+  const outlined = async () => (await panel(1)).$$eval("[data-o].changed", (os) => os.length);
+  const counted = async () => { const m = (await summary()).match(/^(\d+) of the/); return m ? +m[1] : 0; };
+  const written = await summary();
+  assert.equal(await heading(), "Shuffled: “fish ate cat”");
+  assert.ok(await back.evaluate((b) => b.disabled), "already in the book's order");
+  assert.deepEqual(await cells(1), await afresh(true), "the book's copy");
+  assert.equal(await outlined(), await counted());
+  for (let round = 0; round < 4; round++) {
+    await (await view.$(".attention-shuffle")).focus();
+    await page.keyboard.press(round % 2 ? "Enter" : "Space");
+    assert.deepEqual(await cells(1), await afresh(true), `shuffle ${round + 1}: ${await heading()}`);
+    assert.equal(await outlined(), await counted(), "the outlines are the weights the summary counts");
+  }
+  // Positions off: any order gives the same weights, only moved.
+  await (await view.$(".attention-positions-on")).focus();
+  await page.keyboard.press("Space");
+  assert.equal(await summary(), "Every weight is the same in both orders: moving the words only moved their rows and columns.");
+  assert.deepEqual(await cells(1), await cells(0));
+  assert.deepEqual(await cells(1), await afresh(false));
+  // Shuffled (to an order other than the book's, which a shuffle may also land on) and back.
+  do await (await view.$(".attention-shuffle")).click(); while (await heading() === "Shuffled: “fish ate cat”");
+  assert.deepEqual(await cells(1), await cells(0), "shuffled without positions");
+  await back.click();
+  assert.equal(await heading(), "Shuffled: “fish ate cat”");
+  assert.ok(await back.evaluate((b) => b.disabled));
+  await (await view.$(".attention-positions-on")).click();
+  assert.equal(await summary(), written, "back to the figure the prose describes");
+  assert.deepEqual(await cells(1), await afresh(true));
   await page.close();
 });
