@@ -196,3 +196,49 @@ fn offline_the_fetch_says_which_model_where_and_how_to_place_it_by_hand() {
         .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Every head of every layer, on two sentences, as the page recomputes it from the widget's q, k
+/// and v (`tests/js/model.js`): the same numbers as the core to 1e-12, the same strings, and the
+/// same weights as the layers view embeds for that head.
+#[test]
+fn the_browser_recomputes_every_head_like_the_core() {
+    let data_of = |html: &str| -> serde_json::Value {
+        let start = html.find("class=\"attention-data\">").unwrap() + 23;
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    };
+    let mut widgets = Vec::new();
+    for text in [
+        "The black cat ate fish",
+        "Unhappiness is contagious, said the doctor",
+    ] {
+        let all = data_of(
+            &process(&format!(
+                "model = \"minilm\"\ntext = \"{text}\"\nshow = [\"layers\"]\n"
+            ))
+            .unwrap(),
+        )["attention"]
+            .clone();
+        for layer in 1..=6 {
+            for head in 1..=12 {
+                let html = process(&format!(
+                    "model = \"minilm\"\ntext = \"{text}\"\nlayer = {layer}\nhead = {head}\nshow = [\"heatmap\"]\n"
+                ))
+                .unwrap();
+                widgets.push(json!({"data": data_of(&html), "attention": all}));
+            }
+        }
+    }
+    let path = std::env::temp_dir().join(format!("attention-model-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_string(&widgets).unwrap()).unwrap();
+    let out = Command::new("node")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/model.js"))
+        .arg(&path)
+        .output()
+        .expect("node runs");
+    let _ = std::fs::remove_file(&path);
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("of 144 heads agree"), "{said}");
+}

@@ -181,11 +181,28 @@
     return Number(opacity(weight)) > STRONG_OPACITY ? "strong" : "";
   }
 
+  // A head of a real model comes as its q, k and v (data.given, render/data.rs): its inputs are
+  // the three side by side, picked out by identities, as the core builds them (spec/model.rs).
+  function givenInputs(data) {
+    var dk = data.q[0].length, dv = data.v[0].length, width = 2 * dk + dv;
+    var pick = function (from, count) {
+      var rows = [];
+      for (var i = 0; i < count; i++) {
+        var row = [];
+        for (var j = 0; j < width; j++) row.push(j === from + i ? 1 : 0);
+        rows.push(row);
+      }
+      return rows;
+    };
+    data.embeddings = data.q.map(function (q, t) { return q.concat(data.k[t], data.v[t]); });
+    data.w_q = pick(0, dk); data.w_k = pick(dk, dk); data.w_v = pick(2 * dk, dv);
+  }
+
   var api = {
     dot: dot, project: project, softmax: softmax, exps: exps, rowMax: rowMax, attend: attend, compute: compute, fmt: fmt,
     rotate: rotate, combineHeads: combineHeads,
     pencilSum: pencilSum, pencilSumOfProducts: pencilSumOfProducts, pencilQuotient: pencilQuotient,
-    opacity: opacity, cellClass: cellClass
+    opacity: opacity, cellClass: cellClass, givenInputs: givenInputs
   };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (typeof document === "undefined" || window.attentionBook) return;
@@ -197,17 +214,6 @@
   function range(n) { var out = []; for (var i = 0; i < n; i++) out.push(i); return out; }
   // Views whose widget explains q·k: only there do tooltips show the dot product behind a weight.
   var EXPLAINS_DOTS = ["projection", "qkv", "matmul", "scores", "softmax", "controls"];
-
-  // A head of a real model comes as its q, k and v (data.given, render/data.rs): its inputs are
-  // the three side by side, picked out by identities, as the core builds them (spec/model.rs).
-  function givenInputs(data) {
-    var dk = data.q[0].length, dv = data.v[0].length, width = 2 * dk + dv;
-    var pick = function (from, count) {
-      return range(count).map(function (i) { return range(width).map(function (j) { return j === from + i ? 1 : 0; }); });
-    };
-    data.embeddings = data.q.map(function (q, t) { return q.concat(data.k[t], data.v[t]); });
-    data.w_q = pick(0, dk); data.w_k = pick(dk, dk); data.w_v = pick(2 * dk, dv);
-  }
 
   function Widget(root) {
     this.root = root;

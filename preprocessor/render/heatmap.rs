@@ -105,6 +105,14 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
         });
     }
     let size = label + n as u32 * HEATMAP_CELL;
+    // Turned column labels lean to the right: the last one may need room past the grid.
+    let rotate = longest * 15 / 2 > HEATMAP_CELL;
+    let last = c.spec.tokens.last().map_or(0, |t| t.chars().count()) as u32;
+    let overhang = if rotate {
+        (last * 15 / 2 * 3 / 4 + 4).saturating_sub(HEATMAP_CELL / 2)
+    } else {
+        0
+    };
     let alt = Table {
         caption: h.title.as_str().into(),
         corner: "attending ↓ / attended →".into(),
@@ -122,6 +130,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
             "reads": h.pinned || h.which > 0,
             "against": h.compare_to,
             "size": size,
+            "width": size + overhang,
             "cell": HEATMAP_CELL,
             "inner_cell": HEATMAP_CELL - 2,
             "innermost_cell": HEATMAP_CELL - 7,
@@ -133,7 +142,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
                     tokens: &c.spec.tokens,
                     label,
                     cell: HEATMAP_CELL,
-                    rotate: longest * 15 / 2 > HEATMAP_CELL,
+                    rotate,
                     show_text,
                 },
                 &heat,

@@ -46,7 +46,7 @@ heads = [
   { w_q = [[0.0, 2.0], [1.0, 0.0]], w_k = [[1.0, 1.0], [0.0, 1.0]], w_v = [[0.5, 0.5], [1.0, 0.0]] },
 ]
 w_o = [[1.0, 0.0, 0.5, 0.0], [0.0, 1.0, 0.5, 1.0]]
-show = ["embeddings", "positions", "matrices", "projection", "qkv", "matmul", "scores", "weights", "softmax", "output", "heads", "combine", "residual", "heatmap", "compare", "controls"]
+show = ["embeddings", "positions", "matrices", "projection", "qkv", "matmul", "scores", "weights", "softmax", "output", "heads", "combine", "residual", "heatmap", "compare", "order", "controls"]
 "#;
 
 #[test]
