@@ -344,6 +344,7 @@
       case "sw": return r.scores[i][j] === null || r.smax === null ? fmt(0) : pencilQuotient(r.weights[i][j], r.ex[j], r.esum);
       case "rsum": return pencilSum(x[i][j] + r.output[i][j], [x[i][j], r.output[i][j]]);
       case "xi": return fmt(x[i][j]);
+      case "made": return st.positions ? "Embeddings + positions" : "Embeddings alone, the positions switched off";
       case "mq": return fmt(inp.w_q[i][j]);
       case "mk": return fmt(inp.w_k[i][j]);
       case "mv": return fmt(inp.w_v[i][j]);
@@ -552,8 +553,16 @@
     var layer = picker.querySelector(".attention-pick-layer"), head = picker.querySelector(".attention-pick-head");
     var table = this.root.querySelector("table.attention-picked");
     var region = table.closest("[role='region']");
+    var own = this.root.querySelector(".attention-layers-own"), mark = this.root.querySelector(".attention-layers-picked");
     var draw = function () {
       var l = +layer.value, h = +head.value, w = data.attention[l][h];
+      // The picked head outlined in the grid too, unless it is the block's own.
+      if (mark && own) {
+        var at = function (r, attr, k) { return +r.getAttribute(attr) + k * +r.getAttribute("data-step-" + attr); };
+        mark.setAttribute("x", at(own, "x", h - data.model.head));
+        mark.setAttribute("y", at(own, "y", l - data.model.layer));
+        mark.setAttribute("visibility", l === data.model.layer && h === data.model.head ? "hidden" : "visible");
+      }
       var caption = "Layer " + (l + 1) + ", head " + (h + 1) + ": row = the word piece attending, column = the one attended to";
       table.querySelector("caption").textContent = caption;
       var shown = table.closest(".attention-scroll").previousElementSibling;
@@ -611,7 +620,7 @@
           var j = Math.floor(Math.random() * (i + 1)), t = self.order[i];
           self.order[i] = self.order[j]; self.order[j] = t;
         }
-      } while (self.order.join() === before);
+      } while (self.order.join() === before || (n > 2 && self.order.join() === range(n).join()));
       place();
       self.update(true);
     });
@@ -619,6 +628,8 @@
       self.order = data.order.slice();
       place();
       self.update(true);
+      // The button has just disabled itself: the keyboard stays in the controls.
+      view.querySelector(".attention-shuffle").focus();
     });
     if (on) on.addEventListener("change", function () { place(); self.update(true); });
     view.querySelector(".attention-order-controls").hidden = false;
@@ -712,6 +723,8 @@
         self.update(true);
         return;
       }
+      var cell = e.target.closest("[data-c]");
+      if (cell && root.contains(cell)) { self.state.focus = +cell.getAttribute("data-c").split(" ")[1]; self.update(true); return; }
       var token = e.target.closest("[data-token]");
       if (token && root.contains(token)) { self.state.focus = +token.getAttribute("data-token"); self.update(true); }
     });

@@ -45,6 +45,9 @@ named_enum! {
     Concat = "hc",
     /// The heads combined by `w_o`.
     Combined = "mo",
+    /// What is projected, in words: the embeddings plus the positions, or alone while the
+    /// reader has switched the positions off (the order view).
+    Made = "made",
     }
 }
 

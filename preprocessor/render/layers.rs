@@ -71,24 +71,31 @@ pub fn map(run: &ModelRun, own: (usize, usize), focus: usize) -> String {
                 opacities_png(weights, cell)
             );
             if (l, h) == own {
-                let _ = write!(
-                    out,
-                    "<rect class=\"attention-layers-own\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"></rect>",
-                    x0 - 3,
-                    y0 - 3,
-                    side + 6,
-                    side + 6
-                );
+                // The block's own head; and the head the pickers open in full, which the script
+                // moves and shows once it is another.
+                for (class, shown) in [("own", ""), ("picked", " visibility=\"hidden\"")] {
+                    let _ = write!(
+                        out,
+                        "<rect class=\"attention-layers-{class}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"{shown} data-step-x=\"{}\" data-step-y=\"{}\"></rect>",
+                        x0 - 3,
+                        y0 - 3,
+                        side + 6,
+                        side + 6,
+                        side + GAP,
+                        side + GAP
+                    );
+                }
             }
         }
     }
-    // The focus token's row in every head at once, one path the script moves with the focus.
+    // The focus token's row in every head at once: a bar beside each map (an outline would hide
+    // a row a few pixels high), one path the script moves with the focus.
     let rows: String = (0..run.attention.len())
         .flat_map(|l| (0..heads).map(move |h| (l, h)))
         .map(|(l, h)| {
             format!(
-                "M{} {}h{side}v{cell}h-{side}z",
-                LEFT + h * (side + GAP),
+                "M{} {}h3v{cell}h-3z",
+                LEFT + h * (side + GAP) - 5,
                 TOP + l * (side + GAP)
             )
         })

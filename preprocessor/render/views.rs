@@ -280,9 +280,9 @@ fn weights(c: &Shown) -> Table {
     let (tok, name) = focus_token(c);
     Table {
         caption: Caption::new()
-            .text("How much ")
+            .text("How much “")
             .bound(tok, name)
-            .text(" attends to each word"),
+            .text("” attends to each word"),
         corner: "word".into(),
         columns: vec!["weight".into()],
         rows,
@@ -670,7 +670,9 @@ fn positions(c: &Shown) -> Result<Vec<Table>, String> {
                 marked: None,
             },
             Table {
-                caption: "Embeddings + positions: what the queries, keys and values are made from".into(),
+                caption: Caption::new()
+                    .bound(Bind::plain(Field::Made), "Embeddings + positions")
+                    .text(": what the queries, keys and values are made from"),
                 corner: "token".into(),
                 columns: c.spec.dims.clone(),
                 rows: token_rows(c, |i| {

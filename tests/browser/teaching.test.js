@@ -432,6 +432,12 @@ test("a real model's layers view opens any head in full, by keyboard, with the c
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("ArrowDown");
   assert.deepEqual(await shown(), await expected(5, 2), "layer 6, head 3");
+  // The picked head is outlined in the grid as well, beside the block's own.
+  const box = (sel) => widget.$eval(sel, (r) => [+r.getAttribute("x"), +r.getAttribute("y"), r.getAttribute("visibility")]);
+  const [ox, oy] = await box(".attention-layers-own");
+  const [px, py, shownBox] = await box(".attention-layers-picked");
+  const step = await widget.$eval(".attention-layers-own", (r) => +r.getAttribute("data-step-x"));
+  assert.deepEqual([px - ox, py - oy, shownBox], [(2 - data.model.head) * step, (5 - data.model.layer) * step, "visible"]);
   assert.match(await widget.$eval("table.attention-picked caption", (c) => c.textContent), /^Layer 6, head 3:/);
   assert.match(await widget.$eval("table.attention-picked", (t) => t.closest("[role=region]").getAttribute("aria-label")), /^Layer 6, head 3:/);
   // The focus follows across heads: pick another word in the heatmap, and every head's row of it is
@@ -492,6 +498,7 @@ test("the order view shuffles, goes back and switches the positions, by keyboard
     await (await view.$(".attention-shuffle")).focus();
     await page.keyboard.press(round % 2 ? "Enter" : "Space");
     assert.deepEqual(await cells(1), await afresh(true), `shuffle ${round + 1}: ${await heading()}`);
+    assert.notEqual(await heading(), "Shuffled: “cat ate fish”", "a shuffle never shows the sentence as written");
     assert.equal(await outlined(), await counted(), "the outlines are the weights the summary counts");
   }
   // Positions off: any order gives the same weights, only moved.
