@@ -47,7 +47,9 @@ pub const FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.jso
 
 /// Where the cache is: `ATTENTION_BOOK_CACHE`, else the platform's cache directory.
 pub fn cache_root() -> PathBuf {
+    // Set but empty is unset: it would otherwise mean the current folder.
     std::env::var_os("ATTENTION_BOOK_CACHE")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| dirs::cache_dir().map(|d| d.join("attention-book")))
         .unwrap_or_else(|| std::env::temp_dir().join("attention-book"))

@@ -794,3 +794,74 @@ fn the_order_views_copy_must_be_the_same_words_and_the_block_unmasked() {
     let twice = "tokens = [\"the\", \"cat\", \"the\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]\nw_q = [[1.0, 0.0], [0.0, 1.0]]\nw_k = [[1.0, 0.0], [0.0, 1.0]]\nw_v = [[1.0, 2.0], [3.0, 4.0]]\nshow = [\"order\"]\nshuffled = [\"the\", \"the\", \"cat\"]\n";
     assert_eq!(problems(&chapter_with(twice)), Vec::<String>::new());
 }
+
+#[test]
+fn an_order_view_copy_must_move_something_and_nothing_speaks_for_another_result() {
+    let order =
+        |shuffled: &str| good_with("", &format!("show = [\"order\"]\nshuffled = {shuffled}"));
+    expect(
+        "the order as written",
+        &chapter_with(&order("[\"a\", \"b\"]")),
+        10,
+        &[
+            "`shuffled` gives the words in the order they are written",
+            "give them in another order",
+        ],
+    );
+    expect(
+        "a list longer than the sentence, said once",
+        &chapter_with(&order(&format!("[{}]", vec!["\"a\""; 500].join(", ")))),
+        10,
+        &["`shuffled` has 500 words but the sentence has 2"],
+    );
+    assert_eq!(
+        problems(&chapter_with(&order(&format!(
+            "[{}]",
+            vec!["\"a\""; 500].join(", ")
+        ))))
+        .len(),
+        1
+    );
+    let one = "tokens = [\"a\"]\nembeddings = [[1.0, 0.0]]\nw_q = [[1.0, 0.0]]\nw_k = [[1.0, 0.0]]\nw_v = [[1.0, 2.0]]\nshow = [\"order\"]\n";
+    expect(
+        "one token",
+        &chapter_with(one),
+        9,
+        &["a sentence of one token has none to move to"],
+    );
+    let same = "tokens = [\"the\", \"the\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nw_q = [[1.0, 0.0]]\nw_k = [[1.0, 0.0]]\nw_v = [[1.0, 2.0]]\npositions = \"sinusoidal\"\nshow = [\"order\"]\n";
+    expect(
+        "reads the same reversed",
+        &chapter_with(same),
+        10,
+        &["the sentence reads the same reversed"],
+    );
+    // Fields of the block's heads together are not fields of one result.
+    let heads = "tokens = [\"a\", \"b\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nheads = [\n  { w_q = [[1.0, 0.0]], w_k = [[1.0, 0.0]], w_v = [[1.0, 2.0]] },\n  { w_q = [[0.0, 1.0]], w_k = [[0.0, 1.0]], w_v = [[0.5, 0.5]] },\n]\nw_o = [[1.0, 0.0], [0.0, 1.0]]\npositions = \"sinusoidal\"\nshow = [\"order\"]\nassert = [\"order[shuffled].combined[a][1] > 0\"]\n";
+    expect(
+        "combined of one result",
+        &chapter_with(heads),
+        13,
+        &[
+            "`combined` belongs to the block, made from all its heads, not to the result `order[shuffled]`",
+        ],
+    );
+}
+
+#[test]
+fn an_example_may_hold_the_order_its_blocks_without_the_view_leave() {
+    let mut e = Examples::default();
+    e.add_file(
+        &format!("[ordered]\n{GOOD}show = [\"order\"]\nshuffled = [\"b\", \"a\"]\n"),
+        "src/examples.toml",
+    )
+    .unwrap();
+    for show in ["heatmap", "order"] {
+        let text = chapter_with(&format!("example = \"ordered\"\nshow = [\"{show}\"]\n"));
+        assert!(
+            chapter::process(&text, "src/ch.md", &e).is_ok(),
+            "{show}: {:?}",
+            chapter::process(&text, "src/ch.md", &e).err()
+        );
+    }
+}

@@ -170,6 +170,19 @@ fn mistakes_in_a_model_block_are_located_and_named() {
 }
 
 #[test]
+fn the_order_view_on_a_model_is_refused_once() {
+    let err = process("model = \"minilm\"\ntext = \"The black cat ate fish\"\nshow = [\"order\"]\nshuffled = [\"fish\"]\n").unwrap_err();
+    assert!(
+        err.contains("the order view would show them as if they were the input"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("shuffled"),
+        "no follow-on about `shuffled`: {err}"
+    );
+}
+
+#[test]
 fn offline_the_fetch_says_which_model_where_and_how_to_place_it_by_hand() {
     let cache = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mdbook-attention"))

@@ -142,3 +142,36 @@ fn mistakes_in_train_are_located_and_named() {
     let err = render(text).unwrap_err();
     assert!(err.contains("the loss view shows a training run"), "{err}");
 }
+
+/// `ATTENTION_BOOK_CACHE` set but empty is unset: kept runs never land in the current folder.
+#[test]
+fn an_empty_cache_variable_does_not_mean_the_current_folder() {
+    let book = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::create_dir(book.path().join("src")).unwrap();
+    std::fs::write(
+        book.path().join("book.toml"),
+        "[book]\ntitle = \"t\"\n\n[preprocessor.attention]\ncommand = \"mdbook-attention\"\n",
+    )
+    .unwrap();
+    std::fs::write(book.path().join("src/SUMMARY.md"), "# S\n\n- [T](t.md)\n").unwrap();
+    std::fs::write(book.path().join("src/t.md"), block("seed = 7", "\"loss\"")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mdbook-attention"))
+        .arg("check")
+        .arg(book.path())
+        .current_dir(cwd.path())
+        .env("ATTENTION_BOOK_CACHE", "")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(cwd.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "written into the current folder: {left:?}");
+}

@@ -611,16 +611,24 @@
     this.orderSummary = view.querySelector(".attention-order-summary");
     this.resetOrder = function () { self.order = data.order.slice(); if (on) on.checked = true; place(); };
     this.resetOrder();
-    view.querySelector(".attention-shuffle").addEventListener("click", function () {
-      var n = self.order.length, before = self.order.join();
-      if (n < 2) return;
-      // Fisher–Yates, again until the order is a new one.
-      do {
-        for (var i = n - 1; i > 0; i--) {
-          var j = Math.floor(Math.random() * (i + 1)), t = self.order[i];
-          self.order[i] = self.order[j]; self.order[j] = t;
+    // A new order reads differently from the one shown and from the sentence as written (the
+    // build refuses a sentence every order of which reads the same). Two words have only one
+    // other order, which the copy already shows.
+    var reads = function (order) { return order.map(function (i) { return data.tokens[i]; }).join("\u0000"); };
+    var shuffle = view.querySelector(".attention-shuffle"), written = data.tokens.join("\u0000");
+    shuffle.disabled = data.tokens.length < 3;
+    shuffle.addEventListener("click", function () {
+      var before = reads(self.order), next = self.order.slice();
+      for (var tries = 0; tries < 1000; tries++) {
+        // Fisher–Yates.
+        for (var i = next.length - 1; i > 0; i--) {
+          var j = Math.floor(Math.random() * (i + 1)), t = next[i];
+          next[i] = next[j]; next[j] = t;
         }
-      } while (self.order.join() === before || (n > 2 && self.order.join() === range(n).join()));
+        if (reads(next) !== before && reads(next) !== written) break;
+      }
+      if (reads(next) === before || reads(next) === written) return;
+      self.order = next;
       place();
       self.update(true);
     });
@@ -629,7 +637,7 @@
       place();
       self.update(true);
       // The button has just disabled itself: the keyboard stays in the controls.
-      view.querySelector(".attention-shuffle").focus();
+      shuffle.focus();
     });
     if (on) on.addEventListener("change", function () { place(); self.update(true); });
     view.querySelector(".attention-order-controls").hidden = false;

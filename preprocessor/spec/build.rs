@@ -627,15 +627,28 @@ impl<'f> Builder<'f> {
     /// `shuffled`: every token once, in another order → the word standing at each place.
     fn shuffled(&mut self) {
         let words = self.texts(Key::Shuffled);
-        if !self.fields.contains_key(&Key::Shuffled) {
+        if !self.fields.contains_key(&Key::Shuffled) || self.on_model.is_some() {
+            // (A block on a model is refused the order view itself.)
             return;
         }
         if !self.views.contains(&View::Order) {
-            let message = "`shuffled` sets the order of the order view's copy — add \"order\" to `show`, or drop `shuffled`";
-            self.problem(self.at(Key::Shuffled), message);
+            // An example may hold the order for the blocks that show it; the others leave it.
+            if self.at(Key::Shuffled).path == self.place.path {
+                let message = "`shuffled` sets the order of the order view's copy — add \"order\" to `show`, or drop `shuffled`";
+                self.problem(self.at(Key::Shuffled), message);
+            }
             return;
         }
         let names: Vec<&str> = self.tokens.iter().map(String::as_str).collect();
+        if words.len() > names.len() {
+            let message = format!(
+                "`shuffled` has {} words but the sentence has {} — give every token once, in the new order",
+                words.len(),
+                names.len()
+            );
+            self.problem(self.at(Key::Shuffled), message);
+            return;
+        }
         let mut taken = vec![false; names.len()];
         let mut order = Vec::with_capacity(words.len());
         let mut problems = Vec::new();
@@ -676,6 +689,10 @@ impl<'f> Builder<'f> {
                 missing.join(", ")
             );
             problems.push((self.at(Key::Shuffled), message));
+        }
+        if problems.is_empty() && order.iter().map(|&i| names[i]).eq(names.iter().copied()) {
+            let message = "`shuffled` gives the words in the order they are written, so the copy would be the sentence itself — give them in another order";
+            problems.push((self.at(Key::Shuffled), message.to_string()));
         }
         if problems.is_empty() {
             self.shuffled = Some(order);
@@ -815,6 +832,20 @@ impl<'f> Builder<'f> {
         if self.views.contains(&View::Lines) && self.views.contains(&View::Controls) {
             let message = "the lines view is drawn once, at the build, and would not follow the controls — show it in a figure without \"controls\", or use \"heatmap\"";
             self.problem(self.at(Key::Show), message);
+        }
+        if self.views.contains(&View::Order)
+            && self.on_model.is_none()
+            && self.fields.get(&Key::Shuffled).is_none()
+        {
+            let n = self.tokens.len();
+            let reads_the_same = self.tokens.iter().eq(self.tokens.iter().rev());
+            if n < 2 {
+                let message = "the order view moves the words to other places, and a sentence of one token has none to move to — give two tokens or more, or drop \"order\"";
+                self.problem(self.at(Key::Show), message);
+            } else if reads_the_same {
+                let message = "the sentence reads the same reversed, so the order view's copy (the sentence reversed, unless `shuffled` says otherwise) would be the sentence itself — give `shuffled` with another order";
+                self.problem(self.at(Key::Show), message);
+            }
         }
         if self.views.contains(&View::Order) && self.mask != Mask::None {
             let message = "the order view moves the words to other places, and a mask decides what each place may see — the copy would change what each word sees as well as where it stands; use it on a block without a mask";

@@ -2,9 +2,12 @@
 //!
 //! Each is filed under a key made of what decides its numbers (the model's checksum and the
 //! text; the training settings) and the fingerprint of the code that computed them, so editing
-//! that code — not only bumping the version — sets every kept result aside. Files are written
-//! whole and renamed into place: a build never reads half a file, and two builds at once only
-//! write the same bytes twice. A file that cannot be read is computed again, never an error.
+//! that code — not only bumping the version — sets every kept result aside. A file is a seal
+//! (the SHA-256 of the key and the bytes, in hex) on its first line, then the bytes: a result
+//! cut short, damaged or filed under another key fails its seal and is computed again. Files
+//! are written whole and renamed into place: a build never reads half a file, and two builds at
+//! once only write the same bytes twice. A file that cannot be read is computed again, never an
+//! error; nothing but a regular file of a sane size is read at all.
 
 use std::path::PathBuf;
 
@@ -42,20 +45,122 @@ pub fn folder() -> PathBuf {
     crate::model::cache_root().join("runs")
 }
 
-/// The file for a result of `kind` decided by `what`.
-pub fn file(kind: &str, what: &str, extension: &str) -> PathBuf {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(format!("{CODE:016x}\0{what}").as_bytes());
-    let key: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    folder().join(format!("{kind}-{key}.{extension}"))
+/// No kept result comes near this; a bigger file is not one (and is not read into memory).
+const MAX_BYTES: u64 = 64 << 20;
+
+/// One kept result: its file, and the key its seal is made with.
+pub struct Kept {
+    pub file: PathBuf,
+    key: String,
 }
 
-/// Keeps `bytes` at `file`, or quietly does not (a read-only cache only costs time).
-pub fn keep(file: &std::path::Path, bytes: &[u8]) {
-    if std::fs::create_dir_all(folder()).is_ok() {
-        let partial = file.with_extension(format!("{}.part", std::process::id()));
-        if std::fs::write(&partial, bytes).is_ok() && std::fs::rename(&partial, file).is_err() {
-            let _ = std::fs::remove_file(&partial);
+impl Kept {
+    /// The result of `kind` decided by `what`.
+    pub fn new(kind: &str, what: &str) -> Kept {
+        use sha2::Digest;
+        let key = format!("{CODE:016x}\0{kind}\0{what}");
+        let digest = sha2::Sha256::digest(key.as_bytes());
+        let name: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        Kept {
+            file: folder().join(format!("{kind}-{name}.kept")),
+            key,
+        }
+    }
+
+    /// The SHA-256 of the key and the bytes, in hex: a file whose bytes were cut, flipped or
+    /// written for another key does not carry its own seal.
+    fn seal(&self, bytes: &[u8]) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(self.key.as_bytes());
+        h.update([0]);
+        h.update(bytes);
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The kept bytes, if the file is a regular file of a sane size whose seal holds; else
+    /// `None`, and the result is computed again.
+    pub fn read(&self) -> Option<Vec<u8>> {
+        use std::io::Read;
+        // A pipe, a device or a folder where the file should be is not read (it could block or
+        // never end), nor is a file too big to be a kept result.
+        let meta = std::fs::metadata(&self.file).ok()?;
+        if !meta.is_file() || meta.len() > MAX_BYTES {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::fs::File::open(&self.file)
+            .ok()?
+            .take(MAX_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        let newline = bytes.iter().position(|&b| b == b'\n')?;
+        let (seal, body) = (&bytes[..newline], &bytes[newline + 1..]);
+        (seal == self.seal(body).as_bytes()).then(|| body.to_vec())
+    }
+
+    /// Keeps `bytes` under their seal, or quietly does not (a read-only cache only costs time).
+    pub fn keep(&self, bytes: &[u8]) {
+        if std::fs::create_dir_all(folder()).is_ok() {
+            let mut sealed = self.seal(bytes).into_bytes();
+            sealed.push(b'\n');
+            sealed.extend_from_slice(bytes);
+            let partial = self
+                .file
+                .with_extension(format!("{}.part", std::process::id()));
+            if std::fs::write(&partial, sealed).is_ok()
+                && std::fs::rename(&partial, &self.file).is_err()
+            {
+                let _ = std::fs::remove_file(&partial);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_sealed_regular_file_of_a_sane_size_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = |name: &str, key: &str| Kept {
+            file: dir.path().join(name),
+            key: key.into(),
+        };
+        let a = kept("a.kept", "a");
+        std::fs::write(&a.file, format!("{}\n{{\"x\": 1}}", a.seal(b"{\"x\": 1}"))).unwrap();
+        assert_eq!(a.read().as_deref(), Some(&b"{\"x\": 1}"[..]));
+        // Another key's file, damaged bytes, a cut file, no seal at all.
+        assert!(kept("a.kept", "b").read().is_none());
+        let sealed = std::fs::read(&a.file).unwrap();
+        for bad in [
+            [&sealed[..sealed.len() - 1], b"2"].concat(),
+            sealed[..sealed.len() - 3].to_vec(),
+            b"{\"x\": 1}".to_vec(),
+        ] {
+            std::fs::write(&a.file, bad).unwrap();
+            assert!(a.read().is_none());
+        }
+        // A folder, a file too big to be a result (sparse: nothing is written), a pipe.
+        let folder = kept("folder.kept", "f");
+        std::fs::create_dir(&folder.file).unwrap();
+        assert!(folder.read().is_none());
+        let big = kept("big.kept", "b");
+        std::fs::File::create(&big.file)
+            .unwrap()
+            .set_len(MAX_BYTES + 1)
+            .unwrap();
+        assert!(big.read().is_none());
+        #[cfg(unix)]
+        {
+            let pipe = kept("pipe.kept", "p");
+            let made = std::process::Command::new("mkfifo")
+                .arg(&pipe.file)
+                .status();
+            if made.is_ok_and(|s| s.success()) {
+                assert!(pipe.read().is_none(), "a pipe is never opened");
+            }
         }
     }
 }

@@ -115,7 +115,7 @@ impl ModelRun {
             }
             Some(out)
         };
-        Some(ModelRun {
+        let run = ModelRun {
             model: meta.get("model")?.clone(),
             sha256: meta.get("sha256")?.clone(),
             text: meta.get("text")?.clone(),
@@ -124,7 +124,41 @@ impl ModelRun {
             q: array("q")?,
             k: array("k")?,
             v: array("v")?,
-        })
+        };
+        run.is_sound().then_some(run)
+    }
+
+    /// Shapes that agree with the tokens, finite numbers, and weights that are weights.
+    fn is_sound(&self) -> bool {
+        let n = self.tokens.len();
+        let layers = self.attention.len();
+        let heads = self.attention.first().map_or(0, Vec::len);
+        let shaped = |a: &Vec<Vec<Vec<Vec<f64>>>>, width: Option<usize>| {
+            a.len() == layers
+                && a.iter().all(|l| {
+                    l.len() == heads
+                        && l.iter().all(|h| {
+                            h.len() == n
+                                && h.iter().all(|row| {
+                                    width.is_none_or(|w| row.len() == w)
+                                        && row.len() == h[0].len()
+                                        && row.iter().all(|x| x.is_finite())
+                                })
+                        })
+                })
+        };
+        let weights = self.attention.iter().flatten().flatten().all(|row| {
+            row.iter().all(|w| (0.0..=1.0).contains(w))
+                && (row.iter().sum::<f64>() - 1.0).abs() < 1e-9
+        });
+        n > 0
+            && layers > 0
+            && heads > 0
+            && shaped(&self.attention, Some(n))
+            && shaped(&self.q, None)
+            && shaped(&self.k, None)
+            && shaped(&self.v, None)
+            && weights
     }
 }
 
@@ -346,9 +380,9 @@ fn run_once(
         return Ok(r);
     }
     // On disk, by checksum, the code's fingerprint and text.
-    let file = kept::file(name, &format!("{sha}\0{text}"), "safetensors");
-    let kept = std::fs::read(&file)
-        .ok()
+    let kept_run = kept::Kept::new(name, &format!("{sha}\0{text}"));
+    let kept = kept_run
+        .read()
         .and_then(|b| ModelRun::from_safetensors(&b))
         .filter(|r| r.model == name && r.text == text && r.sha256 == sha);
     let run = match kept {
@@ -388,7 +422,7 @@ fn run_once(
                 v: per_head(&|h| rows(&h.attention.v)),
             };
             if let Ok(bytes) = r.to_safetensors() {
-                kept::keep(&file, &bytes);
+                kept_run.keep(&bytes);
             }
             Arc::new(r)
         }
@@ -428,12 +462,15 @@ mod tests {
                 })
                 .collect()
         };
+        // Weights that are weights, awkward in their last bits.
+        let third = 1.0 / 3.0;
+        let weights = vec![vec![vec![vec![third, third, 1.0 - 2.0 * third]; 3]; 3]; 2];
         let run = ModelRun {
             model: "m".into(),
             sha256: "abc".into(),
             text: "Ünïcode \"quoted\" text".into(),
             tokens: vec!["[CLS]".into(), "ü".into(), "[SEP]".into()],
-            attention: array(3, 3),
+            attention: weights,
             q: array(3, 4),
             k: array(3, 4),
             v: array(3, 5),
@@ -452,12 +489,22 @@ mod tests {
         };
         assert_eq!(bits(&back), bits(&run));
         assert_eq!(
-            (back.model, back.sha256, back.text),
-            (run.model, run.sha256, run.text)
+            (&back.model, &back.sha256, &back.text),
+            (&run.model, &run.sha256, &run.text)
         );
         assert_eq!(back.tokens, run.tokens);
         for bad in [&b""[..], b"not a run", &bytes[..bytes.len() / 2]] {
             assert!(ModelRun::from_safetensors(bad).is_none());
         }
+        // A run whose numbers are not what a run makes is no run either.
+        let mut broken = run.clone();
+        broken.attention[1][2][0][1] = f64::NAN;
+        assert!(ModelRun::from_safetensors(&broken.to_safetensors().unwrap()).is_none());
+        let mut broken = run.clone();
+        broken.attention[0][0][2] = vec![0.5, 0.5, 0.5];
+        assert!(ModelRun::from_safetensors(&broken.to_safetensors().unwrap()).is_none());
+        let mut broken = run.clone();
+        broken.tokens.pop();
+        assert!(ModelRun::from_safetensors(&broken.to_safetensors().unwrap()).is_none());
     }
 }

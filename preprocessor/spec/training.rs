@@ -235,9 +235,9 @@ fn cached(config: &TrainingConfig) -> Result<Checked, String> {
     {
         return Ok(checked);
     }
-    let file = kept::file("training", &format!("{config:?}"), "json");
-    let kept = std::fs::read(&file)
-        .ok()
+    let kept_run = kept::Kept::new("training", &format!("{config:?}"));
+    let kept = kept_run
+        .read()
         .and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok())
         .and_then(|k| k.into_training(config));
     let run = Arc::new(match kept {
@@ -245,7 +245,7 @@ fn cached(config: &TrainingConfig) -> Result<Checked, String> {
         None => {
             let run = training::train(config)?;
             if let Ok(json) = serde_json::to_vec(&Kept::of(&run)) {
-                kept::keep(&file, &json);
+                kept_run.keep(&json);
             }
             run
         }
@@ -284,7 +284,40 @@ impl Kept {
     /// The run, if the file holds one of this config's shape.
     fn into_training(self, config: &TrainingConfig) -> Option<Training> {
         let steps: Vec<usize> = self.snapshots.iter().map(|s| s.step).collect();
-        if steps != config.snapshots || self.loss.len() != config.steps + 1 {
+        let (d, d_k, d_v) = (config.d_model, config.d_k, config.d_v);
+        let shaped = |m: &ndarray::Array2<f64>, rows: usize, cols: usize| {
+            m.dim() == (rows, cols) && m.iter().all(|x| x.is_finite())
+        };
+        let params_fit = self.snapshots.iter().all(|s| {
+            let p = &s.params;
+            shaped(&p.w_q, d_k, d)
+                && shaped(&p.w_k, d_k, d)
+                && shaped(&p.w_v, d_v, d)
+                && shaped(&p.readout, training::NOUNS.len(), d_v)
+        });
+        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
+        let w = &self.worked;
+        let measures = [self.before, self.after]
+            .iter()
+            .all(|m| finite(&[m.loss, m.accuracy, m.weight_on_needed]));
+        let sound = steps == config.snapshots
+            && self.loss.len() == config.steps + 1
+            && self.held_out_loss.len() == steps.len()
+            && finite(&self.loss)
+            && finite(&self.held_out_loss)
+            && params_fit
+            && measures
+            && w.row < d_k
+            && w.col < d
+            && finite(&[
+                w.before,
+                w.nudge,
+                w.loss_up,
+                w.loss_down,
+                w.gradient,
+                w.after,
+            ]);
+        if !sound {
             return None;
         }
         Some(Training {

@@ -82,6 +82,21 @@ fn main() {
     std::fs::write(protocol.join("book.toml"), toml).unwrap();
 
     let (w, p, q) = (with.clone(), plain.clone(), protocol.clone());
+    let (wp, pp) = (with.clone(), plain.clone());
+    // A build as a reader runs it: a fresh process each time, so nothing a process keeps in
+    // memory (a training run, a model's run) carries over; what is kept on disk does.
+    let process = |dir: PathBuf| {
+        move || {
+            let status = std::process::Command::new(BIN)
+                .arg("build")
+                .arg(&dir)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    };
     let times = race(&mut [
         (
             "with widgets",
@@ -95,6 +110,8 @@ fn main() {
             "through the protocol",
             Box::new(move || MDBook::load(&q).unwrap().build().unwrap()),
         ),
+        ("with widgets, a process", Box::new(process(wp))),
+        ("blocks as plain code, a process", Box::new(process(pp))),
     ]);
     println!("## This book, built {RUNS} times each, medians\n");
     println!("| build | median ms | ratio |");
@@ -112,6 +129,12 @@ fn main() {
         "| mdbook-driver running our binary by `command` (as stock `mdbook build`) | {:.1} | {:.2} |",
         ms(times[2]),
         ms(times[2]) / ms(times[1])
+    );
+    println!(
+        "| as processes: `mdbook-attention build`, against blocks left as code | {:.1} / {:.1} | {:.2} |",
+        ms(times[3]),
+        ms(times[4]),
+        ms(times[3]) / ms(times[4])
     );
 
     // Preprocessing alone, every chapter of the book.

@@ -180,7 +180,7 @@ fn result_of<'c>(c: &'c Computed, r: &Ref) -> Result<&'c crate::spec::NamedResul
                 .as_ref()
                 .map_or("this block".to_string(), |s| format!("`{s}`"));
             let has = if names.is_empty() {
-                "it has only its own result (`heads[…]` come with `heads = [...]`, `mask[…]` with the \"compare\" view)"
+                "it has only its own result (`heads[…]` come with `heads = [...]`, `mask[…]` with the \"compare\" view, `order[shuffled]` with the \"order\" view, `step[…]` with `train`)"
                     .to_string()
             } else {
                 let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
@@ -299,6 +299,15 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
             }
         },
         Quantity::Concat | Quantity::Combined => {
+            // They belong to the block's heads together: one result has neither.
+            if let Some(name) = &r.result {
+                return Err(format!(
+                    "`{}`: `{}` belongs to the block, made from all its heads, not to the result `{name}` — write `{}` without `{name}.`",
+                    display_ref(r),
+                    r.field.name(),
+                    r.field.name()
+                ));
+            }
             let m = match (&c.combined, r.field) {
                 (Some(combined), Quantity::Concat) => Some(&combined.concat),
                 (Some(combined), _) => combined.output.as_ref(),
