@@ -595,7 +595,8 @@
     var copy = this.named[names.indexOf("order[shuffled]")];
     var heading = view.querySelectorAll(".attention-heatmap-heading")[1];
     var on = view.querySelector(".attention-positions-on"), back = view.querySelector(".attention-unshuffle");
-    var words = function (order) { return "\u201C" + order.map(function (i) { return data.tokens[i]; }).join(" ") + "\u201D"; };
+    var tokensOf = function (order) { return order.map(function (i) { return data.tokens[i]; }); };
+    var words = function (order) { return "\u201C" + tokensOf(order).join(" ") + "\u201D"; };
     var place = function () {
       var at = [], withPositions = !on || on.checked;
       self.order.forEach(function (word, p) { at[word] = p; });
@@ -614,7 +615,7 @@
     // A new order reads differently from the one shown and from the sentence as written (the
     // build refuses a sentence every order of which reads the same). Two words have only one
     // other order, which the copy already shows.
-    var reads = function (order) { return order.map(function (i) { return data.tokens[i]; }).join("\u0000"); };
+    var reads = function (order) { return tokensOf(order).join("\u0000"); };
     var shuffle = view.querySelector(".attention-shuffle"), written = data.tokens.join("\u0000");
     shuffle.disabled = data.tokens.length < 3;
     shuffle.addEventListener("click", function () {
@@ -654,7 +655,7 @@
       : differ + " of the " + n * n + " weights differ: the words\u2019 places changed what they attend to.";
   }
 
-  // A real model's every head follows the focus token: its row outlined in all the small maps,
+  // A real model's every head follows the focus token: its row marked beside all the small maps,
   // and the table of where each head sends its attention (render/layers.rs, `strongest`).
   Widget.prototype.layersFocus = function () {
     var data = this.data, f = this.state.focus, root = this.root;

@@ -36,7 +36,12 @@ pub fn cell_class(opacity: Option<f64>) -> &'static str {
 
 /// A cell's opacity as written: the square root of its weight, two decimals.
 pub fn opacity(weight: Option<f64>) -> String {
-    fmt(weight.map_or(0.0, |w| w.max(0.0).sqrt()))
+    fmt(opacity_of(weight.unwrap_or(0.0)))
+}
+
+/// The book's colour scale: the opacity of a weight's cell, the square root of the weight.
+pub fn opacity_of(weight: f64) -> f64 {
+    weight.max(0.0).sqrt()
 }
 
 /// A cell's accessible name, which `theme/attention.js` (`cellName`) keeps true.

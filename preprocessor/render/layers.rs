@@ -119,7 +119,7 @@ fn opacities_png(weights: &[Vec<f64>], cell: usize) -> String {
         let line: Vec<u8> = row
             .iter()
             .flat_map(|w| {
-                let alpha = (w.max(0.0).sqrt() * 255.0).round() as u8;
+                let alpha = (super::heatmap::opacity_of(*w) * 255.0).round() as u8;
                 std::iter::repeat_n([0, alpha], cell).flatten()
             })
             .collect();

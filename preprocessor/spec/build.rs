@@ -626,11 +626,11 @@ impl<'f> Builder<'f> {
 
     /// `shuffled`: every token once, in another order → the word standing at each place.
     fn shuffled(&mut self) {
-        let words = self.texts(Key::Shuffled);
         if !self.fields.contains_key(&Key::Shuffled) || self.on_model.is_some() {
             // (A block on a model is refused the order view itself.)
             return;
         }
+        let words = self.texts(Key::Shuffled);
         if !self.views.contains(&View::Order) {
             // An example may hold the order for the blocks that show it; the others leave it.
             if self.at(Key::Shuffled).path == self.place.path {
@@ -659,15 +659,17 @@ impl<'f> Builder<'f> {
                     taken[i] = true;
                     order.push(i);
                 }
-                None if names.contains(&w.value.as_str()) => problems.push((
-                    w.place.clone(),
-                    format!(
-                        "`shuffled` gives `{}` more often than the sentence has it ({} time{}) — give every token once",
-                        w.value,
-                        names.iter().filter(|n| **n == w.value).count(),
-                        if names.iter().filter(|n| **n == w.value).count() == 1 { "" } else { "s" }
-                    ),
-                )),
+                None if names.contains(&w.value.as_str()) => {
+                    let times = names.iter().filter(|n| **n == w.value).count();
+                    let plural = if times == 1 { "" } else { "s" };
+                    problems.push((
+                        w.place.clone(),
+                        format!(
+                            "`shuffled` gives `{}` more often than the sentence has it ({times} time{plural}) — give every token once",
+                            w.value
+                        ),
+                    ))
+                }
                 None => problems.push((
                     w.place.clone(),
                     format!(

@@ -238,13 +238,13 @@ fn cached(config: &TrainingConfig) -> Result<Checked, String> {
     let kept_run = kept::Kept::new("training", &format!("{config:?}"));
     let kept = kept_run
         .read()
-        .and_then(|bytes| serde_json::from_slice::<Kept>(&bytes).ok())
+        .and_then(|bytes| serde_json::from_slice::<KeptRun>(&bytes).ok())
         .and_then(|k| k.into_training(config));
     let run = Arc::new(match kept {
         Some(run) => run,
         None => {
             let run = training::train(config)?;
-            if let Ok(json) = serde_json::to_vec(&Kept::of(&run)) {
+            if let Ok(json) = serde_json::to_vec(&KeptRun::of(&run)) {
                 kept_run.keep(&json);
             }
             run
@@ -260,7 +260,7 @@ fn cached(config: &TrainingConfig) -> Result<Checked, String> {
 /// What a run computed; its settings are the file's key and its sentences are generated again
 /// from them (they cost nothing to make).
 #[derive(Serialize, Deserialize)]
-struct Kept {
+struct KeptRun {
     loss: Vec<f64>,
     held_out_loss: Vec<f64>,
     snapshots: Vec<Snapshot>,
@@ -269,9 +269,9 @@ struct Kept {
     worked: WorkedStep,
 }
 
-impl Kept {
-    fn of(run: &Training) -> Kept {
-        Kept {
+impl KeptRun {
+    fn of(run: &Training) -> KeptRun {
+        KeptRun {
             loss: run.loss.clone(),
             held_out_loss: run.held_out_loss.clone(),
             snapshots: run.snapshots.clone(),
@@ -401,15 +401,25 @@ mod tests {
             ..TrainingConfig::default()
         };
         let run = training::train(&config).unwrap();
-        let json = serde_json::to_vec(&Kept::of(&run)).unwrap();
-        let back = serde_json::from_slice::<Kept>(&json).unwrap();
+        let json = serde_json::to_vec(&KeptRun::of(&run)).unwrap();
+        let back = serde_json::from_slice::<KeptRun>(&json).unwrap();
         assert_eq!(back.into_training(&config).unwrap(), run);
         // A file of another shape (a stale or foreign one) is trained again, not misread.
         let other = TrainingConfig {
             steps: 12,
             ..config.clone()
         };
-        let back = serde_json::from_slice::<Kept>(&json).unwrap();
+        let back = serde_json::from_slice::<KeptRun>(&json).unwrap();
         assert!(back.into_training(&other).is_none());
+        // Numbers no run makes: a weight that W_K does not have, a loss that is not a number.
+        let mut bad = KeptRun::of(&run);
+        bad.worked.row = 999;
+        assert!(bad.into_training(&config).is_none());
+        let mut bad = KeptRun::of(&run);
+        bad.loss[3] = f64::NAN;
+        assert!(bad.into_training(&config).is_none());
+        let mut bad = KeptRun::of(&run);
+        bad.snapshots[1].params.w_k = ndarray::Array2::zeros((3, 8));
+        assert!(bad.into_training(&config).is_none());
     }
 }
