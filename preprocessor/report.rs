@@ -158,17 +158,48 @@ fn quote(out: &mut String, place: &Place, line: Option<String>, style: Style) {
     };
     // Tabs would shift the underline; show them as spaces.
     let line = line.replace('\t', " ");
+    let (line, column, width) = window(&line, place.column, place.width);
     let _ = writeln!(out, "{pad} {bar}");
     let _ = writeln!(out, "{} {bar} {line}", style.paint("1;34", &number));
-    if place.column > 0 {
-        let marks = "^".repeat(place.width.max(1));
+    if column > 0 {
+        let marks = "^".repeat(width.max(1));
         let _ = writeln!(
             out,
             "{pad} {bar} {}{}",
-            " ".repeat(place.column - 1),
+            " ".repeat(column - 1),
             style.paint("1;31", &marks)
         );
     }
+}
+
+/// The most characters of a source line a report shows.
+const SHOWN: usize = 120;
+
+/// A long line cut to the part around the place, `…` marking what is left out (as rustc does),
+/// with the column and width of the underline in what is shown.
+fn window(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= SHOWN {
+        return (line.to_string(), column, width);
+    }
+    let at = column.saturating_sub(1).min(chars.len());
+    let width = width.min(SHOWN / 2);
+    let start = at.saturating_sub(SHOWN / 4);
+    let end = (at + width.max(1) + SHOWN / 4).min(chars.len());
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    let column = if column == 0 {
+        0
+    } else {
+        at - start + 1 + usize::from(start > 0)
+    };
+    (shown, column, width)
 }
 
 /// One problem as cargo-style JSON.
@@ -224,4 +255,23 @@ pub fn json_lines(problems: &[Diagnostic]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn a_long_line_is_cut_around_its_place_and_the_underline_stays_on_it() {
+        let line: String = (0..2000).map(|i| format!("\"d{i}\", ")).collect();
+        let target = line.find("\"d1000\"").unwrap();
+        let column = line[..target].chars().count() + 1;
+        let (shown, at, width) = window(&line, column, 7);
+        assert!(shown.chars().count() < 140, "{shown}");
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        let under: String = shown.chars().skip(at - 1).take(width).collect();
+        assert_eq!(under, "\"d1000\"");
+        // Short lines are shown whole.
+        assert_eq!(window("dims = [1]", 9, 1), ("dims = [1]".to_string(), 9, 1));
+    }
 }
