@@ -207,12 +207,12 @@ pub fn process_all(
                 scope.current_failed = Some(at);
             }
             Found::Block(block) => {
-                let src = Source {
-                    path: path.clone(),
-                    text: &block.body,
-                    first_line: block.fence_line + 1,
-                    header_line: block.fence_line,
-                };
+                let src = Source::new(
+                    path.clone(),
+                    &block.body,
+                    block.fence_line + 1,
+                    block.fence_line,
+                );
                 let parsed = spec::parse_block(&src, examples);
                 let claims = parsed
                     .as_ref()
@@ -306,12 +306,7 @@ pub fn process_all(
                 in_alt,
             } => {
                 // The inline code itself, underlined in reports.
-                let whole = Source {
-                    path: path.clone(),
-                    text,
-                    first_line: 1,
-                    header_line: line,
-                };
+                let whole = Source::new(path.clone(), text, 1, line);
                 let place = whole.span(range.clone());
                 let value = expr::parse_inline(&text_expr)
                     .map_err(expr::ExprError::from)

@@ -367,12 +367,7 @@ fn the_order_views_copy_is_the_shuffled_sentence_computed_afresh() {
             )
         };
         let computed = |text: &str| {
-            let src = Source {
-                path: "src/ch.md".into(),
-                text,
-                first_line: 1,
-                header_line: 1,
-            };
+            let src = Source::new("src/ch.md".into(), text, 1, 1);
             compute(parse_block(&src, &Examples::default()).unwrap(), &NoScope).unwrap()
         };
         let with_copy = computed(&block(

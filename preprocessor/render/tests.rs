@@ -8,12 +8,7 @@ fn html(c: &Computed) -> String {
 }
 
 fn computed(body: &str) -> Computed {
-    let src = Source {
-        path: Arc::from("test.md"),
-        text: body,
-        first_line: 2,
-        header_line: 1,
-    };
+    let src = Source::new(Arc::from("test.md"), body, 2, 1);
     let spec = spec::parse_block(&src, &Examples::default()).expect("block parses");
     spec::compute(spec, &spec::NoScope).expect("block computes")
 }

@@ -249,12 +249,7 @@ impl Examples {
 
     /// Adds the examples of one TOML text, then computes them and checks their assertions.
     pub fn add_file(&mut self, text: &str, shown: &str) -> Result<(), Vec<Diagnostic>> {
-        let src = Source {
-            path: Arc::from(shown),
-            text,
-            first_line: 1,
-            header_line: 1,
-        };
+        let src = Source::new(Arc::from(shown), text, 1, 1);
         let table = fields::parse_toml(&src)?;
         let mut problems = Vec::new();
         for (name, value) in table.get_ref() {

@@ -14,14 +14,38 @@ pub struct Source<'a> {
     pub first_line: usize,
     /// The line named when a problem has no better place (the opening fence of a block).
     pub header_line: usize,
+    /// Where each line of `text` starts, found once: thousands of values are placed in linear
+    /// time, not each by counting from the top.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
+    /// The last column worked out, `(byte offset, column)`: values along one long line are
+    /// counted on from the one before.
+    last_column: std::cell::Cell<(usize, usize)>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    pub fn new(path: Arc<str>, text: &'a str, first_line: usize, header_line: usize) -> Self {
+        Source {
+            path,
+            text,
+            first_line,
+            header_line,
+            line_starts: std::cell::OnceCell::new(),
+            last_column: std::cell::Cell::new((0, 1)),
+        }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
     /// The 1-based file line of a byte offset into `text`.
     pub fn line_of(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        let before = self.text.get(..end).unwrap_or(self.text);
-        self.first_line + before.bytes().filter(|&b| b == b'\n').count()
+        let offset = offset.min(self.text.len());
+        self.first_line + self.line_starts().partition_point(|&s| s <= offset) - 1
     }
 
     /// The place of a byte offset into `text`, with its column.
@@ -33,18 +57,27 @@ impl Source<'_> {
     /// report can underline exactly what is wrong.
     pub fn span(&self, range: std::ops::Range<usize>) -> Place {
         let start = range.start.min(self.text.len());
-        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| start + i);
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= start) - 1;
+        let line_start = starts[line];
+        let line_end = starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
         let end = range.end.clamp(start, line_end);
         let width = |a: usize, b: usize| self.text.get(a..b).map_or(0, |t| t.chars().count());
         // A block's first line may follow other text on the file's line (never, for a fence,
         // but an examples file starts at column 1 too): columns count within `text`.
+        let (last, last_column) = self.last_column.get();
+        let column = if (line_start..=start).contains(&last) && last > line_start {
+            last_column + width(last, start)
+        } else {
+            width(line_start, start) + 1
+        };
+        self.last_column.set((start, column));
         Place {
             path: self.path.clone(),
-            line: self.line_of(start),
-            column: width(line_start, start) + 1,
+            line: self.first_line + line,
+            column,
             width: width(start, end),
         }
     }
@@ -182,4 +215,35 @@ pub fn suggest(word: &str, candidates: &[&str]) -> String {
         .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
         .map(|(_, _, c)| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::Source;
+
+    /// Lines and columns as counted from the top, for every offset, in order and out of it:
+    /// the line index and the running column give the same places.
+    #[test]
+    fn places_are_those_counted_from_the_top_in_any_order() {
+        let text = "a = 1\nnames = [\"é\", \"日本\", \"x\"]\n\n\tz = \"ü\"\nlast";
+        let src = Source::new("t.md".into(), text, 7, 6);
+        let naive = |offset: usize| {
+            let before = &text[..offset];
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            (
+                7 + before.matches('\n').count(),
+                text[line_start..offset].chars().count() + 1,
+            )
+        };
+        let offsets: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        let mut order = offsets.clone();
+        order.extend(offsets.iter().rev());
+        order.extend(offsets.iter().step_by(3));
+        for &o in &order {
+            let place = src.at(o);
+            assert_eq!((place.line, place.column), naive(o), "offset {o}");
+        }
+    }
 }
