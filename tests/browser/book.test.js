@@ -205,6 +205,21 @@ function contrast(a, b) {
   return (x + 0.05) / (y + 0.05);
 }
 
+test("printed, every figure stays and no control is left on the paper", async () => {
+  const context = await browser.newContext();
+  for (const p of pages().filter((p) => fs.readFileSync(path.join(BOOK, p), "utf8").includes('class="attention-widget"'))) {
+    const { page, problems } = await openWatched(context, fileUrl(p));
+    await page.emulateMedia({ media: "print" });
+    const shown = (sel) => page.$$eval(sel, (els) => els.filter((e) => e.getClientRects().length > 0).length);
+    assert.equal(await shown(".attention-widget button, .attention-widget select, .attention-widget input"), 0, `${p}: a control would print`);
+    const hidden = await page.$$eval(".attention-widget svg, .attention-widget table", (els) => els.filter((e) => !e.closest("details") && e.getClientRects().length === 0).length);
+    assert.equal(hidden, 0, `${p}: every figure outside a table alternative prints`);
+    assert.deepEqual(problems, [], `${p}: ${problems.join("; ")}`);
+    await page.close();
+  }
+  await context.close();
+});
+
 test("all five themes: readable text and a heatmap hue that stands out from the page", async () => {
   for (const theme of ["light", "rust", "coal", "navy", "ayu"]) {
     const context = await browser.newContext();
