@@ -407,3 +407,26 @@ fn the_order_views_copy_is_the_shuffled_sentence_computed_afresh() {
         );
     }
 }
+
+/// A focus (or highlight) two tokens share names the first, and says so: the author may have
+/// meant the other.
+#[test]
+fn a_name_two_tokens_share_in_focus_is_a_warning_naming_the_first() {
+    let (e, _) = examples(PAIR);
+    let chapter = "# C\n\n```attention\nexample = \"pair\"\ntokens = [\"the\", \"the\"]\nfocus = \"the\"\n```\n";
+    let (_, got) = chapter::process_all(
+        chapter,
+        "src/ch.md",
+        &e,
+        chapter::Output::Html,
+        &Default::default(),
+        None,
+    );
+    let words: Vec<String> = got.iter().map(ToString::to_string).collect();
+    assert_eq!(got.len(), 1, "{words:?}");
+    assert_eq!(got[0].level, Level::Warning);
+    assert!(
+        words[0].contains("src/ch.md:6: `focus` is `the`, which 2 tokens share — the first is meant; give that token another name in `tokens`"),
+        "{words:?}"
+    );
+}

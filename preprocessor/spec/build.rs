@@ -612,6 +612,19 @@ impl<'f> Builder<'f> {
     fn token(&mut self, key: Key) -> Option<usize> {
         let name = self.text(key)?;
         let found = self.tokens.iter().position(|t| *t == name);
+        let shared = self.tokens.iter().filter(|t| **t == name).count();
+        if shared > 1 {
+            let rename = if self.on_model.is_some() {
+                ""
+            } else {
+                "; give that token another name in `tokens` if another is"
+            };
+            let message = format!(
+                "`{key}` is `{name}`, which {shared} tokens share — the first is meant{rename}"
+            );
+            self.warnings
+                .push(Diagnostic::warning(self.at(key), message));
+        }
         if found.is_none() {
             let names: Vec<&str> = self.tokens.iter().map(String::as_str).collect();
             let message = format!(
