@@ -6,13 +6,15 @@
 //! - Every layer's every head agrees with an independent numpy encoder to 1e-6
 //!   (`tests/reference/bert_numpy.py`, run with `ATTENTION_PYTHON`).
 
+mod common;
+
+use common::{ROOT, node_check, widget_data};
 use mdbook_attention::core::bert::{forward, sentence_embedding};
 use mdbook_attention::model::Model;
 use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn minilm() -> (Model, std::path::PathBuf) {
     let models = mdbook_attention::mdbook::models_of(Path::new(ROOT)).unwrap();
@@ -116,9 +118,7 @@ fn process(body: &str) -> Result<String, String> {
 #[test]
 fn a_block_on_a_model_is_an_ordinary_block_of_that_head() {
     let html = process("model = \"minilm\"\ntext = \"The black cat ate fish\"\nlayer = 1\nhead = 3\nfocus = \"cat\"\nshow = [\"layers\", \"heatmap\", \"scores\"]\nassert = [\"argmax(weights[cat]) == black\"]\n").unwrap();
-    let start = html.find("class=\"attention-data\">").unwrap() + 23;
-    let end = start + html[start..].find("</script>").unwrap();
-    let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    let data = widget_data(&html);
     assert_eq!(data["model"]["name"], "minilm");
     assert_eq!(
         data["model"]["sha256"],
@@ -215,17 +215,12 @@ fn offline_the_fetch_says_which_model_where_and_how_to_place_it_by_hand() {
 /// same weights as the layers view embeds for that head.
 #[test]
 fn the_browser_recomputes_every_head_like_the_core() {
-    let data_of = |html: &str| -> serde_json::Value {
-        let start = html.find("class=\"attention-data\">").unwrap() + 23;
-        let end = start + html[start..].find("</script>").unwrap();
-        serde_json::from_str(&html[start..end]).unwrap()
-    };
     let mut widgets = Vec::new();
     for text in [
         "The black cat ate fish",
         "Unhappiness is contagious, said the doctor",
     ] {
-        let all = data_of(
+        let all = widget_data(
             &process(&format!(
                 "model = \"minilm\"\ntext = \"{text}\"\nshow = [\"layers\"]\n"
             ))
@@ -238,20 +233,10 @@ fn the_browser_recomputes_every_head_like_the_core() {
                     "model = \"minilm\"\ntext = \"{text}\"\nlayer = {layer}\nhead = {head}\nshow = [\"heatmap\"]\n"
                 ))
                 .unwrap();
-                widgets.push(json!({"data": data_of(&html), "attention": all}));
+                widgets.push(json!({"data": widget_data(&html), "attention": all}));
             }
         }
     }
-    let path = std::env::temp_dir().join(format!("attention-model-{}.json", std::process::id()));
-    std::fs::write(&path, serde_json::to_string(&widgets).unwrap()).unwrap();
-    let out = Command::new("node")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/model.js"))
-        .arg(&path)
-        .output()
-        .expect("node runs");
-    let _ = std::fs::remove_file(&path);
-    let said =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{said}");
+    let said = node_check("model.js", &json!(widgets));
     assert!(said.contains("of 144 heads agree"), "{said}");
 }

@@ -8,11 +8,11 @@
 
 use mdbook_attention::chapter;
 use mdbook_attention::spec::Examples;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::process::Command;
 
 mod common;
-use common::Rng;
+use common::{Rng, widget_data};
 
 /// The draws of this test.
 impl Rng {
@@ -80,13 +80,6 @@ fn random_block(rng: &mut Rng) -> (String, &'static str) {
     (format!("```attention\n{toml}```\n"), kind)
 }
 
-/// The data contract of the one widget in a processed chapter.
-fn embedded_data(html: &str) -> Value {
-    let start = html.find("class=\"attention-data\">").expect("a widget") + 23;
-    let end = start + html[start..].find("</script>").expect("its data ends");
-    serde_json::from_str(&html[start..end]).expect("the data is JSON")
-}
-
 #[test]
 fn numpy_recomputes_random_multi_head_widgets_from_their_data() {
     let Some(python) = std::env::var_os("ATTENTION_PYTHON") else {
@@ -104,7 +97,7 @@ fn numpy_recomputes_random_multi_head_widgets_from_their_data() {
         let html = chapter::process(&block, "reference.md", &examples)
             .unwrap_or_else(|e| panic!("{block}\nfailed: {e:?}"));
         kinds_seen.insert(kind);
-        cases.push(json!({ "kind": kind, "data": embedded_data(&html) }));
+        cases.push(json!({ "kind": kind, "data": widget_data(&html) }));
     }
     assert_eq!(
         kinds_seen.len(),

@@ -3,6 +3,9 @@
 //! `train` are located like every block's; a run that does not learn stops the build, saying
 //! which claim failed.
 
+mod common;
+
+use common::{node_check, widget_data};
 use mdbook_attention::chapter;
 use mdbook_attention::spec::Examples;
 use serde_json::Value;
@@ -14,12 +17,6 @@ fn block(train: &str, show: &str) -> String {
 
 fn render(text: &str) -> Result<String, String> {
     chapter::process(text, "learning.md", &Examples::default()).map_err(|e| format!("{e:?}"))
-}
-
-fn data_of(html: &str) -> Value {
-    let start = html.find("class=\"attention-data\">").expect("a widget") + 23;
-    let end = start + html[start..].find("</script>").expect("its data ends");
-    serde_json::from_str(&html[start..end]).expect("the data is JSON")
 }
 
 #[test]
@@ -36,7 +33,7 @@ fn two_builds_of_a_trained_figure_are_byte_identical() {
     assert_eq!(a, b, "two runs of one config give the same bits");
     assert_eq!(first, render(&text).unwrap());
     // The data contract.
-    let data = data_of(&first);
+    let data = widget_data(&first);
     let training = &data["training"];
     assert_eq!(training["loss"].as_array().unwrap().len(), config.steps + 1);
     let snapshots = training["snapshots"].as_array().unwrap();
@@ -48,7 +45,7 @@ fn two_builds_of_a_trained_figure_are_byte_identical() {
         assert!(data.get(key).is_some(), "the widget carries {key}");
     }
     // The static figures of a run leave the slider's data out.
-    let loss_only = data_of(&render(&block("seed = 7", "\"loss\"")).unwrap());
+    let loss_only = widget_data(&render(&block("seed = 7", "\"loss\"")).unwrap());
     assert!(loss_only.get("training").is_none());
 }
 
@@ -62,19 +59,9 @@ fn the_slider_recomputes_every_kept_step_like_the_core() {
             format!("seed = {seed}, snapshot_every = 1, sentence = \"{sentence}\"")
         };
         let html = render(&block(&settings, "\"learning\"")).unwrap();
-        widgets.push(data_of(&html));
+        widgets.push(widget_data(&html));
     }
-    let path = std::env::temp_dir().join(format!("attention-training-{}.json", std::process::id()));
-    std::fs::write(&path, serde_json::to_string(&widgets).unwrap()).unwrap();
-    let out = Command::new("node")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/training.js"))
-        .arg(&path)
-        .output()
-        .expect("node runs");
-    let _ = std::fs::remove_file(&path);
-    let said =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{said}");
+    let said = node_check("training.js", &Value::from(widgets));
     assert!(said.contains("3 runs agree"), "{said}");
 }
 

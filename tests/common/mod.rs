@@ -148,3 +148,27 @@ pub fn synthetic_heads_block(n: usize, d: usize, heads: usize, show: &str) -> St
         rows(d, 17, heads * per_head)
     )
 }
+
+/// The embedded data of the first widget of a processed chapter (its data contract).
+pub fn widget_data(html: &str) -> serde_json::Value {
+    let start = html.find("class=\"attention-data\">").expect("a widget") + 23;
+    let end = start + html[start..].find("</script>").expect("its data ends");
+    serde_json::from_str(&html[start..end]).expect("the data is JSON")
+}
+
+/// Runs `tests/js/NAME` under node on `input` written as JSON; it must succeed. Returns what it
+/// printed.
+pub fn node_check(name: &str, input: &serde_json::Value) -> String {
+    let path = std::env::temp_dir().join(format!("attention-{name}-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_string(input).unwrap()).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(Path::new(ROOT).join("tests/js").join(name))
+        .arg(&path)
+        .output()
+        .expect("node runs");
+    let _ = std::fs::remove_file(&path);
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    said
+}
