@@ -15,7 +15,6 @@ use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 
-
 fn minilm() -> (Model, std::path::PathBuf) {
     let models = mdbook_attention::mdbook::models_of(Path::new(ROOT)).unwrap();
     let folder = models["minilm"]
