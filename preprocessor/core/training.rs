@@ -509,6 +509,8 @@ pub struct Training {
     /// Held out, before training and after.
     pub before: Measure,
     pub after: Measure,
+    /// The largest weight of any row of any held-out sentence before training.
+    pub most_before: f64,
     pub worked: WorkedStep,
 }
 
@@ -543,6 +545,7 @@ pub fn train(config: &TrainingConfig) -> Result<Training, String> {
         readout: rng.matrix(NOUNS.len(), config.d_v, 0.5),
     };
     let before = measure(&corpus, &params, &corpus.held_out, None);
+    let most_before = corpus.largest_weight(&params);
     let mut first = params.zeros_like();
     let mut second = params.zeros_like();
     let mut loss_curve = Vec::with_capacity(config.steps + 1);
@@ -597,6 +600,7 @@ pub fn train(config: &TrainingConfig) -> Result<Training, String> {
         snapshots,
         before,
         after,
+        most_before,
         worked,
     })
 }
@@ -628,12 +632,17 @@ fn work_one_weight(c: &Corpus, before: &Params, grad: &Params, after: &Params) -
 impl Training {
     /// The largest weight of any row of any held-out sentence under a snapshot's weights.
     pub fn largest_weight(&self, p: &Params) -> f64 {
-        self.corpus
-            .held_out
+        self.corpus.largest_weight(p)
+    }
+}
+
+impl Corpus {
+    /// The largest weight of any row of any held-out sentence under `p`.
+    fn largest_weight(&self, p: &Params) -> f64 {
+        self.held_out
             .iter()
             .map(|s| {
-                self.corpus
-                    .attention(s, p)
+                self.attention(s, p)
                     .weights
                     .iter()
                     .copied()

@@ -266,6 +266,7 @@ struct KeptRun {
     snapshots: Vec<Snapshot>,
     before: Measure,
     after: Measure,
+    most_before: f64,
     worked: WorkedStep,
 }
 
@@ -277,6 +278,7 @@ impl KeptRun {
             snapshots: run.snapshots.clone(),
             before: run.before,
             after: run.after,
+            most_before: run.most_before,
             worked: run.worked.clone(),
         }
     }
@@ -299,7 +301,8 @@ impl KeptRun {
         let w = &self.worked;
         let measures = [self.before, self.after]
             .iter()
-            .all(|m| finite(&[m.loss, m.accuracy, m.weight_on_needed]));
+            .all(|m| finite(&[m.loss, m.accuracy, m.weight_on_needed]))
+            && (0.0..=1.0).contains(&self.most_before);
         let sound = steps == config.snapshots
             && self.loss.len() == config.steps + 1
             && self.held_out_loss.len() == steps.len()
@@ -328,6 +331,7 @@ impl KeptRun {
             snapshots: self.snapshots,
             before: self.before,
             after: self.after,
+            most_before: self.most_before,
             worked: self.worked,
         })
     }
@@ -335,8 +339,7 @@ impl KeptRun {
 
 /// What the chapter claims of the run and it does not show, each named.
 fn unlearned(run: &Training) -> Vec<String> {
-    let first = &run.snapshots[0].params;
-    let most = run.largest_weight(first);
+    let most = run.most_before;
     let (first_loss, last_loss) = (run.loss[0], *run.loss.last().expect("a loss per step"));
     let w = &run.worked;
     let slope = (w.loss_up - w.loss_down) / (2.0 * w.nudge);

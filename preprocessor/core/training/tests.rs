@@ -59,6 +59,9 @@ fn the_default_task_is_learned_as_the_book_claims() {
     let first = run.snapshots.first().unwrap();
     let last = run.snapshots.last().unwrap();
     let uniform = run.largest_weight(&first.params);
+    // The first snapshot is the untrained model, whose largest weight the run keeps.
+    assert_eq!(first.step, 0);
+    assert_eq!(run.most_before, uniform);
     eprintln!(
         "loss {:.4} → {:.4}; held out: accuracy {:.3} → {:.3}, weight on subject {:.3} → {:.3}; largest weight at step 0 {:.3}; worked {:?}",
         run.loss[0],
