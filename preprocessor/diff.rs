@@ -188,8 +188,10 @@ fn signed(x: f64) -> String {
 pub fn write(report: &Report, format: Format) -> String {
     match format {
         Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
-        Format::Text => text(report, false),
-        Format::Markdown => text(report, true),
+        // Token names and claims come from the chapters: a terminal or a review page shows their
+        // control characters and direction overrides as escapes, never acts on them.
+        Format::Text => crate::report::terminal_safe(&text(report, false)).into_owned(),
+        Format::Markdown => crate::report::terminal_safe(&text(report, true)).into_owned(),
     }
 }
 

@@ -8,7 +8,11 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{e:#}");
+            // An error may quote book.toml or a chapter: nothing in it may act on the terminal.
+            eprintln!(
+                "{}",
+                mdbook_attention::report::terminal_safe(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }

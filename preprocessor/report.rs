@@ -5,6 +5,7 @@
 
 use crate::spec::source::{Diagnostic, Level, Place};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -79,10 +80,15 @@ pub fn render(
             Level::Error => ("error", "1;31"),
             Level::Warning => ("warning", "1;33"),
         };
-        let _ = writeln!(out, "{}: {}", style.paint(code, word), d.message);
+        let _ = writeln!(out, "{}: {}", style.paint(code, word), escaped(&d.message));
         quote(&mut out, &d.place, line_of(&d.place), style);
         for note in &d.notes {
-            let _ = writeln!(out, "{}: {}", style.paint("1;36", "note"), note.message);
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                style.paint("1;36", "note"),
+                escaped(&note.message)
+            );
             if let Some(place) = &note.place {
                 quote(&mut out, place, line_of(place), style);
             }
@@ -94,10 +100,10 @@ pub fn render(
     }
     if hidden > 0 {
         // Name the files they are in: the chapters that will work again once the cause is fixed.
-        let mut files: Vec<&str> = problems
+        let mut files: Vec<Cow<str>> = problems
             .iter()
             .filter(|d| d.follow_on)
-            .map(|d| &*d.place.path)
+            .map(|d| escaped(&d.place.path))
             .collect();
         files.sort_unstable();
         files.dedup();
@@ -152,13 +158,16 @@ fn quote(out: &mut String, place: &Place, line: Option<String>, style: Style) {
     let number = place.line.to_string();
     let pad = " ".repeat(number.len());
     let bar = style.paint("1;34", "|");
-    let _ = writeln!(out, "{pad}{} {place}{column}", style.paint("1;34", "-->"));
+    let _ = writeln!(
+        out,
+        "{pad}{} {}{column}",
+        style.paint("1;34", "-->"),
+        escaped(&place.to_string())
+    );
     let Some(line) = line else {
         return;
     };
-    // Tabs would shift the underline; show them as spaces.
-    let line = line.replace('\t', " ");
-    let (line, column, width) = window(&line, place.column, place.width);
+    let (line, column, width) = window(&pictured(&line), place.column, place.width);
     let _ = writeln!(out, "{pad} {bar}");
     let _ = writeln!(out, "{} {bar} {line}", style.paint("1;34", &number));
     if column > 0 {
@@ -170,6 +179,56 @@ fn quote(out: &mut String, place: &Place, line: Option<String>, style: Style) {
             style.paint("1;31", &marks)
         );
     }
+}
+
+/// Whether a terminal could take a character of a book for an instruction: control characters
+/// move the cursor, clear the screen or recolour it (an escape sequence hidden in a token), and
+/// direction overrides reorder what is shown ("Trojan Source"). None may reach the terminal raw.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || crate::spec::source::is_invisible(c)
+}
+
+/// A message or a path with each unsafe character written as a `\u{1b}` escape, as Rust writes
+/// one in a string.
+fn escaped(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if is_unsafe(c) {
+                    format!("\\u{{{:x}}}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A source line with each unsafe character drawn as one visible character, so the underline
+/// stays under its place: a tab as a space, another C0 control as its Control Pictures symbol
+/// (`␛` for escape), anything else as `�`.
+fn pictured(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('�'),
+            '\u{7f}' => '␡',
+            c if is_unsafe(c) => '�',
+            c => c,
+        })
+        .collect()
+}
+
+/// Lines of text with every unsafe character but the line breaks escaped: for output that is
+/// more than one line, such as `diff`'s.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.split('\n').map(escaped).collect::<Vec<_>>().join("\n"))
 }
 
 /// The most characters of a source line a report shows.
@@ -259,7 +318,30 @@ pub fn json_lines(problems: &[Diagnostic]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::window;
+    use super::{escaped, pictured, window};
+
+    #[test]
+    fn nothing_from_a_book_reaches_the_terminal_as_an_instruction() {
+        // An escape sequence that would clear the screen, a bell, a direction override.
+        let message = "`focus` is `\u{1b}[2J\u{7}ca\u{202e}t`";
+        let shown = escaped(message);
+        assert!(
+            !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{shown}"
+        );
+        assert_eq!(shown, "`focus` is `\\u{1b}[2J\\u{7}ca\\u{202e}t`");
+        // In a quoted line, one character for one, so the underline stays in place.
+        let line = "focus = \"\u{1b}[2J\tcat\"";
+        let drawn = pictured(line);
+        assert_eq!(drawn, "focus = \"␛[2J cat\"");
+        assert_eq!(drawn.chars().count(), line.chars().count());
+        // Plain text is passed through untouched; line breaks are kept where the output has lines.
+        assert!(matches!(escaped("`cat`"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            super::terminal_safe("- `a\u{1b}[2J`\n- `b`\n"),
+            "- `a\\u{1b}[2J`\n- `b`\n"
+        );
+    }
 
     #[test]
     fn a_long_line_is_cut_around_its_place_and_the_underline_stays_on_it() {

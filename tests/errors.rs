@@ -689,6 +689,70 @@ fn hostile_sizes_get_bounded_work_and_a_capped_report() {
 }
 
 #[test]
+fn what_a_book_writes_reaches_the_report_as_text_never_as_terminal_instructions() {
+    let report = |text: &str| {
+        mdbook_attention::report::render(
+            &chapter::process(text, "src/ch.md", &examples()).unwrap_err(),
+            &|_| Some(text.to_string()),
+            mdbook_attention::report::Style::default(),
+        )
+    };
+    let safe = |report: &str| {
+        !report
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+    };
+    // A token whose value holds an escape sequence that clears the screen, a focus that holds
+    // one that turns the terminal red and a direction override: the message escapes them all.
+    let text = chapter_with(&format!(
+        "{}tokens = [\"a\\u001b[2J\", \"b\"]\nfocus = \"\\u001b[31mb\u{202e}x\"\n",
+        good_with("tokens", "")
+    ));
+    let printed = report(&text);
+    assert!(safe(&printed), "{printed}");
+    assert!(
+        printed.contains("`focus` is `\\u{1b}[31mb\\u{202e}x`"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("a\\u{1b}[2J"),
+        "the tokens are listed escaped: {printed}"
+    );
+    // An escape written raw in the chapter: the quoted line draws it as one character, and the
+    // underline stays under the place.
+    let text = chapter_with(&good_with("", "focus = \"\u{1b}[31mb\""));
+    let printed = report(&text);
+    assert!(safe(&printed), "{printed}");
+    let lines: Vec<&str> = printed.lines().collect();
+    let quoted = lines.iter().position(|l| l.contains("focus =")).unwrap();
+    assert!(lines[quoted].contains("\"␛[31mb\""), "{printed}");
+    let column = |l: &str, pattern: char| l.chars().position(|c| c == pattern).unwrap();
+    assert_eq!(
+        column(lines[quoted], '␛'),
+        column(lines[quoted + 1], '^'),
+        "{printed}"
+    );
+}
+
+#[test]
+fn a_suggestion_that_looks_like_what_was_written_says_how_they_differ() {
+    // `café` as a token with one code point for `é`; the focus with `e` and a combining accent.
+    let body = format!(
+        "{}tokens = [\"café\", \"b\"]\nfocus = \"cafe\u{301}\"\n",
+        good_with("tokens", "")
+    );
+    expect(
+        "focus in another normal form",
+        &chapter_with(&body),
+        9,
+        &[
+            "did you mean `café`",
+            "it looks the same, but this has U+0065 U+0301 where it has U+00E9",
+        ],
+    );
+}
+
+#[test]
 fn limits_are_enforced_with_a_clear_message() {
     let tokens: Vec<String> = (0..129).map(|i| format!("\"t{i}\"")).collect();
     let body = good_with("tokens", &format!("tokens = [{}]", tokens.join(", ")));

@@ -213,8 +213,87 @@ pub fn suggest(word: &str, candidates: &[&str]) -> String {
         .filter(|(edits, alike, _)| *edits <= allowed_edits || *alike > 0.75)
         // Fewest edits first, then the most alike.
         .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
-        .map(|(_, _, c)| format!(" (did you mean `{c}`?)"))
+        .map(|(_, _, c)| match unlike_code_points(word, c) {
+            Some((written, meant)) => format!(
+                " (did you mean `{c}`? it looks the same, but this has {written} where it has {meant}: retype it, or copy it from where it is defined)"
+            ),
+            None => format!(" (did you mean `{c}`?)"),
+        })
         .unwrap_or_default()
+}
+
+/// When two different names look alike — the same text in another Unicode normal form
+/// (`é` as one code point or as `e` and a combining accent), or with an invisible character —
+/// the code points where they differ, `U+0065 U+0301` style: a suggestion that reads exactly like
+/// what the author wrote is no help without them.
+fn unlike_code_points(written: &str, meant: &str) -> Option<(String, String)> {
+    use unicode_normalization::UnicodeNormalization;
+    let seen = |s: &str| -> String { s.nfkc().filter(|c| !is_invisible(*c)).collect() };
+    if written == meant || seen(written) != seen(meant) {
+        return None;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (written.chars().collect(), meant.chars().collect());
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let points = |chars: &[char]| -> String {
+        if chars.is_empty() {
+            return "nothing".into();
+        }
+        chars
+            .iter()
+            .map(|c| format!("U+{:04X}", *c as u32))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Some((
+        points(&a[prefix..a.len() - suffix]),
+        points(&b[prefix..b.len() - suffix]),
+    ))
+}
+
+/// Characters that take no room on screen: zero-width spaces and joiners, direction marks and
+/// overrides, variation selectors, the soft hyphen, the byte-order mark.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+    )
+}
+
+#[cfg(test)]
+mod suggest_tests {
+    use super::suggest;
+
+    #[test]
+    fn a_suggestion_that_looks_like_what_was_written_names_its_code_points() {
+        // `café` with a combining accent, against the one-code-point `é` of the tokens.
+        let said = suggest("cafe\u{301}", &["café", "cat"]);
+        assert!(
+            said.contains("did you mean `café`? it looks the same, but this has U+0065 U+0301 where it has U+00E9"),
+            "{said}"
+        );
+        // A zero-width space inside a name.
+        let said = suggest("ca\u{200B}t", &["cat"]);
+        assert!(
+            said.contains("this has U+200B where it has nothing"),
+            "{said}"
+        );
+        // Names that look different get the plain suggestion.
+        assert_eq!(suggest("cta", &["cat"]), " (did you mean `cat`?)");
+    }
 }
 
 #[cfg(test)]
