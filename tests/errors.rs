@@ -747,7 +747,7 @@ fn a_suggestion_that_looks_like_what_was_written_says_how_they_differ() {
         9,
         &[
             "did you mean `café`",
-            "it looks the same, but this has U+0065 U+0301 where it has U+00E9",
+            "it looks the same, but what you wrote has U+0065 U+0301 where `café` has U+00E9",
         ],
     );
 }

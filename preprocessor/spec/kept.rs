@@ -6,7 +6,7 @@
 //! then a seal (the CRC-32 of the key and the bytes, in hex) on its last line: a result cut short,
 //! damaged or filed under another key fails its seal and is computed again. The seal guards
 //! against accidents, not against someone who can write to the cache (who could as well write a
-//! matching SHA-256: the key is no secret); a CRC-32 checks a megabyte in a tenth of the time and
+//! matching SHA-256: the key is no secret); a CRC-32 is far cheaper to check, and a seal at the end
 //! lets the bytes be used where they were read. Files are written whole and renamed into place: a
 //! build never reads half a file, and two builds at once only write the same bytes twice. A file
 //! that cannot be read is computed again, never an error; nothing but a regular file of a sane
@@ -48,7 +48,7 @@ pub fn folder() -> PathBuf {
     crate::model::cache_root().join("runs")
 }
 
-/// A seal's length: a CRC-32 in hex.
+/// A seal's length: a CRC-32 in hex (`{:08x}`).
 const SEAL: usize = 8;
 
 /// No kept result comes near this; a bigger file is not one (and is not read into memory).
@@ -75,16 +75,12 @@ impl Kept {
 
     /// The CRC-32 of the key and the bytes, as 8 hex digits: a file whose bytes were cut, flipped
     /// or written for another key does not carry its own seal.
-    fn seal(&self, bytes: &[u8]) -> [u8; SEAL] {
+    fn seal(&self, bytes: &[u8]) -> String {
         let mut h = crc32fast::Hasher::new();
         h.update(self.key.as_bytes());
         h.update(&[0]);
         h.update(bytes);
-        let mut hex = [0; SEAL];
-        for (i, digit) in format!("{:08x}", h.finalize()).bytes().enumerate() {
-            hex[i] = digit;
-        }
-        hex
+        format!("{:08x}", h.finalize())
     }
 
     /// The kept bytes, if the file is a regular file of a sane size whose seal holds; else
@@ -105,7 +101,7 @@ impl Kept {
             .ok()?;
         // The bytes, a newline, the seal.
         let body = bytes.len().checked_sub(SEAL + 1)?;
-        if bytes[body] != b'\n' || bytes[body + 1..] != self.seal(&bytes[..body]) {
+        if bytes[body] != b'\n' || bytes[body + 1..] != *self.seal(&bytes[..body]).as_bytes() {
             return None;
         }
         bytes.truncate(body);
@@ -122,7 +118,7 @@ impl Kept {
             let mut sealed = Vec::with_capacity(bytes.len() + SEAL + 1);
             sealed.extend_from_slice(bytes);
             sealed.push(b'\n');
-            sealed.extend_from_slice(&self.seal(bytes));
+            sealed.extend_from_slice(self.seal(bytes).as_bytes());
             let partial = self
                 .file
                 .with_extension(format!("{}.part", std::process::id()));

@@ -215,7 +215,7 @@ pub fn suggest(word: &str, candidates: &[&str]) -> String {
         .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
         .map(|(_, _, c)| match unlike_code_points(word, c) {
             Some((written, meant)) => format!(
-                " (did you mean `{c}`? it looks the same, but this has {written} where it has {meant}: retype it, or copy it from where it is defined)"
+                " (did you mean `{c}`? it looks the same, but what you wrote has {written} where `{c}` has {meant}: retype it, or copy it from where it is defined)"
             ),
             None => format!(" (did you mean `{c}`?)"),
         })
@@ -282,13 +282,13 @@ mod suggest_tests {
         // `café` with a combining accent, against the one-code-point `é` of the tokens.
         let said = suggest("cafe\u{301}", &["café", "cat"]);
         assert!(
-            said.contains("did you mean `café`? it looks the same, but this has U+0065 U+0301 where it has U+00E9"),
+            said.contains("did you mean `café`? it looks the same, but what you wrote has U+0065 U+0301 where `café` has U+00E9"),
             "{said}"
         );
         // A zero-width space inside a name.
         let said = suggest("ca\u{200B}t", &["cat"]);
         assert!(
-            said.contains("this has U+200B where it has nothing"),
+            said.contains("what you wrote has U+200B where `cat` has nothing"),
             "{said}"
         );
         // Names that look different get the plain suggestion.
