@@ -186,7 +186,9 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     eprintln!("{NAME}: every block, inline value and claim holds");
                 }
                 MessageFormat::Human => {
-                    let read = |path: &str| std::fs::read_to_string(book_dir.join(path)).ok();
+                    let read = |path: &str| {
+                        crate::files::read_text(&book_dir.join(path), crate::files::TEXT_LIMIT).ok()
+                    };
                     let style = crate::report::Style::for_stderr();
                     eprintln!("{}", crate::report::render(&problems, &read, style));
                 }

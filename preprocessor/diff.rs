@@ -147,7 +147,9 @@ fn ledger_of(which: &str, side: &Side, checkout: &Checkout) -> anyhow::Result<Le
         })
         .collect();
     if !broken.is_empty() {
-        let read = |path: &str| std::fs::read_to_string(checkout.book.join(path)).ok();
+        let read = |path: &str| {
+            crate::files::read_text(&checkout.book.join(path), crate::files::TEXT_LIMIT).ok()
+        };
         bail!(
             "the {which} ({}) does not compute, so there is nothing to compare:\n{}",
             side.describe(),

@@ -80,7 +80,8 @@ pub fn inclusions(
             None => after.len(),
         };
         let region = &after[at..end];
-        let text = std::fs::read_to_string(chapter_dir.join(file)).unwrap_or_default();
+        let text = crate::files::read_text(&chapter_dir.join(file), crate::files::TEXT_LIMIT)
+            .unwrap_or_default();
         let file_text: Vec<&str> = text.lines().collect();
         let mut cursor = 0;
         let mut file_lines = Vec::with_capacity(region.len());

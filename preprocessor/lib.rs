@@ -4,6 +4,7 @@
 //! checks it):
 //! - [`core`]: attention math on ndarray (and a BERT encoder and a trainer built on it);
 //!   [`format`]: the one number format;
+//! - [`files`]: reading a file a book names, only if it is a regular file of a sane size;
 //! - [`model`]: real models' files: fetched with pip into a cache, checked, read;
 //! - [`spec`]: a block's TOML → a validated spec, named examples, assertions, inline values;
 //! - [`render`]: spec + result → figure models → HTML and Markdown;
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod core;
 #[cfg(feature = "cli")]
 pub mod diff;
+pub mod files;
 pub mod format;
 pub mod includes;
 #[cfg(feature = "cli")]

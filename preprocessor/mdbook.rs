@@ -75,9 +75,13 @@ impl Config {
                 "book.toml: `examples` in [preprocessor.attention] must be a path in quotes, like `examples = \"src/examples.toml\"`"
             );
         }
-        toml::Value::Table(table)
+        let config: Config = toml::Value::Table(table)
             .try_into()
-            .map_err(|e| anyhow::anyhow!("book.toml: [preprocessor.attention]: {e}"))
+            .map_err(|e| anyhow::anyhow!("book.toml: [preprocessor.attention]: {e}"))?;
+        for (name, source) in &config.models {
+            source.check(name).map_err(anyhow::Error::msg)?;
+        }
+        Ok(config)
     }
 }
 
@@ -102,6 +106,7 @@ fn read_config_with(
     let models = crate::spec::Models {
         sources: config.models.clone(),
         root: ctx.root.clone(),
+        ..Default::default()
     };
     let Some(rel) = config.examples else {
         let mut examples = Examples::default();
@@ -115,9 +120,8 @@ fn read_config_with(
             path.display()
         );
     }
-    let (mut examples, problems) = Examples::load_with(&path, &rel, keep_false_claims);
-    examples.models = models;
-    Ok((examples, problems))
+    // The models first: an example may be a block on one.
+    Ok(Examples::load_with(&path, &rel, keep_false_claims, models))
 }
 
 /// `[preprocessor.attention]` of the book being processed.
@@ -201,7 +205,8 @@ fn unexpanded_directive(content: &str) -> Option<(usize, &str)> {
 /// One error for all problems, compiler style, quoting the lines of the book's files under
 /// `root`.
 pub fn report(problems: Vec<Diagnostic>, root: &Path) -> anyhow::Error {
-    let read = |path: &str| std::fs::read_to_string(root.join(path)).ok();
+    let read =
+        |path: &str| crate::files::read_text(&root.join(path), crate::files::TEXT_LIMIT).ok();
     anyhow::anyhow!(
         "{}",
         crate::report::render(&problems, &read, crate::report::Style::for_stderr())
@@ -276,7 +281,7 @@ fn process_book(
             // A problem in an included file is reported at that file's own line.
             let chapter_file = ctx.root.join(&src_dir).join(source);
             if let (Ok(original), Some(dir)) =
-                (std::fs::read_to_string(&chapter_file), chapter_file.parent())
+                (crate::files::read_text(&chapter_file, crate::files::TEXT_LIMIT), chapter_file.parent())
             {
                 let found = crate::includes::inclusions(&original, &ch.content, &shown, dir);
                 crate::includes::relocate(&mut p, &shown, &found);
@@ -430,7 +435,7 @@ pub fn models_of(
     book_dir: &Path,
 ) -> anyhow::Result<std::collections::BTreeMap<String, crate::model::ModelSource>> {
     let path = book_dir.join("book.toml");
-    let text = std::fs::read_to_string(&path)
+    let text = crate::files::read_text(&path, crate::files::TEXT_LIMIT)
         .with_context(|| format!("cannot read {}", path.display()))?;
     let book: toml::Table =
         toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;

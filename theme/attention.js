@@ -194,7 +194,8 @@
       }
       return rows;
     };
-    data.embeddings = data.q.map(function (q, t) { return q.concat(data.k[t], data.v[t]); });
+    // With queries set by hand, `q` holds the values set: the model's own come as `embeddings`.
+    if (!data.embeddings) data.embeddings = data.q.map(function (q, t) { return q.concat(data.k[t], data.v[t]); });
     data.w_q = pick(0, dk); data.w_k = pick(dk, dk); data.w_v = pick(2 * dk, dv);
   }
 

@@ -62,11 +62,15 @@ pub struct InputChanges<'a> {
     /// A head's own queries are not the ones set by hand on the first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query_overrides: Option<Vec<(usize, usize, f64)>>,
-    /// The copy of the order view: each word's row of positions is the one of its new place.
+    /// The copy of the order view: each word's row of positions is the one of its new place
+    /// (`null`: the result has none where the block has some).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub positions: Option<Rows<'a, f64>>,
+    pub positions: Option<Option<Rows<'a, f64>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rope: Option<RopeData<'a>>,
+    pub rope: Option<Option<RopeData<'a>>>,
+    /// A head's own scale (`null`: `1/√d_k` of that head, where the block sets one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<Option<f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub w_k: Option<Rows<'a, f64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,21 +81,31 @@ pub struct InputChanges<'a> {
 
 impl<'a> InputChanges<'a> {
     fn between(own: &AttentionInput, other: &'a AttentionInput) -> Self {
+        // Every field, by name and without `..`: an input added to `AttentionInput` does not
+        // compile until it is said here, so no number the build shows is left out of the data.
+        let AttentionInput {
+            embeddings,
+            w_q,
+            w_k,
+            w_v,
+            mask,
+            scale,
+            query_overrides,
+            positions,
+            rope,
+        } = other;
         let changed = |a: &Array2<f64>, b: &'a Array2<f64>| (a != b).then_some(Rows(b));
         InputChanges {
-            embeddings: changed(&own.embeddings, &other.embeddings),
-            mask: (own.mask != other.mask).then(|| MaskData::from(&other.mask)),
-            query_overrides: (own.query_overrides != other.query_overrides)
-                .then(|| overrides(&other.query_overrides)),
-            positions: (own.positions != other.positions)
-                .then(|| other.positions.as_ref().map(Rows))
-                .flatten(),
-            rope: (own.rope != other.rope)
-                .then(|| other.rope.as_ref().map(RopeData::from))
-                .flatten(),
-            w_k: changed(&own.w_k, &other.w_k),
-            w_q: changed(&own.w_q, &other.w_q),
-            w_v: changed(&own.w_v, &other.w_v),
+            embeddings: changed(&own.embeddings, embeddings),
+            mask: (own.mask != *mask).then(|| MaskData::from(mask)),
+            query_overrides: (own.query_overrides != *query_overrides)
+                .then(|| overrides(query_overrides)),
+            positions: (own.positions != *positions).then(|| positions.as_ref().map(Rows)),
+            rope: (own.rope != *rope).then(|| rope.as_ref().map(RopeData::from)),
+            scale: (own.scale != *scale).then_some(*scale),
+            w_k: changed(&own.w_k, w_k),
+            w_q: changed(&own.w_q, w_q),
+            w_v: changed(&own.w_v, w_v),
         }
     }
 }
@@ -141,6 +155,8 @@ pub struct ModelData<'a> {
     pub head: usize,
     pub layer: usize,
     pub name: &'a str,
+    /// What identifies the model: the SHA-256 of `config.json=…\nmodel.safetensors=…\n
+    /// tokenizer.json=…\n`, each file's own SHA-256 in hex.
     pub sha256: &'a str,
 }
 
@@ -208,7 +224,7 @@ pub struct WidgetData<'a> {
     pub combined: Option<Rows<'a, f64>>,
     pub dims: &'a [String],
     /// The token embeddings (positions, if any, are `positions`); absent for a head of a real
-    /// model (see `given`).
+    /// model (see `given`) unless queries are set by hand on it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embeddings: Option<Rows<'a, f64>>,
     pub focus: usize,
@@ -306,7 +322,10 @@ impl<'a> WidgetData<'a> {
                 .and_then(|m| m.output.as_ref())
                 .map(Rows),
             dims: &spec.dims,
-            embeddings: own_inputs.then_some(Rows(&input.embeddings)),
+            // A real model's head with queries set by hand: `q` holds the values set, so the
+            // inputs the script would rebuild from it would lose the model's own.
+            embeddings: (own_inputs || !input.query_overrides.is_empty())
+                .then_some(Rows(&input.embeddings)),
             given: (!own_inputs).then_some("qkv"),
             focus: spec.focus,
             heads,

@@ -67,6 +67,13 @@ impl Kept {
         let key = format!("{CODE:016x}\0{kind}\0{what}");
         let digest = sha2::Sha256::digest(key.as_bytes());
         let name: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        // The kind names the file only as far as it is a plain name (book.toml's model names are
+        // checked to be): nothing in it can lead out of the folder.
+        let kind: String = kind
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .take(64)
+            .collect();
         Kept {
             file: folder().join(format!("{kind}-{name}.kept")),
             key,
@@ -108,12 +115,14 @@ impl Kept {
         Some(bytes)
     }
 
-    /// Keeps `bytes` under their seal, or quietly does not (a read-only cache only costs time).
+    /// Keeps `bytes` under their seal, or quietly does not (a read-only cache only costs time;
+    /// a result too big to be read back is not kept at all).
     pub fn keep(&self, bytes: &[u8]) {
-        if self
-            .file
-            .parent()
-            .is_some_and(|parent| std::fs::create_dir_all(parent).is_ok())
+        if (bytes.len() + SEAL + 1) as u64 <= MAX_BYTES
+            && self
+                .file
+                .parent()
+                .is_some_and(|parent| std::fs::create_dir_all(parent).is_ok())
         {
             let mut sealed = Vec::with_capacity(bytes.len() + SEAL + 1);
             sealed.extend_from_slice(bytes);

@@ -188,7 +188,7 @@ impl Examples {
     /// example. `shown` is the path used in messages. Examples that compute are kept even when
     /// others fail or a claim is false, so that the chapters can still be checked in the same run.
     pub fn load(path: &Path, shown: &str) -> (Examples, Vec<Diagnostic>) {
-        Examples::load_with(path, shown, false)
+        Examples::load_with(path, shown, false, Models::default())
     }
 
     /// Like [`Examples::load`]; with `keep_false_claims`, an example whose only problem is a
@@ -197,6 +197,7 @@ impl Examples {
         path: &Path,
         shown: &str,
         keep_false_claims: bool,
+        models: Models,
     ) -> (Examples, Vec<Diagnostic>) {
         let place = Place::line(Arc::from(shown), 1);
         let files: Vec<(std::path::PathBuf, String)> = if path.is_dir() {
@@ -227,11 +228,12 @@ impl Examples {
         };
         let mut examples = Examples {
             keep_false_claims,
+            models,
             ..Examples::default()
         };
         let mut problems = Vec::new();
         for (file, shown) in files {
-            match std::fs::read_to_string(&file) {
+            match crate::files::read_text(&file, crate::files::TEXT_LIMIT) {
                 Ok(text) => {
                     if let Err(mut p) = examples.add_file(&text, &shown) {
                         problems.append(&mut p);

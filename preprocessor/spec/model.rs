@@ -6,8 +6,10 @@
 //! "embeddings" `[q | k | v]` with identity `w_q`, `w_k`, `w_v` that pick each part out exactly,
 //! so every attention view, inline value and claim works on a real head unchanged.
 //!
-//! Runs are kept on disk ([`super::kept`]), by the model's checksum, the text and the fingerprint
-//! of the code that computed them, so a warm build reads numbers instead of 90 MB of weights.
+//! Runs are kept on disk ([`super::kept`]), by the model's identity (the checksums of all its
+//! files, [`ModelSource::identity`]), the text and the fingerprint of the code that computed
+//! them, so a warm build reads numbers instead of 90 MB of weights; a model whose files change is
+//! a new model, in this process (`serve`) as on disk.
 
 use super::fields::{Field, Fields, Key, Rows};
 use super::kept;
@@ -95,7 +97,14 @@ impl ModelRun {
             let [layers, heads, rows, cols] = t.shape()[..] else {
                 return None;
             };
-            if t.dtype() != safetensors::Dtype::F64 {
+            // The declared shape must be the bytes there are, with no empty axis, before anything
+            // is allocated for it (a sealed file may declare 2⁴⁰ layers of nothing).
+            let shape = [layers, heads, rows, cols];
+            let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
+            if t.dtype() != safetensors::Dtype::F64
+                || shape.contains(&0)
+                || count.checked_mul(8)? != t.data().len()
+            {
                 return None;
             }
             let mut values = t
@@ -162,11 +171,14 @@ impl ModelRun {
     }
 }
 
-/// The models a book names, where it is, and what has been loaded or run in this process.
+/// The models a book names, and where the book is. A value lives for one build: which models
+/// failed is remembered only for it, so a rebuild under `serve` tries again.
 #[derive(Debug, Clone, Default)]
 pub struct Models {
     pub sources: BTreeMap<String, ModelSource>,
     pub root: PathBuf,
+    /// The models that could not be read in this build, and why.
+    pub failed: Arc<Mutex<Vec<String>>>,
 }
 
 /// The block on its chosen head, and which head that is (from 0).
@@ -224,7 +236,7 @@ pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnModel>, Ve
             "a block on a model needs the sentence it reads — add `text = \"…\"`",
         )]);
     };
-    let run = run(&name, source, &models.root, &text).map_err(|failure| {
+    let run = run(&name, source, models, &text).map_err(|failure| {
         vec![match failure {
             Failure::First(m) => Diagnostic::new(text_place.clone(), m),
             // One problem per cause: the other blocks on a model that could not be read.
@@ -346,21 +358,40 @@ enum Failure {
 fn run(
     name: &str,
     source: &ModelSource,
-    root: &Path,
+    models: &Models,
     text: &str,
 ) -> Result<Arc<ModelRun>, Failure> {
-    static FAILED: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    if FAILED.lock().is_ok_and(|f| f.iter().any(|n| n == name)) {
+    if models
+        .failed
+        .lock()
+        .is_ok_and(|f| f.iter().any(|n| n == name))
+    {
         return Err(Failure::Again(format!(
             "the model `{name}` could not be read — see the first block that uses it"
         )));
     }
-    run_once(name, source, root, text).map_err(|m| {
-        if let Ok(mut failed) = FAILED.lock() {
-            failed.push(name.to_string());
+    run_once(name, source, &models.root, text).map_err(|failure| match failure {
+        RunFailure::Model(m) => {
+            if let Ok(mut failed) = models.failed.lock() {
+                failed.push(name.to_string());
+            }
+            Failure::First(m)
         }
-        Failure::First(m)
+        // The model is fine; only this text cannot be read by it.
+        RunFailure::Text(m) => Failure::First(m),
     })
+}
+
+/// A model that cannot be read fails every block on it; a text that cannot fails its own.
+enum RunFailure {
+    Model(String),
+    Text(String),
+}
+
+impl From<String> for RunFailure {
+    fn from(m: String) -> Self {
+        RunFailure::Model(m)
+    }
 }
 
 fn run_once(
@@ -368,10 +399,12 @@ fn run_once(
     source: &ModelSource,
     root: &Path,
     text: &str,
-) -> Result<Arc<ModelRun>, String> {
+) -> Result<Arc<ModelRun>, RunFailure> {
+    // Runs and models in this process, by what they were computed from: under `serve` a model
+    // whose source or files change is another model.
     static RUNS: Mutex<Vec<Arc<ModelRun>>> = Mutex::new(Vec::new());
     static MODELS: Mutex<Vec<(String, Arc<Model>)>> = Mutex::new(Vec::new());
-    let sha = source.sha256.clone().unwrap_or_else(|| "unchecked".into());
+    let sha = source.identity(name, root)?;
     if let Some(r) = RUNS.lock().ok().and_then(|runs| {
         runs.iter()
             .find(|r| r.model == name && r.sha256 == sha && r.text == text)
@@ -389,19 +422,30 @@ fn run_once(
         Some(r) => Arc::new(r),
         None => {
             let model = {
-                let mut models = MODELS.lock().map_err(|_| "the model cache is poisoned")?;
-                match models.iter().find(|(n, _)| n == name) {
+                let mut models = MODELS
+                    .lock()
+                    .map_err(|_| RunFailure::Model("the model cache is poisoned".into()))?;
+                match models.iter().find(|(identity, _)| *identity == sha) {
                     Some((_, m)) => m.clone(),
                     None => {
                         let folder = source.ensure(name, root)?;
                         let m = Arc::new(Model::load(&folder)?);
-                        models.push((name.to_string(), m.clone()));
+                        models.push((sha.clone(), m.clone()));
                         m
                     }
                 }
             };
-            let (tokens, ids) = model.tokenize(text)?;
-            let out = bert::forward(&model.weights, &ids)?;
+            let (tokens, ids) = model.tokenize(text).map_err(RunFailure::Text)?;
+            // Refused before the run, which a long text makes slow and large (and whose block
+            // would be refused after it).
+            if tokens.len() > super::MAX_TOKENS {
+                return Err(RunFailure::Text(format!(
+                    "the model splits this text into {} word pieces, more than the {} tokens a block may have — shorten the text",
+                    tokens.len(),
+                    super::MAX_TOKENS
+                )));
+            }
+            let out = bert::forward(&model.weights, &ids).map_err(RunFailure::Text)?;
             let rows = |m: &ndarray::Array2<f64>| {
                 m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>()
             };
@@ -506,5 +550,21 @@ mod tests {
         let mut broken = run.clone();
         broken.tokens.pop();
         assert!(ModelRun::from_safetensors(&broken.to_safetensors().unwrap()).is_none());
+        // A shape of 2⁴⁰ layers of nothing is refused before anything is allocated for it.
+        let empty = safetensors::tensor::TensorView::new(
+            safetensors::Dtype::F64,
+            vec![1 << 40, 0, 3, 3],
+            &[],
+        )
+        .unwrap();
+        let meta = std::collections::HashMap::from([
+            ("model".to_string(), "m".to_string()),
+            ("sha256".to_string(), "abc".to_string()),
+            ("text".to_string(), "t".to_string()),
+            ("tokens".to_string(), "[\"a\",\"b\",\"c\"]".to_string()),
+        ]);
+        let huge =
+            safetensors::serialize(ARRAYS.iter().map(|n| (*n, empty.clone())), Some(meta)).unwrap();
+        assert!(ModelRun::from_safetensors(&huge).is_none());
     }
 }

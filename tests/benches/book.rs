@@ -111,6 +111,7 @@ fn main() {
     examples.models = mdbook_attention::spec::Models {
         sources: mdbook_attention::mdbook::models_of(&with).unwrap(),
         root: with.clone(),
+        ..Default::default()
     };
     assert!(problems.is_empty());
     let chapters: Vec<(String, String)> = std::fs::read_dir(with.join("src"))

@@ -16,13 +16,13 @@ function launch() {
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
 
-/** Every chapter page of the built book, as file paths. */
-function pages() {
-  return fs.readdirSync(BOOK).filter((f) => f.endsWith(".html") && f !== "404.html" && f !== "toc.html").sort();
+/** Every chapter page of the built book (or of another built book), as file paths. */
+function pages(book = BOOK) {
+  return fs.readdirSync(book).filter((f) => f.endsWith(".html") && f !== "404.html" && f !== "toc.html").sort();
 }
 
-function fileUrl(page) {
-  return "file://" + path.join(BOOK, page);
+function fileUrl(page, book = BOOK) {
+  return "file://" + path.join(book, page);
 }
 
 /** Opens a page and records console errors, page errors and requests outside the book. */
@@ -46,4 +46,21 @@ function widgetTexts(page) {
   return page.$$eval(".attention-widget", (ws) => ws.map((w) => w.textContent));
 }
 
-module.exports = { BOOK, launch, pages, fileUrl, openWatched, widgetTexts };
+/**
+ * Everything of every widget a reader can read, seen or heard: its text, and each element's
+ * accessible name and value (a slider's number, a cell's "cat → black: 0.64"), in document order.
+ */
+function widgetReadings(page) {
+  return page.$$eval(".attention-widget", (ws) => ws.map((w) => {
+    const said = [];
+    for (const el of w.querySelectorAll("*")) {
+      for (const a of ["aria-label", "aria-valuetext", "aria-valuenow", "title"]) {
+        if (el.hasAttribute(a)) said.push(`${el.tagName}[${a}]=${el.getAttribute(a)}`);
+      }
+      if (el.tagName === "INPUT" || el.tagName === "SELECT") said.push(`${el.tagName}.value=${el.value}`);
+    }
+    return { text: w.textContent, said };
+  }));
+}
+
+module.exports = { BOOK, launch, pages, fileUrl, openWatched, widgetTexts, widgetReadings };
