@@ -10,6 +10,7 @@
 //! - [`render`]: spec + result → figure models → HTML and Markdown;
 //! - [`markdown`]: find blocks and inline values in a chapter, splice HTML back;
 //! - [`report`]: problems as an author reads them (rustc's shape) or as JSON;
+//! - [`links`]: every cross-reference between chapters lands on a chapter and a heading;
 //! - [`ledger`]: every number a book shows, and what changed between two versions;
 //! - [`chapter`]: one chapter's text in, the same text with widgets out;
 //! - [`includes`]: lines of `{{#include}}`d text mapped back to their files;
@@ -37,6 +38,7 @@ pub mod includes;
 #[cfg(feature = "cli")]
 pub mod install;
 pub mod ledger;
+pub mod links;
 pub mod markdown;
 pub mod mdbook;
 pub mod model;

@@ -187,18 +187,27 @@ fn runs_after_links(config: &mdbook_preprocessor::config::Config) -> bool {
         || list("preprocessor.links.before").iter().any(|b| b == NAME)
 }
 
-/// A directive of mdBook's `links` preprocessor still in a chapter, with its 1-based line.
-fn unexpanded_directive(content: &str) -> Option<(usize, &str)> {
+/// A directive of mdBook's `links` preprocessor still in a chapter, with its 1-based line, whose
+/// file holds an attention block or an inline value: only that needs `links` to run first.
+/// Everything else (a book that adopts the preprocessor and includes Rust code) passes through.
+fn unexpanded_directive<'a>(content: &'a str, chapter_dir: &Path) -> Option<(usize, &'a str)> {
     content.lines().enumerate().find_map(|(i, line)| {
-        [
-            "{{#include",
-            "{{#rustdoc_include",
-            "{{#playground",
-            "{{#title",
-        ]
-        .iter()
-        .find(|d| line.contains(*d) && !line.contains(&format!("\\{}", &d[..])))
-        .map(|d| (i + 1, *d))
+        let directive = ["{{#include", "{{#rustdoc_include", "{{#playground"]
+            .into_iter()
+            .find(|d| line.contains(*d) && !line.contains(&format!("\\{}", &d[..])))?;
+        // `{{#include file.md:6:9}}`: the file is the first word, up to a `:` or the braces.
+        let rest = &line[line.find(directive)? + directive.len()..];
+        let file = rest
+            .trim_start()
+            .split(|c: char| c.is_whitespace() || c == '}' || c == ':')
+            .next()
+            .unwrap_or("");
+        let text = crate::files::read_text(&chapter_dir.join(file), crate::files::TEXT_LIMIT)
+            .unwrap_or_default();
+        let has_attention = text.contains("```attention")
+            || text.contains("~~~attention")
+            || text.contains("`attn:");
+        has_attention.then_some((i + 1, directive))
     })
 }
 
@@ -254,13 +263,44 @@ fn process_book(
         .to_string();
     let after_links = runs_after_links(&ctx.config);
     let options = markdown_options(&ctx.config);
+    // Every cross-reference against the chapters and headings it names, on the text as written.
+    {
+        let shown: Vec<(PathBuf, String, String)> = book
+            .iter()
+            .filter_map(|item| match item {
+                mdbook_preprocessor::book::BookItem::Chapter(ch) => {
+                    ch.source_path.as_ref().map(|s| {
+                        (
+                            s.clone(),
+                            format!("{src_dir}/{}", s.to_string_lossy()),
+                            ch.content.clone(),
+                        )
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let chapters: Vec<crate::links::Chapter> = shown
+            .iter()
+            .map(|(source, shown, content)| crate::links::Chapter {
+                source,
+                shown,
+                content,
+            })
+            .collect();
+        problems.extend(crate::links::check(&chapters, &options));
+    }
     book.for_each_chapter_mut(|ch| {
         let Some(source) = &ch.source_path else {
             return;
         };
         let shown = format!("{src_dir}/{}", source.to_string_lossy());
         // Before `links`, an included file's blocks would be published as raw code.
-        if !after_links && let Some((line, directive)) = unexpanded_directive(&ch.content) {
+        let chapter_dir = ctx.root.join(&src_dir).join(source);
+        let chapter_dir = chapter_dir.parent().unwrap_or(&ctx.root);
+        if !after_links
+            && let Some((line, directive)) = unexpanded_directive(&ch.content, chapter_dir)
+        {
             problems.push(Diagnostic::new(
                 crate::spec::source::Place::line(std::sync::Arc::from(shown.as_str()), line),
                 format!(

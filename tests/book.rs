@@ -399,6 +399,47 @@ fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
     );
 }
 
+/// A book that adopts the preprocessor by hand (no `after = ["links"]`) and includes code, not
+/// attention blocks: its includes pass through untouched, for `links` to expand after us.
+#[test]
+fn an_include_without_attention_passes_through_before_links() {
+    let stock = copy_fixture("mini");
+    let toml = std::fs::read_to_string(stock.path().join("book.toml")).unwrap();
+    std::fs::write(
+        stock.path().join("book.toml"),
+        toml.replace(
+            "[preprocessor.attention]\nafter = [\"links\"]\n",
+            &format!("[preprocessor.attention]\ncommand = {:?}\n", BIN),
+        ),
+    )
+    .unwrap();
+    std::fs::write(stock.path().join("src/code.rs"), "fn main() {}\n").unwrap();
+    let plain = "# Plain\n\n```rust\n{{#rustdoc_include code.rs:1}}\n```\n\n{{#include code.rs}}\n";
+    std::fs::write(stock.path().join("src/plain.md"), plain).unwrap();
+    // Only the chapter whose include holds attention blocks is refused; not this one.
+    let b = MDBook::load(stock.path()).unwrap();
+    let out = run_protocol(&protocol_input(stock.path(), &b));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("src/plain.md"), "{err}");
+    std::fs::write(stock.path().join("src/widgets.md"), "# Widgets\n").unwrap();
+    let b = MDBook::load(stock.path()).unwrap();
+    let out = run_protocol(&protocol_input(stock.path(), &b));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let book: mdbook_preprocessor::book::Book = serde_json::from_slice(&out.stdout).unwrap();
+    let chapter = book
+        .iter()
+        .find_map(|i| match i {
+            BookItem::Chapter(c) if c.name == "Plain" => Some(c.content.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(chapter, plain, "byte for byte");
+}
+
 #[test]
 fn the_markdown_form_keeps_hostile_text_literal_too() {
     let dir = common::fixture("hostile");

@@ -213,8 +213,11 @@
   function clone(x) { return JSON.parse(JSON.stringify(x)); }
   function sum(xs) { var t = 0; xs.forEach(function (x) { t = t + x; }); return t; }
   function range(n) { var out = []; for (var i = 0; i < n; i++) out.push(i); return out; }
-  // Views whose widget explains q·k: only there do tooltips show the dot product behind a weight.
-  var EXPLAINS_DOTS = ["projection", "qkv", "matmul", "scores", "softmax", "controls"];
+  // Views of the chapters before q·k is explained (the introduction promises the dot product
+  // behind a weight in every chapter after): a widget of only these leaves it out of tooltips.
+  var BEFORE_DOTS = ["weights", "compare", "embeddings"];
+  // Beyond this many query dimensions a tooltip gives the dot product without its terms.
+  var MOST_TERMS = 8;
 
   function Widget(root) {
     this.root = root;
@@ -228,11 +231,13 @@
       // The head the step-by-step views follow (the head picker), and queries set by hand on
       // heads other than the first, by head.
       head: 0, head_overrides: {},
+      // The scale the reader set on a head other than the first, by head (null: its 1/√d_k).
+      head_scales: {},
       // A trained block: which kept step's weights the figure shows (the training slider).
       training_step: this.data.training ? this.data.training.snapshots.length - 1 : null
     };
     this.state = clone(this.initial);
-    this.explainsDots = this.data.views.some(function (v) { return EXPLAINS_DOTS.indexOf(v) >= 0; });
+    this.explainsDots = this.data.views.some(function (v) { return BEFORE_DOTS.indexOf(v) < 0; });
     // Bindings are parsed once; each redraw then only computes and writes what changed.
     // Which result a binding reads: its figure's `data-r` (render/heatmap.rs), else the block's own.
     var resultOf = function (el, attr) {
@@ -262,6 +267,13 @@
     this.headCount = this.data.heads ? this.data.heads.length : 1;
     this.wire();
     this.update();
+    // The figure as the text describes it, as the page writes its numbers: what the state line
+    // compares with.
+    this.baseline = this.results.map(function (r) {
+      var rows = function (m) { return JSON.stringify(m.map(function (row) { return row.map(fmt); })); };
+      return { q: rows(r.q), weights: rows(r.weights), scale: fmt(r.scale) };
+    });
+    this.describeState();
   }
 
   // The inputs of result `k`: the widget's live inputs, with the result's own put over them (a
@@ -272,8 +284,24 @@
     var input = {}, named = this.named[k - 1];
     Object.keys(st).forEach(function (key) { input[key] = st[key]; });
     Object.keys(named.input).forEach(function (key) { input[key] = named.input[key]; });
-    if (k < this.headCount) input.query_overrides = st.head_overrides[k] || [];
+    if (k < this.headCount) {
+      input.query_overrides = st.head_overrides[k] || [];
+      if (Object.prototype.hasOwnProperty.call(st.head_scales, k)) input.scale = st.head_scales[k];
+    }
     return input;
+  };
+
+  // The scale setting of the followed head: null for its own 1/√d_k, else a number.
+  Widget.prototype.followedScale = function () {
+    var st = this.state;
+    if (st.head === 0) return st.scale;
+    if (Object.prototype.hasOwnProperty.call(st.head_scales, st.head)) return st.head_scales[st.head];
+    var own = this.named[st.head - 1].input;
+    return Object.prototype.hasOwnProperty.call(own, "scale") ? own.scale : st.scale;
+  };
+  Widget.prototype.setFollowedScale = function (scale) {
+    var st = this.state;
+    if (st.head === 0) st.scale = scale; else st.head_scales[st.head] = scale;
   };
 
   // Whether two results show the same weights (a head the reader's move did not touch).
@@ -397,15 +425,22 @@
       var w = weightIn(results[self.resultIndex(b)], b.i, b.j), o = opacity(w);
       if (b.last !== o) {
         b.el.setAttribute("fill-opacity", o);
-        b.el.setAttribute("aria-label", cellName(tokens[b.i], tokens[b.j], fmt(w)));
         b.last = o;
+      }
+      // The name follows the number, not the colour: two weights of one shade read differently.
+      var name = cellName(tokens[b.i], tokens[b.j], fmt(w));
+      if (b.name !== name) {
+        b.el.setAttribute("aria-label", name);
+        b.name = name;
       }
       self.setClass(b, cellClass(w));
     });
     // Outlined: a cell that reads differently from the same cell of the result it is set against.
     this.outlines.forEach(function (b) {
       if (skip(b) && unchanged[b.against]) return;
-      var changed = fmt(weightIn(results[self.resultIndex(b)], b.i, b.j)) !== fmt(weightIn(results[b.against], b.i, b.j));
+      // As render/heatmap.rs: a masked cell is never outlined, only a weight that moved.
+      var mine = weightIn(results[self.resultIndex(b)], b.i, b.j);
+      var changed = mine !== null && fmt(mine) !== fmt(weightIn(results[b.against], b.i, b.j));
       self.setClass(b, changed ? "changed" : "");
     });
     var f = this.state.focus;
@@ -445,14 +480,22 @@
   // What the reader changed, in words, with the way back: a figure never drifts from its text.
   Widget.prototype.describeState = function () {
     var line = this.root.querySelector(".attention-state");
-    if (!line) return;
+    if (!line || !this.baseline) return;
     var st = this.state, init = this.initial, tokens = this.data.tokens, parts = [];
+    // Said only of what shows: a slider moved away and back, or a head followed whose scale is
+    // its own, changed nothing the reader sees (every number compared as the page writes it).
+    var baseline = this.baseline, results = this.results;
+    var shown = function (field) {
+      return results.some(function (r, k) { return JSON.stringify(r[field].map(function (row) { return row.map(fmt); })) !== baseline[k][field]; });
+    };
+    var scaleMoved = results.some(function (r, k) { return fmt(r.scale) !== baseline[k].scale; });
     if (st.focus !== init.focus) parts.push("following \u201C" + tokens[st.focus] + "\u201D, not \u201C" + tokens[init.focus] + "\u201D");
     if (st.head !== init.head) parts.push("following head " + (st.head + 1) + ", not head " + (init.head + 1));
-    if (JSON.stringify(st.query_overrides) !== JSON.stringify(init.query_overrides) || JSON.stringify(st.head_overrides) !== "{}") parts.push("a query moved");
-    if (JSON.stringify(st.embeddings) !== JSON.stringify(init.embeddings)) parts.push("an embedding moved (its query is worked out again from it)");
-    if (this.result.scale !== this.data.scale) parts.push("scale " + fmt(this.result.scale));
-    if (JSON.stringify(st.mask) !== JSON.stringify(init.mask)) parts.push(typeof st.mask === "string" ? "mask: " + st.mask : "mask as written");
+    var embeddingMoved = JSON.stringify(st.embeddings.map(function (row) { return row.map(fmt); })) !== JSON.stringify(init.embeddings.map(function (row) { return row.map(fmt); }));
+    if (!embeddingMoved && shown("q")) parts.push("a query moved");
+    if (embeddingMoved) parts.push("an embedding moved (its query is worked out again from it)");
+    if (scaleMoved) parts.push("scale " + fmt(this.result.scale));
+    if (JSON.stringify(st.mask) !== JSON.stringify(init.mask) && shown("weights")) parts.push(typeof st.mask === "string" ? "mask: " + st.mask : "mask as written");
     if (st.training_step !== init.training_step) parts.push("the weights after step " + this.data.training.snapshots[st.training_step].step + ", not after training");
     var text = parts.length ? "You changed this figure: " + parts.join("; ") + "." : "";
     var span = line.querySelector(".attention-state-text");
@@ -508,6 +551,14 @@
     if (focusSelect) focusSelect.value = String(st.focus);
     var headSelect = this.root.querySelector(".attention-head");
     if (headSelect) headSelect.value = String(st.head);
+    // The scale picker speaks of the followed head: its own 1/√d_k, and whether it is set.
+    var mode = this.root.querySelector(".attention-scale-mode");
+    if (mode) {
+      var byDefault = mode.querySelector("option[value='default']"), label = "1/\u221A" + r.q[0].length;
+      if (byDefault.textContent !== label) byDefault.textContent = label;
+      var set = this.followedScale();
+      if (document.activeElement !== mode) mode.value = set === null ? "default" : set === 1 ? "one" : "custom";
+    }
     var scale = this.root.querySelector(".attention-scale");
     if (scale && document.activeElement !== scale) {
       // 0 to 4, widened to hold the scale (render/mod.rs, scale_reach).
@@ -704,7 +755,7 @@
         st.training_step = +t.value;
         st.w_q = snap.w_q; st.w_k = snap.w_k; st.w_v = snap.w_v;
       } else if (t.matches(".attention-scale")) {
-        st.scale = +t.value;
+        self.setFollowedScale(+t.value);
         root.querySelector(".attention-scale-mode").value = "custom";
       } else return;
       self.update(true);
@@ -713,7 +764,7 @@
       var t = e.target, st = self.state;
       if (t.matches(".attention-scale-mode")) {
         // "custom" keeps the scale in use until the slider moves: the slider's steps would round it.
-        st.scale = t.value === "default" ? null : t.value === "one" ? 1 : self.result.scale;
+        self.setFollowedScale(t.value === "default" ? null : t.value === "one" ? 1 : self.result.scale);
       } else if (t.matches(".attention-mask")) {
         st.mask = t.value === "custom" ? clone(self.initial.mask) : t.value;
       } else if (t.matches(".attention-focus")) {
@@ -804,11 +855,15 @@
     } else {
       text += "weight " + fmt(res.weights[i][j]);
       if (this.explainsDots) {
-        var terms = r.q[i].map(function (x, d) { return fmt(x) + "\u00D7" + fmt(r.k[j][d]); }).join(" + ");
-        var dotText = pencilSumOfProducts(res.dots[i][j], r.q[i].map(function (x, d) { return [x, r.k[j][d]]; }));
         var scaled = pencilSumOfProducts(res.scores[i][j], [[res.dots[i][j], res.scale]]);
         var equals = function (shown) { return shown.indexOf(APPROX) === 0 ? " " + shown : " = " + shown; };
-        text += "; q\u00B7k = " + terms + equals(dotText) + ", \u00D7 " + fmt(res.scale) + equals(scaled);
+        if (r.q[i].length <= MOST_TERMS) {
+          var terms = r.q[i].map(function (x, d) { return fmt(x) + "\u00D7" + fmt(r.k[j][d]); }).join(" + ");
+          var dotText = pencilSumOfProducts(res.dots[i][j], r.q[i].map(function (x, d) { return [x, r.k[j][d]]; }));
+          text += "; q\u00B7k = " + terms + equals(dotText) + ", \u00D7 " + fmt(res.scale) + equals(scaled);
+        } else {
+          text += "; q\u00B7k (" + r.q[i].length + " terms) = " + fmt(res.dots[i][j]) + ", \u00D7 " + fmt(res.scale) + equals(scaled);
+        }
       }
     }
     tip.textContent = text;
@@ -821,7 +876,18 @@
     tip.hidden = false;
   };
 
+  // "Predict first": an answer is written open, so it shows without script and on paper; with
+  // script it waits behind its summary until the reader asks, and opens for printing.
+  function hideAnswers() {
+    var answers = document.querySelectorAll("details.attention-answer");
+    Array.prototype.forEach.call(answers, function (d) { d.open = false; });
+    window.addEventListener("beforeprint", function () {
+      Array.prototype.forEach.call(answers, function (d) { d.open = true; });
+    });
+  }
+
   function hydrate() {
+    hideAnswers();
     Array.prototype.forEach.call(document.querySelectorAll(".attention-widget"), function (root) {
       if (root.attentionWidget) return;
       try { root.attentionWidget = new Widget(root); } catch (err) {

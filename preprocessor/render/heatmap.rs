@@ -98,7 +98,9 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
                 opacity,
                 text: text.clone(),
                 bind,
-                changed: compare_to.map(|b| text != fmt_opt(b.weight(i, j))),
+                // Only a weight that is there can have changed: a masked cell shows ⨯, and
+                // outlining every ⨯ of a causal map would drown the few weights that moved.
+                changed: compare_to.map(|b| weight.is_some() && text != fmt_opt(b.weight(i, j))),
             });
             alt_cells.push(cell(text, bind));
         }

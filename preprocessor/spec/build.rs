@@ -158,6 +158,8 @@ struct Builder<'f> {
     w_o: Option<Array2<f64>>,
     positions: PositionsKind,
     rope_base: Option<f64>,
+    /// What sinusoidal or learned positions are multiplied by before they are added.
+    position_scale: f64,
     trained: Option<super::training::Trained>,
     on_model: Option<super::model::OnModel>,
 }
@@ -199,6 +201,7 @@ impl<'f> Builder<'f> {
             w_o: None,
             positions: PositionsKind::None,
             rope_base: None,
+            position_scale: 1.0,
             trained: None,
             on_model: None,
         }
@@ -231,6 +234,7 @@ impl<'f> Builder<'f> {
             Key::Assert => self.assert(),
             Key::Positions => self.positions(),
             Key::RopeBase => self.rope_base(),
+            Key::PositionScale => self.position_scale(),
             Key::Heads => self.heads(),
             Key::WO => self.w_o = self.matrix(Key::WO),
         }
@@ -292,6 +296,31 @@ impl<'f> Builder<'f> {
                 self.problem(place.clone(), message);
             } else {
                 self.rope_base = Some(*base);
+            }
+        }
+    }
+
+    /// `position_scale`: positions added to embeddings of another size are scaled to them, as
+    /// the 2017 Transformer scales its embeddings by √d_model so its waves do not drown them.
+    fn position_scale(&mut self) {
+        if let Some(Located {
+            value: Field::Number(scale),
+            place,
+        }) = self.fields.get(&Key::PositionScale)
+        {
+            if !matches!(
+                self.positions,
+                PositionsKind::Sinusoidal | PositionsKind::Learned(_)
+            ) {
+                self.problem(place.clone(), "`position_scale` scales positions that are added to the embeddings — add `positions = \"sinusoidal\"` (or rows of learned positions), or drop `position_scale`");
+            } else if !(scale.is_finite() && *scale > 0.0) {
+                let message = format!(
+                    "`position_scale` is {}, but it must be a number above 0 — 0.1 makes waves of ±0.1",
+                    crate::spec::expr::human(*scale)
+                );
+                self.problem(place.clone(), message);
+            } else {
+                self.position_scale = *scale;
             }
         }
     }
@@ -972,6 +1001,14 @@ impl<'f> Builder<'f> {
             PositionsKind::Sinusoidal => Some(core::positions::sinusoidal(n, d)),
             PositionsKind::Learned(m) => Some(m.clone()),
             PositionsKind::None | PositionsKind::Rope => None,
+        }
+        .map(|p| p * self.position_scale);
+        // A trained block's positions are the task's, not the author's to scale.
+        let drowned = match (&positions, self.fields.get(&Key::Positions)) {
+            (Some(p), Some(at)) if !self.fields.contains_key(&Key::Train) => {
+                drowned_words(&embeddings, p, &self.tokens, &self.dims, at.place.clone())
+            }
+            _ => None,
         };
         let base = self.rope_base.unwrap_or(DEFAULT_ROPE_BASE);
         let rope = |d_k: usize| {
@@ -1070,7 +1107,7 @@ impl<'f> Builder<'f> {
                 .unwrap_or_default(),
             model: self.on_model.map(|m| (m.run, m.layer, m.head)),
             training: self.trained.map(|t| t.run),
-            warnings: self.warnings,
+            warnings: self.warnings.into_iter().chain(drowned).collect(),
             place: self.place,
         })
     }
@@ -1185,4 +1222,49 @@ fn rows_to_array<T: Clone + Default>(
         .flat_map(|r| r.value.iter().cloned())
         .collect();
     Array2::from_shape_vec((rows.rows.len(), width), flat).ok()
+}
+
+/// A warning when adding the positions changes the dimension a word is strongest in: the words
+/// then stand for something else, and their attention says more about where they are than what
+/// they mean (positions of ±1 on embeddings of 0.1–0.9).
+fn drowned_words(
+    embeddings: &Array2<f64>,
+    positions: &Array2<f64>,
+    tokens: &[String],
+    dims: &[String],
+    place: Place,
+) -> Option<Diagnostic> {
+    let strongest = |row: ndarray::ArrayView1<f64>| {
+        row.iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |best, (i, &x)| {
+                if x > best.1 { (i, x) } else { best }
+            })
+            .0
+    };
+    let changed: Vec<String> = (0..embeddings.nrows().min(tokens.len()))
+        .filter_map(|t| {
+            let before = strongest(embeddings.row(t));
+            let after = strongest((&embeddings.row(t) + &positions.row(t)).view());
+            let name = |i: usize| {
+                dims.get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("dim {}", i + 1))
+            };
+            (before != after)
+                .then(|| format!("`{}` ({} → {})", tokens[t], name(before), name(after)))
+        })
+        .collect();
+    if changed.is_empty() {
+        return None;
+    }
+    Some(Diagnostic::warning(
+        place,
+        format!(
+            "adding the positions changes the strongest dimension of {} of the {} words — {}: the positions drown what the words mean; scale them to the embeddings with `position_scale` (like `position_scale = 0.1`)",
+            changed.len(),
+            tokens.len(),
+            changed.join(", ")
+        ),
+    ))
 }

@@ -22,6 +22,7 @@ named_enum! {
         Embeddings = "embeddings",
         Positions = "positions",
         RopeBase = "rope_base",
+        PositionScale = "position_scale",
         WQ = "w_q",
         WK = "w_k",
         WV = "w_v",
@@ -122,6 +123,7 @@ impl Key {
             Key::WO => (Kind::Numbers, MATRIX),
             Key::Positions => (Kind::Positions, POSITIONS_HINT),
             Key::RopeBase => (Kind::Number, "write a number, like `rope_base = 10000`"),
+            Key::PositionScale => (Kind::Number, "write a number, like `position_scale = 0.1`"),
             Key::Assert => (
                 Kind::Texts,
                 "write a list of claims, like `assert = [\"argmax(weights[cat]) == black\"]`",
@@ -202,13 +204,14 @@ pub struct StepField {
 pub type Fields = BTreeMap<Key, Located<Field>>;
 
 /// The keys that give a block its inputs, which a training run or a model makes instead.
-const INPUT_KEYS: [Key; 11] = [
+const INPUT_KEYS: [Key; 12] = [
     Key::Example,
     Key::Tokens,
     Key::Dims,
     Key::Embeddings,
     Key::Positions,
     Key::RopeBase,
+    Key::PositionScale,
     Key::WQ,
     Key::WK,
     Key::WV,
