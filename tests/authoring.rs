@@ -428,3 +428,72 @@ fn a_name_two_tokens_share_in_focus_is_a_warning_naming_the_first() {
         "{words:?}"
     );
 }
+
+/// Every key an example may hold works through `example = "NAME"` exactly as written in the
+/// block: the same widget, number for number, for each kind of block (given weights with every
+/// key, positions with `shuffled`, rotary, several heads, a training run, a real model).
+#[test]
+fn every_key_works_the_same_from_an_example_as_in_the_block() {
+    const GIVEN: &str = "tokens = [\"The\", \"cat\", \"ate\", \"fish\"]\nembeddings = [[0.4, 0.1], [0.2, 0.8], [0.9, 0.3], [0.1, 0.6]]\n";
+    const ONE_HEAD: &str = "w_q = [[1.0, 0.5], [0.2, 1.5]]\nw_k = [[0.8, 0.1], [1.0, -0.5]]\nw_v = [[0.6, 0.9], [1.0, 0.0]]\n";
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!(
+                "{GIVEN}{ONE_HEAD}dims = [\"one\", \"two\"]\ntitle = \"All of it\"\nfocus = \"cat\"\nmask = [[true, false, true, true], [true, true, false, true], [true, true, true, true], [false, true, true, true]]\nscale = 0.8\nset_query = {{ 2 = 1.25 }}\nsteps = [{{ label = \"Lower\", set_query = {{ 1 = 0.0 }} }}]\nhighlight = \"fish\"\n"
+            ),
+            "[\"matmul\", \"scores\", \"controls\"]",
+        ),
+        (
+            format!(
+                "{GIVEN}{ONE_HEAD}positions = \"sinusoidal\"\nposition_scale = 0.1\nshuffled = [\"fish\", \"The\", \"ate\", \"cat\"]\n"
+            ),
+            "[\"order\"]",
+        ),
+        (
+            format!("{GIVEN}{ONE_HEAD}positions = \"rope\"\nrope_base = 100\n"),
+            "[\"positions\", \"qkv\"]",
+        ),
+        (
+            format!(
+                "{GIVEN}heads = [{{ w_q = [[1.0, 0.5]], w_k = [[0.8, 0.1]], w_v = [[0.6, 0.9]] }}, {{ w_q = [[0.0, 1.0]], w_k = [[1.0, 0.0]], w_v = [[1.0, 0.0]], scale = 2.0 }}]\nw_o = [[1.0, 0.0], [0.0, 1.0]]\n"
+            ),
+            "[\"heads\", \"combine\"]",
+        ),
+        (
+            "train = { seed = 7, steps = 20 }\n".to_string(),
+            "[\"loss\", \"learning\"]",
+        ),
+        (
+            "model = \"minilm\"\ntext = \"The cat\"\nlayer = 2\nhead = 5\nfocus = \"cat\"\n"
+                .to_string(),
+            "[\"heatmap\"]",
+        ),
+    ];
+    let models = mdbook_attention::spec::Models {
+        sources: mdbook_attention::mdbook::models_of(std::path::Path::new(common::ROOT)).unwrap(),
+        root: common::ROOT.into(),
+        ..Default::default()
+    };
+    for (keys, show) in cases {
+        let mut e = Examples::default();
+        e.models = models.clone();
+        let p = e.add_file(&format!("[x]\n{keys}"), "src/examples.toml");
+        assert!(p.is_ok(), "an example may hold {keys}: {:?}", p.err());
+        let direct = chapter::process(
+            &format!("# C\n\n```attention\n{keys}show = {show}\n```\n"),
+            "src/ch.md",
+            &e,
+        )
+        .unwrap_or_else(|p| panic!("{keys}: {p:?}"));
+        let via = chapter::process(
+            &format!("# C\n\n```attention\nexample = \"x\"\nshow = {show}\n```\n"),
+            "src/ch.md",
+            &e,
+        )
+        .unwrap_or_else(|p| panic!("through the example, {keys}: {p:?}"));
+        assert!(
+            direct == via,
+            "{keys}: the block differs through the example"
+        );
+    }
+}

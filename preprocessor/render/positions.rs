@@ -2,8 +2,9 @@
 //! are: each pair of dimensions is a sine and a cosine of one wavelength, the first pair the
 //! shortest, so nearby positions differ in the first columns and distant ones in the last.
 //!
-//! Values run from −1 to 1: positive cells take the book's heatmap hue, negative ones the
-//! "changed" hue, each at an opacity of the value's size, with the same switch of text colour
+//! Values run from −1 to 1 (less, when the block scales them): positive cells take the book's
+//! heatmap hue, negative ones the "changed" hue, each at an opacity of the value's size against
+//! the largest, so positions scaled to a tenth still show their waves, with the same switch of text colour
 //! as the heatmap ([`STRONG_OPACITY`]). The numbers are in the cells and, as text, in the table
 //! beside the map.
 
@@ -29,8 +30,12 @@ pub fn map(pe: &Array2<f64>, tokens: &[String], dims: &[String]) -> String {
             .unwrap_or(6);
     let top = 30;
     let (width, height) = (left + d * CELL, top + n * CELL);
+    // Full colour at the largest value, whatever the scale of the positions.
+    let reach = pe.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let reach = if reach > 0.0 { reach } else { 1.0 };
     let label = format!(
-        "Position encodings: {n} positions down, {d} dimensions across; blue above 0, orange below, stronger further from 0"
+        "Position encodings: {n} positions down, {d} dimensions across; blue above 0, orange below, stronger further from 0, full colour at ±{}",
+        fmt(reach)
     );
     let mut out = format!(
         "<svg class=\"attention-positions-map\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
@@ -57,7 +62,7 @@ pub fn map(pe: &Array2<f64>, tokens: &[String], dims: &[String]) -> String {
         );
         for j in 0..d {
             let v = pe[[p, j]];
-            let strength = v.abs().min(1.0);
+            let strength = (v.abs() / reach).min(1.0);
             let sign = if v < 0.0 { " below" } else { "" };
             let _ = write!(
                 out,

@@ -18,11 +18,28 @@ pub fn build(
     mut fields: Fields,
     place: Place,
     examples: &Examples,
+    as_example: bool,
 ) -> Result<BlockSpec, Vec<Diagnostic>> {
+    // An example's keys first, as if the block had written them — `train` and `model` included —
+    // unless the block makes its own inputs (then its `example` is refused below).
+    let makes_own = fields.contains_key(&Key::Train) || fields.contains_key(&Key::Model);
+    let inherited = if makes_own {
+        None
+    } else {
+        merge_example(&mut fields, examples)?
+    };
+    if inherited.is_some() && (fields.contains_key(&Key::Train) || fields.contains_key(&Key::Model))
+    {
+        // Consumed: what the example gave is now the block's own.
+        fields.remove(&Key::Example);
+    }
+    let blame = |problems: Vec<Diagnostic>| match &inherited {
+        Some((name, at)) => blame_the_block(problems, &place, name, at),
+        None => problems,
+    };
     // A model or a training run writes the keys it makes before anything reads them.
-    let on_model = super::model::apply(&mut fields, &examples.models)?;
-    let trained = super::training::apply(&mut fields)?;
-    let inherited = merge_example(&mut fields, examples)?;
+    let on_model = super::model::apply(&mut fields, &examples.models).map_err(blame)?;
+    let trained = super::training::apply(&mut fields).map_err(blame)?;
     // Several heads bring their own weights.
     let weights: &[Key] = if fields.contains_key(&Key::Heads) {
         &[]
@@ -45,16 +62,14 @@ pub fn build(
         return Err(missing);
     }
     let mut b = Builder::new(&fields, place.clone());
+    b.as_example = as_example;
     b.trained = trained;
     b.on_model = on_model;
     for key in Key::ALL {
         b.read(*key);
     }
     b.check_across_keys();
-    b.finish().map_err(|problems| match inherited {
-        Some((name, at)) => blame_the_block(problems, &place, &name, &at),
-        None => problems,
-    })
+    b.finish().map_err(blame)
 }
 
 /// Problems found in keys a block took from an example are the block's: they are reported at
@@ -131,6 +146,9 @@ fn merge_example(
 struct Builder<'f> {
     fields: &'f Fields,
     place: Place,
+    /// A named example, computed where it is defined: the keys it holds for the blocks that use
+    /// it (`shuffled` for those that show `order`) are not its own to use.
+    as_example: bool,
     problems: Vec<Diagnostic>,
     id: Option<String>,
     title: Option<String>,
@@ -177,6 +195,7 @@ impl<'f> Builder<'f> {
         Builder {
             fields,
             place,
+            as_example: false,
             problems: Vec::new(),
             id: None,
             title: None,
@@ -298,6 +317,13 @@ impl<'f> Builder<'f> {
                 self.rope_base = Some(*base);
             }
         }
+    }
+
+    /// Whether the block itself wrote `key` (not an example it starts from, nor an example being
+    /// computed where it is defined): a key that only some views use is the writer's mistake
+    /// only there.
+    fn written_here(&self, key: Key) -> bool {
+        !self.as_example && self.at(key).path == self.place.path
     }
 
     /// `position_scale`: positions added to embeddings of another size are scaled to them, as
@@ -675,7 +701,7 @@ impl<'f> Builder<'f> {
         let words = self.texts(Key::Shuffled);
         if !self.views.contains(&View::Order) {
             // An example may hold the order for the blocks that show it; the others leave it.
-            if self.at(Key::Shuffled).path == self.place.path {
+            if self.written_here(Key::Shuffled) {
                 let message = "`shuffled` sets the order of the order view's copy — add \"order\" to `show`, or drop `shuffled`";
                 self.problem(self.at(Key::Shuffled), message);
             }
@@ -793,10 +819,14 @@ impl<'f> Builder<'f> {
             return;
         };
         if !self.views.contains(&View::Controls) {
-            self.problem(
-                place.clone(),
-                "`steps` are buttons on the live figure, which needs its controls — add \"controls\" to `show`",
-            );
+            // Held by an example for the blocks that show controls, the others leave it.
+            if self.written_here(Key::Steps) {
+                self.problem(
+                    place.clone(),
+                    "`steps` are buttons on the live figure, which needs its controls — add \"controls\" to `show`",
+                );
+            }
+            return;
         }
         for Located {
             value: StepField { label, set_query },

@@ -315,7 +315,7 @@ impl Examples {
                        name: &str|
          -> Result<(Computed, Vec<Diagnostic>), Vec<Diagnostic>> {
             let (fields, place) = &examples.by_name[name];
-            let spec = build(fields.clone(), place.clone(), examples)?;
+            let spec = build(fields.clone(), place.clone(), examples, true)?;
             match compute_keeping(spec, &ExampleScope(examples))? {
                 (c, claims) if claims.is_empty() || examples.keep_false_claims => Ok((c, claims)),
                 (_, claims) => Err(claims),
@@ -419,7 +419,7 @@ pub fn declared_id(src: &Source) -> Option<String> {
 /// Parses a block body into a spec, using the book's named examples.
 pub fn parse_block(src: &Source, examples: &Examples) -> Result<BlockSpec, Vec<Diagnostic>> {
     let fields = fields::parse_block(src)?;
-    build(fields, src.header(), examples)
+    build(fields, src.header(), examples, false)
 }
 
 /// Computes a spec and checks its assertions; `scope` resolves `NAME:` references, and the
