@@ -28,6 +28,19 @@ struct ChapterScope<'a> {
     used: RefCell<BTreeSet<String>>,
 }
 
+impl ChapterScope<'_> {
+    /// Whether something looked up a name that is a likely misspelling of `id` and found
+    /// nothing: that problem is reported, and the id's going unused follows from it.
+    fn misspelt(&self, id: &str) -> bool {
+        self.used.borrow().iter().any(|name| {
+            name != id
+                && !self.ids.contains_key(name)
+                && self.examples.computed(name).is_none()
+                && !crate::spec::source::suggest(name, &[id]).is_empty()
+        })
+    }
+}
+
 impl Scope for ChapterScope<'_> {
     fn current(&self) -> Option<&Computed> {
         self.current.as_ref()
@@ -44,6 +57,14 @@ impl Scope for ChapterScope<'_> {
     }
     fn current_failed(&self) -> Option<Place> {
         self.current_failed.clone()
+    }
+    fn names(&self) -> Vec<String> {
+        self.ids
+            .keys()
+            .chain(self.failed_ids.keys())
+            .cloned()
+            .chain(self.examples.names().map(str::to_string))
+            .collect()
     }
 }
 
@@ -218,12 +239,12 @@ pub fn process_all(
                     .as_ref()
                     .map(|s| s.assertions.clone())
                     .unwrap_or_default();
-                // With a ledger (for `diff`), a false claim is recorded and the numbers kept.
-                let keeping = ledger.is_some();
+                // A false claim is reported, and the numbers kept: the figure and the inline values
+                // below it are sound (the build stops all the same), and `build`, `check` and
+                // `diff` report the same problems.
                 let (computed, false_claims) =
                     match parsed.and_then(|s| spec::compute_keeping(s, &scope)) {
-                        Ok((c, claims)) if claims.is_empty() || keeping => (Ok(c), claims),
-                        Ok((_, claims)) => (Err(claims), Vec::new()),
+                        Ok((c, claims)) => (Ok(c), claims),
                         Err(p) => (Err(p), Vec::new()),
                     };
                 problems.extend(false_claims.iter().cloned());
@@ -348,6 +369,9 @@ pub fn process_all(
                         // Quoted as the author wrote it, space and all.
                         let written = text[range.clone()].trim_matches('`').trim();
                         let message = format!("cannot compute the inline value `{written}`: {e}");
+                        // Between the backticks, what the error names.
+                        let code = text[range.clone()].trim_matches('`');
+                        let place = spec::narrow(place, code, &e.message);
                         problems.push(spec::located(
                             place,
                             expr::ExprError {
@@ -361,9 +385,9 @@ pub fn process_all(
         }
     }
     // An id is there to be named; one that nothing names is likely a misspelt reference.
-    let used = scope.used.borrow();
+    let used = scope.used.borrow().clone();
     for (id, at) in &declared {
-        if !used.contains(id) {
+        if !used.contains(id) && !scope.misspelt(id) {
             problems.push(Diagnostic::warning(
                 at.clone(),
                 format!("the id `{id}` is not used in this chapter — quote the block with `{id}:weights[…]`, or remove the id"),

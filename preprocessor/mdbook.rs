@@ -218,7 +218,7 @@ pub fn report(problems: Vec<Diagnostic>, root: &Path) -> anyhow::Error {
         |path: &str| crate::files::read_text(&root.join(path), crate::files::TEXT_LIMIT).ok();
     anyhow::anyhow!(
         "{}",
-        crate::report::render(&problems, &read, crate::report::Style::for_stderr())
+        crate::report::render_for_build(&problems, &read, crate::report::Style::for_stderr())
     )
 }
 
@@ -228,9 +228,11 @@ fn process_book(
     ctx: &PreprocessorContext,
     mut book: Book,
     checking: bool,
+    keep_false_examples: bool,
     mut ledger: Option<&mut Ledger>,
 ) -> anyhow::Result<(Book, Vec<Diagnostic>)> {
-    let (examples, mut problems) = read_config_with(ctx, ledger.is_some())?;
+    // `diff` compares numbers: a revision whose example has a false claim still has them.
+    let (examples, mut problems) = read_config_with(ctx, keep_false_examples)?;
     if let Some(ledger) = ledger.as_deref_mut() {
         // The examples' own claims, which hold unless a problem names their line.
         let mut keys = crate::ledger::Keys::default();
@@ -337,7 +339,11 @@ fn process_book(
 
 /// The preprocessor of `check`: computes and checks everything, renders nothing, and hands
 /// the problems over instead of failing.
-pub struct CheckingPreprocessor(pub std::sync::Arc<std::sync::Mutex<Checked>>);
+pub struct CheckingPreprocessor(
+    pub std::sync::Arc<std::sync::Mutex<Checked>>,
+    /// Whether an example with a false claim is computed all the same (for `diff`).
+    pub bool,
+);
 
 /// What `check` found: every problem, whether the book denies warnings, and every number the
 /// book shows.
@@ -355,7 +361,8 @@ impl Preprocessor for CheckingPreprocessor {
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> anyhow::Result<Book> {
         let mut ledger = Ledger::default();
-        let (book, problems) = process_book(ctx, book, true, Some(&mut ledger))?;
+        let keep = self.1;
+        let (book, problems) = process_book(ctx, book, true, keep, Some(&mut ledger))?;
         let deny_warnings = config_of(ctx)?.deny_warnings;
         if let Ok(mut sink) = self.0.lock() {
             sink.problems.extend(problems);
@@ -369,8 +376,18 @@ impl Preprocessor for CheckingPreprocessor {
 /// Parses and computes every block, inline value and claim of a book, as `build` would, and
 /// returns every problem; renders nothing.
 pub fn check(book_dir: &Path) -> anyhow::Result<Checked> {
+    check_with(book_dir, false)
+}
+
+/// [`check`]; with `keep_false_examples`, an example whose claim is false is computed all the
+/// same, so what uses it is compared too (for `diff`).
+fn check_with(book_dir: &Path, keep_false_examples: bool) -> anyhow::Result<Checked> {
     let sink = std::sync::Arc::new(std::sync::Mutex::new(Checked::default()));
-    let mut book = load_with(book_dir, None, CheckingPreprocessor(sink.clone()))?;
+    let mut book = load_with(
+        book_dir,
+        None,
+        CheckingPreprocessor(sink.clone(), keep_false_examples),
+    )?;
     // Preprocessors run per renderer; the HTML one is the one that matters.
     book.with_renderer(CheckRenderer);
     book.preprocess_book(&CheckRenderer)?;
@@ -380,7 +397,7 @@ pub fn check(book_dir: &Path) -> anyhow::Result<Checked> {
 
 /// Every figure, inline value and claim of a book, with its problems: what `diff` compares.
 pub fn ledger(book_dir: &Path) -> anyhow::Result<(Ledger, Vec<Diagnostic>)> {
-    let checked = check(book_dir)?;
+    let checked = check_with(book_dir, true)?;
     Ok((checked.ledger, checked.problems))
 }
 
@@ -402,7 +419,7 @@ impl Preprocessor for AttentionPreprocessor {
     }
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> anyhow::Result<Book> {
-        let (book, problems) = process_book(ctx, book, false, None)?;
+        let (book, problems) = process_book(ctx, book, false, false, None)?;
         if stops(&problems, config_of(ctx)?.deny_warnings) {
             return Err(report(problems, &ctx.root));
         }
@@ -467,7 +484,45 @@ pub fn build_with(
             .context("cannot deny warnings")?;
     }
     book.build()?;
+    unpublish_examples(&book)?;
     Ok(book.build_dir_for("html"))
+}
+
+/// mdBook copies every file of `src` that is not a chapter into the published book; the named
+/// examples are the author's source, not the reader's, so a build through this tool takes them
+/// out again (a stock `mdbook build` cannot: keep them outside `src` there).
+pub fn unpublish_examples(book: &MDBook) -> anyhow::Result<()> {
+    let Ok(Some(examples)) = book
+        .config
+        .get::<String>(&format!("preprocessor.{NAME}.examples"))
+    else {
+        return Ok(());
+    };
+    let src = book.root.join(&book.config.book.src);
+    let Ok(inside) = book
+        .root
+        .join(&examples)
+        .strip_prefix(&src)
+        .map(Path::to_path_buf)
+    else {
+        return Ok(());
+    };
+    if inside.as_os_str().is_empty()
+        || inside
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Ok(());
+    }
+    let published = book.build_dir_for("html").join(&inside);
+    let removed = if published.is_dir() {
+        std::fs::remove_dir_all(&published)
+    } else if published.exists() {
+        std::fs::remove_file(&published)
+    } else {
+        Ok(())
+    };
+    removed.with_context(|| format!("cannot take {} out of the built book", published.display()))
 }
 
 /// The models book.toml names in `[preprocessor.attention.models]`.

@@ -142,7 +142,17 @@ pub fn render(
         ),
     };
     let _ = write!(out, "{counted} in attention blocks");
-    if errors > 0 {
+    out
+}
+
+/// The report as `build` ends it: the same as `check`'s, and whether the book was built.
+pub fn render_for_build(
+    problems: &[Diagnostic],
+    source: &dyn Fn(&str) -> Option<String>,
+    style: Style,
+) -> String {
+    let mut out = render(problems, source, style);
+    if problems.iter().any(|d| d.level == Level::Error) {
         out.push_str("; the book was not built");
     }
     out

@@ -40,6 +40,7 @@ pub fn build_for_serving(book_dir: &Path, base: &Path) -> anyhow::Result<tempfil
         .set("output.html.live-reload-endpoint", RELOAD_ENDPOINT)
         .context("cannot set the live-reload endpoint")?;
     book.build()?;
+    crate::mdbook::unpublish_examples(&book)?;
     Ok(dir)
 }
 

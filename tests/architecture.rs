@@ -6,10 +6,12 @@ use std::path::Path;
 
 /// The rooms, bottom first. A module may use only modules of a lower layer.
 const LAYERS: &[&[&str]] = &[
-    &["core", "assets", "format"],
+    &["core", "assets", "format", "files"],
     &["model"],
     &["spec"],
-    &["render", "markdown", "includes", "report", "ledger"],
+    &[
+        "render", "markdown", "includes", "report", "ledger", "links",
+    ],
     &["chapter"],
     &["mdbook"],
     &["serve", "install", "diff"],

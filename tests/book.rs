@@ -205,7 +205,8 @@ fn a_bad_book_fails_with_every_problem_and_a_nonzero_exit() {
     );
     assert!(
         stderr.contains("error: cannot compute the inline value `attn: pair:weights[a][zz]`")
-            && stderr.contains("--> src/plain.md:10:1"),
+            // Underlined where it is wrong: `zz`, not the whole value.
+            && stderr.contains("--> src/plain.md:10:24"),
         "{stderr}"
     );
     // The value under the failed block only repeats its problem: counted, not shown.
@@ -491,5 +492,18 @@ fn a_problem_in_an_included_file_is_reported_at_that_file() {
             && err.contains("--> src/included.md:3:9")
             && err.contains("(included from src/widgets.md:21)"),
         "{err}"
+    );
+}
+
+/// The named examples are the author's source: a built book does not publish them.
+#[test]
+fn the_examples_file_is_not_published() {
+    let dir = copy_fixture("mini");
+    assert!(dir.path().join("src/examples.toml").exists());
+    let out = cli::build(dir.path(), None).expect("the fixture book builds");
+    assert!(out.join("widgets.html").exists());
+    assert!(
+        !out.join("examples.toml").exists(),
+        "examples.toml was published"
     );
 }

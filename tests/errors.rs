@@ -671,7 +671,7 @@ fn hostile_sizes_get_bounded_work_and_a_capped_report() {
     // 500 bad references: 100 printed, the rest counted.
     let refs = "`attn: weights[a][q]`\n".repeat(500);
     let text = format!("{}\n{refs}", chapter_with(GOOD));
-    let report = mdbook_attention::report::render(
+    let report = mdbook_attention::report::render_for_build(
         &chapter::process(&text, "src/ch.md", &examples()).unwrap_err(),
         &|_| None,
         mdbook_attention::report::Style::default(),

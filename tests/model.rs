@@ -525,3 +525,34 @@ fn book_toml_names_and_checksums_are_checked_before_use() {
         .to_string();
     assert!(e.contains("may hold only"), "{e}");
 }
+
+/// What *For authors* says of the real model's rules is what the model does: it lowercases,
+/// splits unknown words into `##` pieces as the chapter shows, and has 6 layers of 12 heads.
+#[test]
+fn the_authors_chapter_tells_the_models_rules_truly() {
+    let (model, _) = minilm();
+    let doc = std::fs::read_to_string(Path::new(ROOT).join("src/for-authors.md")).unwrap();
+    let pieces = |text: &str| model.tokenize(text).unwrap().0;
+    assert_eq!(pieces("The Cat"), ["[CLS]", "the", "cat", "[SEP]"]);
+    for (word, documented) in [
+        ("attention-book", "`attention`, `-`, `book`"),
+        ("unbelievably", "`un`, `##bel`, `##ie`, `##va`, `##bly`"),
+    ] {
+        let got = pieces(word);
+        let shown: Vec<String> = got[1..got.len() - 1]
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect();
+        assert_eq!(shown.join(", "), documented, "{word}");
+        assert!(
+            doc.contains(&format!("“{word}” → {documented}")),
+            "the chapter shows {word}"
+        );
+    }
+    let c = model.weights.config;
+    assert_eq!(
+        (c.layers, c.heads, c.hidden / c.heads, c.hidden),
+        (6, 12, 32, 384)
+    );
+    assert!(doc.contains("6\nlayers of 12 heads") || doc.contains("6 layers of 12 heads"));
+}

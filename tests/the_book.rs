@@ -334,7 +334,7 @@ fn the_error_shown_in_the_authors_chapter_is_the_one_the_tool_prints() {
     let problems =
         mdbook_attention::chapter::process(&intro, "src/intro.md", &examples).unwrap_err();
     let read = |path: &str| (path == "src/intro.md").then(|| intro.clone());
-    let printed = mdbook_attention::report::render(
+    let printed = mdbook_attention::report::render_for_build(
         &problems,
         &read,
         mdbook_attention::report::Style::default(),

@@ -177,7 +177,7 @@ impl Corpus {
         }
         if config.train == 0 || config.train >= all.len() {
             return Err(format!(
-                "`train` is {}, but the vocabulary makes {} sentences: train on between 1 and {} of them, so that some are held out",
+                "`sentences` is {}, but the vocabulary makes {} sentences: train on between 1 and {} of them, so that some are held out",
                 config.train,
                 all.len(),
                 all.len() - 1
@@ -227,6 +227,27 @@ impl Corpus {
             ));
         }
         Ok(sentence)
+    }
+
+    /// Whether a sentence reads as English: not "A old …" (the task's vocabulary makes it, a
+    /// reader should not be shown it).
+    pub fn reads_well(&self, s: &Sentence) -> bool {
+        !(self.words[s[0]] == "A" && self.words[s[1]].starts_with(['a', 'e', 'i', 'o', 'u']))
+    }
+
+    /// The held-out sentence to suggest for `s`: one that reads well, with the most words in
+    /// the same places as `s` (the first such, so the same seed suggests the same sentence).
+    pub fn held_out_like(&self, s: &Sentence) -> Sentence {
+        let same = |h: &Sentence| h.iter().zip(s).filter(|(a, b)| a == b).count();
+        self.held_out
+            .iter()
+            .filter(|h| self.reads_well(h))
+            .fold(None::<&Sentence>, |best, h| match best {
+                Some(b) if same(b) >= same(h) => Some(b),
+                _ => Some(h),
+            })
+            .copied()
+            .unwrap_or(self.held_out[0])
     }
 
     pub fn text(&self, s: &Sentence) -> String {

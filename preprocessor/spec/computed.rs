@@ -108,6 +108,10 @@ pub trait Scope {
     fn current_failed(&self) -> Option<Place> {
         None
     }
+    /// Every name a reference may use here: for "did you mean".
+    fn names(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A scope with no names: for examples, which stand alone, and for tests.
@@ -139,5 +143,10 @@ impl Scope for WithCurrent<'_> {
     }
     fn failed(&self, name: &str) -> Option<Place> {
         self.outer.failed(name)
+    }
+    fn names(&self) -> Vec<String> {
+        let mut names = self.outer.names();
+        names.extend(self.current.spec.id.clone());
+        names
     }
 }

@@ -153,7 +153,8 @@ pub struct Examples {
     /// Examples that could not be read or computed, and where their first problem is: reported
     /// once, and named by whatever uses them.
     failed: BTreeMap<String, Place>,
-    /// Keep an example whose claims are false, telling the claims (for `diff`).
+    /// Keep an example whose claims are false, telling the claims (for `diff`, which compares
+    /// the numbers of a revision whatever its claims say).
     keep_false_claims: bool,
     /// What is likely wrong in the examples but stops nothing (a claim between constants).
     warnings: Vec<Diagnostic>,
@@ -173,6 +174,9 @@ impl Scope for ExampleScope<'_> {
     fn failed(&self, name: &str) -> Option<Place> {
         self.0.failed.get(name).cloned()
     }
+    fn names(&self) -> Vec<String> {
+        self.0.names().map(str::to_string).collect()
+    }
 }
 
 /// Where a failed thing's first problem shown to the author is.
@@ -191,8 +195,9 @@ impl Examples {
         Examples::load_with(path, shown, false, Models::default())
     }
 
-    /// Like [`Examples::load`]; with `keep_false_claims`, an example whose only problem is a
-    /// false claim is computed all the same (its claims are still reported).
+    /// Like [`Examples::load`], with the book's models (an example may be a block on one); with
+    /// `keep_false_claims`, an example whose only problem is a false claim is computed all the
+    /// same (its claims are still reported).
     pub fn load_with(
         path: &Path,
         shown: &str,
@@ -309,42 +314,51 @@ impl Examples {
             .filter(|n| !self.computed.contains_key(*n) && !self.failed.contains_key(*n))
             .cloned()
             .collect();
-        // An example computes, or not; with `keep_false_claims` (for `diff`), one whose only
-        // problem is a false claim is kept, and the claim is told.
+        // An example computes, or not. Passes first take only the examples whose claims all hold
+        // (a claim may name an example computed in a later pass); what is left is computed once
+        // more. One whose claim is false has failed: each chapter that uses it would otherwise
+        // repeat the same false claim in its own words, and the author is told once. Only
+        // `diff` keeps its numbers.
         let attempt = |examples: &Examples,
                        name: &str|
          -> Result<(Computed, Vec<Diagnostic>), Vec<Diagnostic>> {
             let (fields, place) = &examples.by_name[name];
             let spec = build(fields.clone(), place.clone(), examples, true)?;
-            match compute_keeping(spec, &ExampleScope(examples))? {
-                (c, claims) if claims.is_empty() || examples.keep_false_claims => Ok((c, claims)),
-                (_, claims) => Err(claims),
-            }
+            compute_keeping(spec, &ExampleScope(examples))
         };
         let mut problems = Vec::new();
         loop {
             let before = pending.len();
             pending.retain(|name| match attempt(self, name) {
-                Ok((c, mut claims)) => {
+                Ok((c, claims)) if claims.is_empty() => {
                     self.warnings.extend(c.spec.warnings.iter().cloned());
                     self.computed.insert(name.clone(), c);
-                    problems.append(&mut claims);
                     false
                 }
-                Err(_) => true,
+                _ => true,
             });
             if pending.len() == before {
                 break;
             }
         }
-        let failures: Vec<(String, Vec<Diagnostic>)> = pending
-            .iter()
-            .map(|name| (name.clone(), attempt(self, name).err().unwrap_or_default()))
-            .collect();
-        for (name, mut p) in failures {
-            let at = first_cause(&p, &self.by_name[&name].1);
-            self.failed.insert(name, at);
-            problems.append(&mut p);
+        for name in pending {
+            match attempt(self, &name) {
+                Ok((_, claims)) if !self.keep_false_claims => {
+                    let at = first_cause(&claims, &self.by_name[&name].1);
+                    self.failed.insert(name, at);
+                    problems.extend(claims);
+                }
+                Ok((c, mut claims)) => {
+                    self.warnings.extend(c.spec.warnings.iter().cloned());
+                    self.computed.insert(name, c);
+                    problems.append(&mut claims);
+                }
+                Err(mut p) => {
+                    let at = first_cause(&p, &self.by_name[&name].1);
+                    self.failed.insert(name, at);
+                    problems.append(&mut p);
+                }
+            }
         }
         problems
     }
@@ -401,6 +415,34 @@ pub fn located(place: Place, e: expr::ExprError) -> Diagnostic {
     } else {
         Diagnostic::new(place, e.message)
     }
+}
+
+/// [`located`], underlining only what the message names: the first thing it quotes in
+/// backticks (`dgo` in "`dgo` is not one of the tokens"), where that occurs once in `text`, the
+/// expression as written at `place` between its quotes. Anything less certain — an escape in
+/// the string, a name that occurs twice — keeps the whole expression underlined.
+pub fn located_in(place: Place, text: &str, e: expr::ExprError) -> Diagnostic {
+    located(narrow(place, text, &e.message), e)
+}
+
+/// The part of `place` (which holds `text` between two one-character quotes) that `message`
+/// names first in backticks, if that is certain; else `place` as it is.
+pub fn narrow(place: Place, text: &str, message: &str) -> Place {
+    let culprit = message
+        .split('`')
+        .nth(1)
+        .filter(|c| !c.is_empty() && c.len() < text.len());
+    let narrowed = culprit.and_then(|c| {
+        let at = text.find(c)?;
+        let once = text.matches(c).count() == 1;
+        let verbatim = place.width == text.chars().count() + 2 && place.column > 0;
+        (once && verbatim).then(|| Place {
+            column: place.column + 1 + text[..at].chars().count(),
+            width: c.chars().count(),
+            ..place.clone()
+        })
+    });
+    narrowed.unwrap_or(place)
 }
 
 /// The `id` a block declares, read even when the rest of it is wrong, so that what names the
@@ -469,7 +511,7 @@ pub fn compute_keeping(
         .filter_map(|a| {
             expr::check(&a.value, &within)
                 .err()
-                .map(|e| located(a.place.clone(), e))
+                .map(|e| located_in(a.place.clone(), &a.value, e))
         })
         .collect();
     Ok((computed, problems))

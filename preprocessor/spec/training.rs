@@ -52,7 +52,7 @@ pub fn apply(fields: &mut Fields) -> Result<Option<Trained>, Vec<Diagnostic>> {
     let (config, panels) = settings_of(&settings)?;
     let (run, unlearned) = cached(&config).map_err(|m| vec![Diagnostic::new(place.clone(), m)])?;
     let sentence = match &settings.sentence {
-        None => run.corpus.held_out[0],
+        None => run.corpus.held_out_like(&run.corpus.held_out[0]),
         Some(text) => {
             let s = run
                 .corpus
@@ -62,7 +62,7 @@ pub fn apply(fields: &mut Fields) -> Result<Option<Trained>, Vec<Diagnostic>> {
                 let message = format!(
                     "\"{}\" is one of the sentences the model trains on, so its figure would show memory, not learning — show a held-out sentence, like \"{}\"",
                     text.value,
-                    run.corpus.text(&run.corpus.held_out[0])
+                    run.corpus.text(&run.corpus.held_out_like(&s))
                 );
                 return Err(vec![Diagnostic::new(text.place.clone(), message)]);
             }

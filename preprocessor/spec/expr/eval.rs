@@ -146,7 +146,15 @@ fn resolve<'s>(r: &Ref, scope: &'s dyn Scope) -> Result<&'s Computed, ExprError>
                     "`{name}` could not be computed — see {at}"
                 )));
             }
-            Err(format!("nothing is named `{name}` — name a block with `id = \"{name}\"` earlier in this chapter, or define the example `{name}`").into())
+            let names = scope.names();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let guess = suggest(name, &names);
+            if guess.is_empty() {
+                Err(format!("nothing is named `{name}` — name a block with `id = \"{name}\"` earlier in this chapter, or define the example `{name}`").into())
+            } else {
+                // A typo is the likelier mistake: say the near name first.
+                Err(format!("nothing is named `{name}`{guess} — or name a block with `id = \"{name}\"` earlier in this chapter, or define the example `{name}`").into())
+            }
         }
         None => {
             if let Some(c) = scope.current() {
