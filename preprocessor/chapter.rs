@@ -77,39 +77,64 @@ fn figure_record(c: &Computed, path: &str, line: usize, keys: &mut Keys) -> Figu
         (None, Some(title)) => format!("“{title}”"),
         (None, None) => format!("the figure showing {}", views.join(", ")),
     };
-    let (input, r) = (&c.spec.input, c.result());
+    let r = c.result();
     let exact = |m: &ndarray::Array2<f64>| Numbers {
         columns: m.ncols(),
         cells: m.iter().map(|x| Some(*x)).collect(),
     };
-    let mut fields: BTreeMap<String, Numbers> = [
-        ("embeddings", &input.embeddings),
-        ("w_q", &input.w_q),
-        ("w_k", &input.w_k),
-        ("w_v", &input.w_v),
-        ("q", &r.q),
-        ("k", &r.k),
-        ("v", &r.v),
-        ("weights", &r.weights),
-        ("output", &r.output),
-    ]
-    .into_iter()
-    .map(|(name, m)| (name.to_string(), exact(m)))
-    .collect();
-    fields.insert(
-        "scores".to_string(),
-        Numbers {
-            columns: r.scores.ncols(),
-            cells: r.scores.iter().copied().collect(),
-        },
-    );
-    fields.insert(
-        "scale".to_string(),
-        Numbers {
-            columns: 1,
-            cells: vec![Some(r.scale)],
-        },
-    );
+    // Every result the figure holds — each head, each mask, the shuffled copy, each kept step —
+    // with its inputs: a change to any number a figure shows is a change `diff` reports. The
+    // block's own result keeps the plain names; the others are prefixed with theirs
+    // (`heads[2].weights`).
+    let mut fields: BTreeMap<String, Numbers> = BTreeMap::new();
+    for (k, named) in c.results.iter().enumerate() {
+        let prefix = match (&named.name, k) {
+            (_, 0) => String::new(),
+            (Some(name), _) => format!("{name}."),
+            (None, _) => format!("result {k}."),
+        };
+        let (input, result) = (&named.input, &named.result);
+        let mut matrices = vec![
+            ("embeddings", &input.embeddings),
+            ("w_q", &input.w_q),
+            ("w_k", &input.w_k),
+            ("w_v", &input.w_v),
+            ("q", &result.q),
+            ("k", &result.k),
+            ("v", &result.v),
+            ("weights", &result.weights),
+            ("output", &result.output),
+        ];
+        if let Some(p) = &input.positions {
+            matrices.push(("positions", p));
+        }
+        for (name, m) in matrices {
+            fields.insert(format!("{prefix}{name}"), exact(m));
+        }
+        fields.insert(
+            format!("{prefix}scores"),
+            Numbers {
+                columns: result.scores.ncols(),
+                cells: result.scores.iter().copied().collect(),
+            },
+        );
+        fields.insert(
+            format!("{prefix}scale"),
+            Numbers {
+                columns: 1,
+                cells: vec![Some(result.scale)],
+            },
+        );
+    }
+    if let Some(combined) = &c.combined {
+        fields.insert("concat".into(), exact(&combined.concat));
+        if let Some(output) = &combined.output {
+            fields.insert("combined".into(), exact(output));
+        }
+    }
+    if let Some(w_o) = &c.spec.w_o {
+        fields.insert("w_o".into(), exact(w_o));
+    }
     let strongest = (0..c.spec.tokens.len()).map(|i| r.strongest(i)).collect();
     let identity = c.spec.id.clone().unwrap_or_else(|| {
         format!(

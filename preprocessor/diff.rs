@@ -70,31 +70,64 @@ fn checkout(book_dir: &Path, rev: &str) -> anyhow::Result<Checkout> {
     let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
     let prefix = git(book_dir, &["rev-parse", "--show-prefix"])?;
     let prefix = String::from_utf8_lossy(&prefix.stdout).trim().to_string();
-    let exists = git(
+    // Resolved first, whatever the syntax (`:/init`, `HEAD~2`, a tag), and never read as an
+    // option: what git is given afterwards is the commit's name.
+    let resolved = git(
         book_dir,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{rev}^{{commit}}"),
-        ],
+        &["rev-parse", "--verify", "--quiet", "--end-of-options", rev],
     )?;
-    if !exists.status.success() {
+    let object = String::from_utf8_lossy(&resolved.stdout).trim().to_string();
+    let commit = if resolved.status.success() && !object.is_empty() {
+        git(
+            book_dir,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{object}^{{commit}}"),
+            ],
+        )?
+    } else {
+        resolved
+    };
+    let commit_id = String::from_utf8_lossy(&commit.stdout).trim().to_string();
+    if !commit.status.success() || commit_id.is_empty() {
         bail!(
-            "the revision `{rev}` does not exist in this repository — give a branch, tag or commit, like `--base origin/main` (in CI, fetch the base branch first)"
+            "the revision `{rev}` names no commit in this repository — give a branch, tag or commit, like `--base origin/main` (in CI, fetch the base branch first)"
         );
     }
-    let archive = git(&top, &["archive", "--format=tar", rev])?;
-    if !archive.status.success() {
+    // Only the book's folder, streamed from git to disk: the rest of the repository (a large
+    // file beside the book) is neither read nor held in memory.
+    let mut args = vec!["archive", "--format=tar", commit_id.as_str()];
+    if !prefix.is_empty() {
+        args.extend(["--", prefix.as_str()]);
+    }
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(&top)
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run git — `diff --base` needs git on the PATH")?;
+    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let unpacked = tar::Archive::new(child.stdout.take().expect("piped"))
+        .unpack(dir.path())
+        .with_context(|| format!("cannot unpack `{rev}`"));
+    let finished = child
+        .wait_with_output()
+        .context("git archive did not finish")?;
+    let said = String::from_utf8_lossy(&finished.stderr);
+    if !finished.status.success() && said.contains("did not match") {
+        bail!("at `{rev}` there is no {prefix} — the book did not exist there yet");
+    }
+    if !finished.status.success() {
         bail!(
             "git could not read `{rev}`: {}",
-            String::from_utf8_lossy(&archive.stderr).trim()
+            crate::report::escaped(String::from_utf8_lossy(&finished.stderr).trim())
         );
     }
-    let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
-    tar::Archive::new(archive.stdout.as_slice())
-        .unpack(dir.path())
-        .with_context(|| format!("cannot unpack `{rev}`"))?;
+    unpacked?;
     let book = dir.path().join(&prefix);
     if !book.join("book.toml").exists() {
         bail!(
@@ -197,13 +230,49 @@ pub fn write(report: &Report, format: Format) -> String {
     }
 }
 
+/// `s` as a Markdown code span that nothing in it can close: fenced by one backtick more than
+/// its longest run of backticks, padded when it starts or ends with one.
+fn markdown_code(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') || s.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// `s` as Markdown text that reads as itself, in the middle of a line: each character that can
+/// open a link, an image, HTML, an entity, emphasis or code is escaped (as CommonMark allows), so
+/// `![](…)`, `<img>`, `[x](…)` and `*` reach the page as typed and a path stays readable.
+fn markdown_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\`*_[]<>&|~!#".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Text for a terminal or Markdown for a pull request: the same lines, in lists and code.
 fn text(report: &Report, markdown: bool) -> String {
     let c = &report.changes;
     let mut out = String::new();
+    // Author text in a pull request's comment is text: a code span no backtick in it can close,
+    // and elsewhere every ASCII punctuation escaped, so no link, image or HTML tag can form.
     let code = |s: &str| {
         if markdown {
-            format!("`{s}`")
+            markdown_code(s)
+        } else {
+            s.to_string()
+        }
+    };
+    let plain = |s: &str| {
+        if markdown {
+            markdown_text(s)
         } else {
             s.to_string()
         }
@@ -218,7 +287,12 @@ fn text(report: &Report, markdown: bool) -> String {
     let item = if markdown { "- " } else { "  " };
     if markdown {
         let _ = writeln!(out, "### Numbers this change moves");
-        let _ = writeln!(out, "\nBase {}, head {}.", report.base, report.head);
+        let _ = writeln!(
+            out,
+            "\nBase {}, head {}.",
+            plain(&report.base),
+            plain(&report.head)
+        );
     } else {
         let _ = writeln!(
             out,
@@ -243,7 +317,7 @@ fn text(report: &Report, markdown: bool) -> String {
             let _ = writeln!(
                 out,
                 "{item}{}:{} {}: {} → {}{exact}",
-                v.file,
+                plain(&v.file),
                 v.line,
                 code(&v.written),
                 v.old,
@@ -289,15 +363,16 @@ fn text(report: &Report, markdown: bool) -> String {
             let _ = writeln!(
                 out,
                 "{item}{}:{} {}: {}{largest}",
-                f.file,
+                plain(&f.file),
                 f.line,
-                f.name,
+                plain(&f.name),
                 fields.join(", ")
             );
             for m in f.strongest.iter().take(5) {
                 let side = |s: &Option<(String, f64)>| {
-                    s.as_ref()
-                        .map_or("nothing".to_string(), |(t, w)| format!("{t} {}", fmt(*w)))
+                    s.as_ref().map_or("nothing".to_string(), |(t, w)| {
+                        format!("{} {}", plain(t), fmt(*w))
+                    })
                 };
                 // Nested under the figure: a sub-item in Markdown, indented in text.
                 let lead = if markdown { "  - " } else { "    " };
@@ -319,7 +394,7 @@ fn text(report: &Report, markdown: bool) -> String {
         if !list.is_empty() {
             heading(out, format!("{title} ({})", list.len()));
             for (file, line, name) in list {
-                let _ = writeln!(out, "{item}{file}:{line} {name}");
+                let _ = writeln!(out, "{item}{}:{line} {}", plain(file), plain(name));
             }
         }
     };
@@ -332,7 +407,7 @@ fn text(report: &Report, markdown: bool) -> String {
                 let _ = writeln!(
                     out,
                     "{item}{}:{} {}",
-                    claim.file,
+                    plain(&claim.file),
                     claim.line,
                     code(&claim.text)
                 );
@@ -344,4 +419,42 @@ fn text(report: &Report, markdown: bool) -> String {
     claims(&mut out, "Claims added", &c.claims_added);
     claims(&mut out, "Claims removed", &c.claims_removed);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{markdown_code, markdown_text};
+    use mdbook_markdown::pulldown_cmark::{Event, Parser};
+
+    /// What a Markdown renderer makes of `md`: the text and code it shows, and any other event
+    /// (a link, an image, HTML) as a failure.
+    fn shown(md: &str) -> String {
+        Parser::new(md)
+            .map(|e| match e {
+                Event::Text(t) | Event::Code(t) => t.to_string(),
+                Event::Start(_) | Event::End(_) => String::new(),
+                other => panic!("{md:?} made {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn author_text_reaches_markdown_as_itself() {
+        for hostile in [
+            "a`b",
+            "`![x](https://evil.example/p.png)`",
+            "<img src=x onerror=alert(1)>",
+            "[click](https://evil.example)",
+            "``",
+            "*bold* _it_ # h",
+            "&amp; &lt;",
+        ] {
+            assert_eq!(
+                shown(&markdown_code(hostile)).trim(),
+                hostile.trim(),
+                "{hostile}"
+            );
+            assert_eq!(shown(&markdown_text(hostile)), hostile, "{hostile}");
+        }
+    }
 }

@@ -200,7 +200,7 @@ fn is_unsafe(c: char) -> bool {
 
 /// A message or a path with each unsafe character written as a `\u{1b}` escape, as Rust writes
 /// one in a string.
-fn escaped(text: &str) -> Cow<'_, str> {
+pub fn escaped(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }

@@ -26,6 +26,49 @@ pub const RELOAD_ENDPOINT: &str = "__attention/reload";
 /// Where `theme/attention.js`, on a served page, hears the problems of a save that did not
 /// build (and that they are gone), as `{"problems": TEXT}`; an empty text means none.
 pub const PROBLEMS_ENDPOINT: &str = "__attention/problems";
+/// The names a page on this machine reaches a loopback server by.
+const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+/// The host part of a `Host` header or of an origin's authority (`localhost:3000` → `localhost`,
+/// `[::1]:3000` → `[::1]`), lowercased.
+fn host_name(authority: &str) -> String {
+    let authority = authority.trim().to_ascii_lowercase();
+    if authority.starts_with('[') {
+        return authority
+            .split_inclusive(']')
+            .next()
+            .unwrap_or("")
+            .to_string();
+    }
+    authority.split(':').next().unwrap_or("").to_string()
+}
+
+/// Whether a request may be answered: its `Host` is a name this server is reached by (a page
+/// on a rebound DNS name — `evil.example` resolving to 127.0.0.1 — is not), and an `Origin`,
+/// when the browser sends one (always, for a WebSocket), is the same host: no other site's page
+/// may read the book's problems with their source lines.
+pub fn request_allowed(bound: &str, host: Option<&str>, origin: Option<&str>) -> bool {
+    let bound = host_name(bound);
+    let bound = if bound.contains(':') && !bound.starts_with('[') {
+        format!("[{bound}]")
+    } else {
+        bound
+    };
+    // Bound to every interface the author chose to share the book: any name may reach it,
+    // but a page of another origin still may not.
+    let any_name = bound == "0.0.0.0" || bound == "[::]";
+    let Some(host) = host.map(host_name) else {
+        return false;
+    };
+    let known = any_name || LOOPBACK_NAMES.contains(&host.as_str()) || host == bound;
+    let same_origin = origin.is_none_or(|o| {
+        o.strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+            .is_some_and(|rest| host_name(rest.split('/').next().unwrap_or("")) == host)
+    });
+    known && same_origin
+}
+
 /// Changes closer together than this make one rebuild (an editor saves in several writes).
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
@@ -200,10 +243,36 @@ pub fn serve(
             .unwrap_or_else(|p| p.into_inner().clone());
         async move { ServeDir::new(dir).oneshot(request).await }
     });
+    let bound = host.to_string();
+    let guard = move |request: axum::extract::Request, next: axum::middleware::Next| {
+        let header = |name: axum::http::HeaderName| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let allowed = request_allowed(
+            &bound,
+            header(axum::http::header::HOST).as_deref(),
+            header(axum::http::header::ORIGIN).as_deref(),
+        );
+        async move {
+            if allowed {
+                next.run(request).await
+            } else {
+                axum::response::IntoResponse::into_response((
+                    axum::http::StatusCode::FORBIDDEN,
+                    "this server answers only pages of its own address\n",
+                ))
+            }
+        }
+    };
     let app = Router::new()
         .route(&format!("/{RELOAD_ENDPOINT}"), get(reloads))
         .route(&format!("/{PROBLEMS_ENDPOINT}"), get(problems))
-        .fallback_service(files);
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn(guard));
     let address = format!("{host}:{port}");
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&address)
@@ -220,4 +289,48 @@ pub fn serve(
             .await
             .context("the server stopped")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_allowed;
+
+    #[test]
+    fn only_pages_of_the_servers_own_address_are_answered() {
+        let ok = |bound, host, origin| request_allowed(bound, Some(host), origin);
+        // The author's browser, by any loopback name, with or without an Origin.
+        assert!(ok("localhost", "localhost:3000", None));
+        assert!(ok(
+            "localhost",
+            "127.0.0.1:3000",
+            Some("http://127.0.0.1:3000")
+        ));
+        assert!(ok("127.0.0.1", "[::1]:3000", Some("http://[::1]:3000")));
+        // Another site's page opening the WebSocket, and DNS rebinding.
+        assert!(!ok(
+            "localhost",
+            "localhost:3000",
+            Some("http://evil.example")
+        ));
+        assert!(!ok("localhost", "evil.example:3000", None));
+        assert!(!ok(
+            "localhost",
+            "evil.example:3000",
+            Some("http://evil.example:3000")
+        ));
+        assert!(!ok("localhost", "localhost:3000", Some("null")));
+        assert!(!request_allowed("localhost", None, None));
+        // Shared on purpose: any name, still only its own pages.
+        assert!(ok(
+            "0.0.0.0",
+            "192.168.1.5:3000",
+            Some("http://192.168.1.5:3000")
+        ));
+        assert!(!ok(
+            "0.0.0.0",
+            "192.168.1.5:3000",
+            Some("http://evil.example")
+        ));
+        assert!(ok("192.168.1.5", "192.168.1.5:3000", None));
+    }
 }

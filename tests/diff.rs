@@ -255,8 +255,25 @@ fn mistakes_are_clear_and_exit_non_zero() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("the revision `no-such-branch` does not exist"),
+        err.contains("the revision `no-such-branch` names no commit"),
         "{err}"
+    );
+    // Any revision syntax git knows (`:/message`), and never an option in disguise.
+    let out = diff(repo.path(), &["--base", ":/claim"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("names no commit"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let planted = repo.path().join("planted.tar");
+    let out = diff(
+        repo.path(),
+        &["--base", &format!("--output={}", planted.display())],
+    );
+    assert!(!out.status.success());
+    assert!(
+        !planted.exists(),
+        "a revision is never read as an option of git"
     );
     // A side that does not compute says which, with its problems.
     edit(
@@ -290,4 +307,46 @@ fn mistakes_are_clear_and_exit_non_zero() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not in a git repository"));
+}
+
+/// Every number a figure shows is in the ledger: a later head's weights, W_O and the order of a
+/// shuffled copy each move figures that `diff` names, with the result they are in.
+#[test]
+fn later_heads_w_o_and_the_shuffled_order_are_compared() {
+    let chapter = "# C\n\n```attention\nid = \"two\"\ntokens = [\"a\", \"b\", \"c\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]\nheads = [\n  { w_q = [[1.0, 0.0], [0.0, 1.0]], w_k = [[1.0, 0.0], [0.0, 1.0]], w_v = [[1.0, 0.0], [0.0, 1.0]] },\n  { w_q = [[2.0, 0.0], [0.0, 2.0]], w_k = [[2.0, 0.0], [0.0, 2.0]], w_v = [[1.0, 0.0], [0.0, 1.0]], scale = 1.0 },\n]\nw_o = [[1.0, 0.0, 0.5, 0.0], [0.0, 1.0, 0.0, 0.5]]\nshow = [\"heads\", \"combine\"]\n```\n\n```attention\nid = \"moved\"\ntokens = [\"a\", \"b\", \"c\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]\nw_q = [[1.0, 0.0], [0.0, 1.0]]\nw_k = [[1.0, 0.0], [0.0, 1.0]]\nw_v = [[1.0, 0.0], [0.0, 1.0]]\npositions = \"sinusoidal\"\nshuffled = [\"c\", \"a\", \"b\"]\nshow = [\"order\"]\n```\n\n`attn: two:heads[2].weights[a][a]` `attn: moved:order[shuffled].weights[a][b]`\n";
+    for (from, to, moved) in [
+        (
+            "{ w_q = [[2.0, 0.0], [0.0, 2.0]]",
+            "{ w_q = [[3.0, 0.0], [0.0, 2.0]]",
+            "heads[2].weights",
+        ),
+        (
+            "w_o = [[1.0, 0.0, 0.5, 0.0]",
+            "w_o = [[1.0, 0.0, 1.5, 0.0]",
+            "combined",
+        ),
+        (
+            "shuffled = [\"c\", \"a\", \"b\"]",
+            "shuffled = [\"b\", \"c\", \"a\"]",
+            "order[shuffled].weights",
+        ),
+    ] {
+        let base = common::copy_fixture("mini");
+        std::fs::write(base.path().join("src/plain.md"), chapter).unwrap();
+        let head = common::copy_fixture("mini");
+        std::fs::write(
+            head.path().join("src/plain.md"),
+            chapter.replacen(from, to, 1),
+        )
+        .unwrap();
+        let out = Command::new(BIN)
+            .arg("diff")
+            .arg(base.path())
+            .arg(head.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(!said.contains("no numbers changed"), "{to}: {said}");
+        assert!(said.contains(moved), "{to}: `{moved}` not named in {said}");
+    }
 }

@@ -189,3 +189,49 @@ fn serve_keeps_serving_a_book_with_a_page_that_is_not_utf8_and_never_exposes_hal
     editor.join().unwrap();
     assert_eq!(answered, 600);
 }
+
+/// No other site's page reads the book's problems: a WebSocket or a file asked for with a
+/// foreign `Origin` or `Host` (DNS rebinding) is refused; the author's own page is answered.
+#[test]
+fn serve_answers_only_pages_of_its_own_address() {
+    let book = common::copy_fixture("mini");
+    let port = free_port();
+    let _server = serve(book.path(), port);
+    let ask = |path: &str, host: &str, origin: Option<&str>| {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let origin = origin
+            .map(|o| format!("Origin: {o}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\n{origin}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .unwrap();
+        let mut status = String::new();
+        BufReader::new(stream).read_line(&mut status).unwrap();
+        status
+    };
+    let own = format!("127.0.0.1:{port}");
+    let own_page = format!("http://127.0.0.1:{port}");
+    assert!(ask("/__attention/problems", &own, Some(&own_page)).starts_with("HTTP/1.1 101"));
+    for (host, origin) in [
+        (own.as_str(), Some("http://evil.example")),
+        ("evil.example", None),
+        ("evil.example", Some("http://evil.example")),
+    ] {
+        for path in [
+            "/__attention/problems",
+            "/__attention/reload",
+            "/widgets.html",
+        ] {
+            let status = ask(path, host, origin);
+            assert!(
+                status.starts_with("HTTP/1.1 403"),
+                "{path} {host} {origin:?}: {status}"
+            );
+        }
+    }
+}

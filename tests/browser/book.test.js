@@ -304,7 +304,8 @@ test("named results follow the widget's live inputs, each with its own mask", as
         panel.querySelectorAll("[data-o]").forEach((o) => {
           const [, i, j] = o.getAttribute("data-o").split(" ").map(Number);
           const other = expected[+against - 1];
-          const differs = shown(i, j) !== api.fmt(other.scores[i][j] === null ? null : other.weights[i][j]);
+          // Only a weight that is there can have moved: a masked cell (⨯) is never outlined.
+          const differs = r.scores[i][j] !== null && shown(i, j) !== api.fmt(other.scores[i][j] === null ? null : other.weights[i][j]);
           if (o.classList.contains("changed") !== differs) wrong.push(`outline ${i} ${j}`);
         });
       });
@@ -316,4 +317,30 @@ test("named results follow the widget's live inputs, each with its own mask", as
     await page.close();
     fs.rmSync(probe);
   }
+});
+
+test("a 'Predict first' answer waits behind its summary, and shows without script and on paper", async () => {
+  const pagesWithAnswers = pages().filter((p) => fs.readFileSync(path.join(BOOK, p), "utf8").includes("attention-answer"));
+  assert.ok(pagesWithAnswers.length >= 2, `answers on ${pagesWithAnswers}`);
+  const off = await browser.newContext({ javaScriptEnabled: false });
+  for (const p of pagesWithAnswers.filter((p) => p !== "print.html")) {
+    const page = await browser.newPage();
+    await page.goto(fileUrl(p));
+    const states = await page.$$eval("details.attention-answer", (ds) => ds.map((d) => d.open));
+    assert.ok(states.length > 0 && states.every((o) => o === false), `${p}: closed with script (${states})`);
+    // Printed, each answer's figure is on the paper.
+    await page.emulateMedia({ media: "print" });
+    const printed = await page.$$eval("details.attention-answer", (ds) => ds.map((d) => {
+      const inside = d.querySelector(".attention-widget, p");
+      return inside ? inside.getBoundingClientRect().height > 0 : true;
+    }));
+    assert.ok(printed.every(Boolean), `${p}: every answer shows in print (${printed})`);
+    await page.close();
+    const plain = await off.newPage();
+    await plain.goto(fileUrl(p));
+    const open = await plain.$$eval("details.attention-answer", (ds) => ds.map((d) => d.open));
+    assert.ok(open.every(Boolean), `${p}: open without script (${open})`);
+    await plain.close();
+  }
+  await off.close();
 });

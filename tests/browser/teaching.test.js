@@ -354,6 +354,12 @@ test("the head picker opens any head in full, and its sliders move that head onl
   await page.goto(fileUrl("many-heads.html"));
   const widget = await page.$(".attention-widget:has(.attention-head)");
   assert.ok(widget, "a figure with a head picker");
+  // The figure answers a question: as a reader does, open the answer first.
+  const answer = await widget.evaluateHandle((w) => w.closest("details.attention-answer"));
+  if (await answer.evaluate((d) => d !== null)) {
+    assert.equal(await answer.evaluate((d) => d.open), false, "the answer waits behind its summary");
+    await answer.evaluate((d) => d.querySelector("summary").click());
+  }
   const panel = (k) => `[data-view='heads'] .attention-heatmap-panel[data-r='${k}']`;
   // The focus row of a head's map, and the weight column of the step-by-step table.
   const mapRow = (k) => widget.$$eval(`${panel(k)} text[data-b]`, (ts) => {
