@@ -178,7 +178,20 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             message_format,
             deny_warnings,
         }) => {
-            let checked = crate::mdbook::check(&book_dir)?;
+            let checked = match crate::mdbook::check(&book_dir) {
+                Ok(checked) => checked,
+                // A book that cannot even be read (book.toml): in JSON mode still one JSON
+                // object, so an editor or CI shows why rather than nothing.
+                Err(e) if message_format == MessageFormat::Json => {
+                    let problem = crate::spec::source::Diagnostic::new(
+                        crate::spec::source::Place::line(std::sync::Arc::from("book.toml"), 1),
+                        format!("{e:#}"),
+                    );
+                    print!("{}", crate::report::json_lines(&[problem]));
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+                Err(e) => return Err(e),
+            };
             let problems = checked.problems;
             match message_format {
                 MessageFormat::Json => print!("{}", crate::report::json_lines(&problems)),

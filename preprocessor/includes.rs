@@ -36,23 +36,60 @@ fn tidy(path: &Path) -> PathBuf {
     out
 }
 
-/// The file a line holding only an include directive names: `{{#include FILE}}`,
-/// `{{#include FILE:anchor}}`, `{{#include FILE:1:5}}`; `None` for anything else.
-fn directive_file(line: &str) -> Option<&str> {
+/// The file and the part of it (`1:5`, `anchor`, or empty) a directive line names.
+fn directive(line: &str) -> Option<(&str, &str)> {
     let inner = line
         .trim()
         .strip_prefix("{{#include ")?
         .strip_suffix("}}")?
         .trim();
-    let file = inner.split(':').next()?.trim();
-    (!file.is_empty()).then_some(file)
+    let (file, part) = inner.split_once(':').unwrap_or((inner, ""));
+    let file = file.trim();
+    (!file.is_empty()).then_some((file, part.trim()))
+}
+
+/// The lines of `file_text` that `{{#include FILE:part}}` brings in, each with its line in the
+/// file (1-based), as mdBook's `links` takes them: the whole file, a range `a:b` (`a:`, `:b`,
+/// `a` alone), or the lines between `ANCHOR: name` and `ANCHOR_END: name` with every anchor
+/// line left out.
+fn taken<'t>(file_text: &[&'t str], part: &str) -> Vec<(usize, &'t str)> {
+    let all = || {
+        file_text
+            .iter()
+            .copied()
+            .enumerate()
+            .map(|(k, l)| (k + 1, l))
+    };
+    if part.is_empty() {
+        return all().collect();
+    }
+    let number = |s: &str| s.trim().parse::<usize>().ok();
+    let (a, b) = part.split_once(':').unwrap_or((part, part));
+    if number(a).is_some() || number(b).is_some() || (a.is_empty() && b.is_empty()) {
+        let from = number(a).unwrap_or(1).max(1);
+        let to = number(b).unwrap_or(file_text.len());
+        return all().filter(|(k, _)| (from..=to).contains(k)).collect();
+    }
+    let name = part;
+    let is_anchor = |l: &str| l.contains("ANCHOR:") || l.contains("ANCHOR_END:");
+    let start = file_text
+        .iter()
+        .position(|l| l.contains(&format!("ANCHOR: {name}")));
+    let Some(start) = start else {
+        return Vec::new();
+    };
+    all()
+        .skip(start + 1)
+        .take_while(|(_, l)| !l.contains(&format!("ANCHOR_END: {name}")))
+        .filter(|(_, l)| !is_anchor(l))
+        .collect()
 }
 
 /// The lines `{{#include}}` brought into `expanded` (the chapter after `links`), found by
 /// walking `original` (the chapter as written) beside it: lines that are not directives match
-/// one for one, and what a directive became runs up to the line that follows it. Each included
-/// line is then found in its file, in order, so ranges and anchors map too. `chapter` is the
-/// chapter's path as messages name it and `chapter_dir` the folder it is read from.
+/// one for one, and a directive became exactly the lines it takes from its file (read here as
+/// `links` reads it), so ranges and anchors map to their own lines. `chapter` is the chapter's
+/// path as messages name it and `chapter_dir` the folder it is read from.
 pub fn inclusions(
     original: &str,
     expanded: &str,
@@ -65,44 +102,42 @@ pub fn inclusions(
     let mut found = Vec::new();
     let mut at = 0; // index into `after`
     for (i, line) in before.iter().enumerate() {
-        let Some(file) = directive_file(line) else {
+        let Some((file, part)) = directive(line) else {
             // An ordinary line: the same line in the expanded text, if the walk is in step.
             if after.get(at) == Some(line) {
                 at += 1;
             }
             continue;
         };
-        // The included text runs until the next original line appears (or to the end).
-        let end = match before.get(i + 1) {
-            Some(next) => (at..after.len())
-                .find(|&j| after[j] == *next)
-                .unwrap_or(after.len()),
-            None => after.len(),
-        };
-        let region = &after[at..end];
         let text = crate::files::read_text(&chapter_dir.join(file), crate::files::TEXT_LIMIT)
             .unwrap_or_default();
         let file_text: Vec<&str> = text.lines().collect();
-        let mut cursor = 0;
-        let mut file_lines = Vec::with_capacity(region.len());
-        for piece in region {
-            match (cursor..file_text.len()).find(|&k| file_text[k] == *piece) {
-                Some(k) => {
-                    file_lines.push(k + 1);
-                    cursor = k + 1;
-                }
-                None => break,
-            }
-        }
-        if !region.is_empty() && file_lines.len() == region.len() {
-            found.push(Inclusion {
-                file: tidy(&shown_dir.join(file)).to_string_lossy().into_owned(),
-                first_line: at + 1,
-                file_lines,
-                included_at: i + 1,
-            });
-        }
-        at = end;
+        let lines = taken(&file_text, part);
+        // `links` trims the text it inserts at its ends: match what is left, in order.
+        let first = lines.iter().position(|(_, l)| !l.trim().is_empty());
+        let last = lines.iter().rposition(|(_, l)| !l.trim().is_empty());
+        let (Some(first), Some(last)) = (first, last) else {
+            continue;
+        };
+        let lines = &lines[first..=last];
+        // Where the inserted text starts: here, or (a directive in the middle of a line) at the
+        // first line of it that appears next.
+        let Some(start) = (at..after.len()).find(|&j| {
+            lines.iter().enumerate().all(|(k, (_, l))| {
+                after.get(j + k).is_some_and(|a| {
+                    a.trim_end() == l.trim_end() || (k == 0 && a.ends_with(l.trim()))
+                })
+            })
+        }) else {
+            continue;
+        };
+        found.push(Inclusion {
+            file: tidy(&shown_dir.join(file)).to_string_lossy().into_owned(),
+            first_line: start + 1,
+            file_lines: lines.iter().map(|(k, _)| *k).collect(),
+            included_at: i + 1,
+        });
+        at = start + lines.len();
     }
     found
 }
@@ -209,6 +244,47 @@ mod tests {
             problems[0].to_string(),
             "src/parts.md:4: unknown key `bad` (included from src/c.md:3)"
         );
+    }
+
+    /// A blank line inside the included text is no end of it, and a range of a file whose
+    /// lines repeat maps to the lines the range took, not to their first look-alikes.
+    #[test]
+    fn blank_lines_and_repeated_blocks_map_to_their_own_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let block = "```attention\nbad = 1\n```";
+        std::fs::write(dir.path().join("part.md"), format!("Part.\n\n{block}\n")).unwrap();
+        std::fs::write(
+            dir.path().join("f.md"),
+            format!("{block}\n\nx\n\n{block}\n\n"),
+        )
+        .unwrap();
+        let original = "# C\n\nIntro.\n\n{{#include part.md}}\n\nEnd.\n\n{{#include f.md:7:9}}\n";
+        let expanded = format!("# C\n\nIntro.\n\nPart.\n\n{block}\n\nEnd.\n\n{block}\n");
+        let found = inclusions(original, &expanded, "src/c.md", dir.path());
+        let mut problems = vec![
+            Diagnostic::new(
+                crate::spec::source::Place::line(Arc::from("src/c.md"), 8),
+                "one",
+            ),
+            Diagnostic::new(
+                crate::spec::source::Place::line(Arc::from("src/c.md"), 14),
+                "two",
+            ),
+            Diagnostic::new(
+                crate::spec::source::Place::line(Arc::from("src/c.md"), 11),
+                "own",
+            ),
+        ];
+        relocate(&mut problems, "src/c.md", &found);
+        assert_eq!(
+            problems[0].to_string(),
+            "src/part.md:4: one (included from src/c.md:5)"
+        );
+        assert_eq!(
+            problems[1].to_string(),
+            "src/f.md:8: two (included from src/c.md:9)"
+        );
+        assert_eq!(problems[2].to_string(), "src/c.md:7: own");
     }
 
     #[test]

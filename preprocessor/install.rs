@@ -119,16 +119,37 @@ fn ensure_inside(book: &Path, path: &Path) -> anyhow::Result<()> {
 }
 
 /// Writes a file whole: a temporary file beside it, renamed over it (which replaces a link
-/// rather than writing through it).
+/// rather than writing through it), with the mode the file had — or, for a new file, the mode
+/// a file written by an editor gets — never the temporary file's private 0600.
 fn write_whole(path: &Path, content: &str) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     std::io::Write::write_all(&mut tmp, content.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
+    keep_mode(tmp.as_file(), path)?;
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// Gives `file` the permissions of what is at `path` (not following a link), or rw-r--r--.
+fn keep_mode(file: &std::fs::File, path: &Path) -> anyhow::Result<()> {
+    let permissions = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => m.permissions(),
+        _ => {
+            #[cfg(unix)]
+            {
+                std::os::unix::fs::PermissionsExt::from_mode(0o644)
+            }
+            #[cfg(not(unix))]
+            {
+                file.metadata()?.permissions()
+            }
+        }
+    };
+    file.set_permissions(permissions)
+        .with_context(|| format!("cannot set the mode of {}", path.display()))
 }
 
 /// The table at a dotted path, created (as a real `[a.b]` table) when missing.
@@ -177,8 +198,15 @@ pub fn archive(book_dir: &Path, out: &Path, force: bool) -> anyhow::Result<PathB
     }
     let staging = tempfile::tempdir()?;
     let built = crate::mdbook::build(book_dir, Some(&staging.path().join("book")))?;
-    let file =
-        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    // Packed beside its place and renamed over it at the end: an archive that fails half-way
+    // leaves the old one as it was.
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    keep_mode(file.as_file(), out)?;
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     let top = out
@@ -191,7 +219,11 @@ pub fn archive(book_dir: &Path, out: &Path, force: bool) -> anyhow::Result<PathB
         })
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "book".into());
-    tar.append_dir_all(&top, &built)?;
-    tar.into_inner()?.finish()?;
+    tar.append_dir_all(&top, &built)
+        .with_context(|| format!("cannot pack {}", built.display()))?;
+    tar.into_inner()?
+        .finish()?
+        .persist(out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
     Ok(out.to_path_buf())
 }

@@ -929,3 +929,68 @@ fn an_example_may_hold_the_order_its_blocks_without_the_view_leave() {
         );
     }
 }
+
+/// The smaller mistakes of the third probe, each told once, where it is, in the author's terms.
+#[test]
+fn small_mistakes_are_told_as_what_they_are() {
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "```attention\ntrain = { seed = 7, stepz = 5, rate = 0.1 }\n```\n",
+            &[
+                "no setting `stepz` (did you mean `steps`?)",
+                "no setting `rate`",
+            ],
+        ),
+        (
+            "```attention\nexample = \"pair\"\n```\n\n`attn: scale[1]`\n",
+            &["`scale` is one number, with no column to pick — write `scale` without `[1]`"],
+        ),
+        (
+            "```attention\ntokens = [\"a\", \"b\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nheads = [\n{ w_q = [[1.0, 0.0]], w_k = [[1.0, 0.0]], w_v = [[1.0, 0.0]] },\n{ w_q = [[0.0, 1.0]], w_k = [[1.0, 0.0]], w_v = [[1.0, 0.0]] },\n]\nshow = [\"heads\", \"heatmap\", \"compare\", \"qkv\"]\n```\n",
+            &[],
+        ),
+    ];
+    for (chapter, words) in cases {
+        let text = format!("# C\n\n{chapter}");
+        let got = chapter::process(&text, "src/ch.md", &examples());
+        let said: Vec<String> = got
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(said.len(), words.len(), "{said:#?}");
+        for w in words {
+            assert!(said.iter().any(|s| s.contains(w)), "`{w}` not in {said:#?}");
+        }
+    }
+    // The largest block the limits allow is refused when its views would draw too much.
+    let n = 128;
+    let tokens: Vec<String> = (0..n).map(|i| format!("\"t{i}\"")).collect();
+    let rows = |r: usize, c: usize| {
+        let row = format!("[{}]", vec!["0.1"; c].join(", "));
+        format!("[{}]", vec![row; r].join(", "))
+    };
+    let head = format!(
+        "{{ w_q = {}, w_k = {}, w_v = {} }}",
+        rows(4, 4),
+        rows(4, 4),
+        rows(4, 4)
+    );
+    let block = format!(
+        "# C\n\n```attention\ntokens = [{}]\nembeddings = {}\nheads = [{}]\nshow = [\"heads\"]\n```\n",
+        tokens.join(", "),
+        rows(n, 4),
+        vec![head; 16].join(", ")
+    );
+    let said = chapter::process(&block, "src/ch.md", &examples()).unwrap_err();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0]
+            .message
+            .contains("would draw 262144 numbers (heads 262144)")
+            && said[0].message.contains("more than the 65536"),
+        "{}",
+        said[0].message
+    );
+}

@@ -169,3 +169,44 @@ fn archive_will_not_replace_a_file_unless_told_to() {
     );
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "mine");
 }
+
+/// `install` writes book.toml and the theme files with the mode they had (a new file gets
+/// rw-r--r--, not a temporary file's 0600).
+#[cfg(unix)]
+#[test]
+fn install_keeps_each_files_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = common::someone_elses_book(BOOK_TOML);
+    let config = dir.path().join("book.toml");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o664)).unwrap();
+    install::install(dir.path()).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&config), 0o664);
+    assert_eq!(mode(&dir.path().join("theme/attention.js")), 0o644);
+    assert_eq!(mode(&dir.path().join("theme/attention.css")), 0o644);
+}
+
+/// An archive that cannot be made leaves the one it would have replaced as it was.
+#[test]
+fn a_failed_archive_leaves_the_old_one() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let existing = out_dir.path().join("book.tar.gz");
+    std::fs::write(&existing, "the old archive").unwrap();
+    let book = common::copy_fixture("mini");
+    std::fs::write(
+        book.path().join("src/plain.md"),
+        "# Plain\n\n```attention\nexample = \"pair\"\nshow = [\"heatmapp\"]\n```\n",
+    )
+    .unwrap();
+    let err = format!(
+        "{:#}",
+        install::archive(book.path(), &existing, true).unwrap_err()
+    );
+    assert!(err.contains("heatmapp"), "the whole reason is told: {err}");
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap(),
+        "the old archive"
+    );
+    let left: Vec<_> = std::fs::read_dir(out_dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file is left");
+}

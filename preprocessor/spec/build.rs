@@ -7,8 +7,8 @@
 use super::fields::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows, StepField};
 use super::source::{Diagnostic, Located, Place, suggest};
 use super::{
-    BlockSpec, DEFAULT_ROPE_BASE, Examples, MAX_DIMS, MAX_HEADS, MAX_TOKENS, PositionsKind,
-    ResultGroup, ResultName, Step, Variant, View,
+    BlockSpec, DEFAULT_ROPE_BASE, Examples, MAX_CELLS, MAX_DIMS, MAX_HEADS, MAX_TOKENS,
+    PositionsKind, ResultGroup, ResultName, Step, Variant, View,
 };
 use crate::core::{self, AttentionInput, Mask, QueryOverride};
 use ndarray::Array2;
@@ -324,6 +324,49 @@ impl<'f> Builder<'f> {
     /// only there.
     fn written_here(&self, key: Key) -> bool {
         !self.as_example && self.at(key).path == self.place.path
+    }
+
+    /// A figure a page can carry: the numbers its views draw, counted the way they draw them
+    /// (a map per head, Q and K side by side, …), at most [`MAX_CELLS`]. Within the limits on
+    /// tokens, dimensions and heads a block could otherwise ask for 16 maps of 128×128 — 60 MB
+    /// of HTML, written twice.
+    fn check_size(&mut self) {
+        let n = self.tokens.len();
+        let d = self.d();
+        let heads = self.heads.len().max(1);
+        let d_k = self.w_q.as_ref().map_or(d, |w| w.nrows());
+        let per_view: Vec<(View, usize)> = self
+            .views
+            .iter()
+            .map(|&v| {
+                let cells = match v {
+                    View::Heatmap | View::Learning | View::Lines => n * n,
+                    View::Compare | View::Order => 2 * n * n,
+                    View::Heads => heads * n * n,
+                    View::Snapshots => 4 * n * n,
+                    View::Qkv | View::Matmul => 3 * n * d_k.max(d) + n * n,
+                    View::Embeddings | View::Positions => 2 * n * d,
+                    View::Matrices | View::Projection | View::Learned => 3 * d_k * d,
+                    View::Combine => n * d * (heads + 1),
+                    _ => 4 * n,
+                };
+                (v, cells)
+            })
+            .collect();
+        let total: usize = per_view.iter().map(|(_, c)| c).sum();
+        if total > MAX_CELLS {
+            let largest: Vec<String> = per_view
+                .iter()
+                .filter(|(_, c)| *c * 10 >= total)
+                .map(|(v, c)| format!("{} {c}", v.name()))
+                .collect();
+            let message = format!(
+                "this block would draw {total} numbers ({}), more than the {MAX_CELLS} one figure may have — show fewer views, fewer heads or fewer tokens, or split it into several blocks",
+                largest.join(", ")
+            );
+            let at = self.at(Key::Show);
+            self.problem(at, message);
+        }
     }
 
     /// `position_scale`: positions added to embeddings of another size are scaled to them, as
@@ -862,6 +905,7 @@ impl<'f> Builder<'f> {
 
     /// Rules that tie several keys together.
     fn check_across_keys(&mut self) {
+        self.check_size();
         // With controls, the step-by-step views follow whichever head the reader picks, so the
         // views whose shape is a head's size need heads of one size.
         if self.heads.len() >= 2 && self.views.contains(&View::Controls) {

@@ -269,6 +269,14 @@ pub fn fields_of_table(src: &Source, table: &DeTable) -> Result<Fields, Vec<Diag
             problems.push(Diagnostic::new(place, unknown_key_message(key.get_ref())));
             continue;
         };
+        // Every misspelt setting of `train` at once, each where it is written.
+        if name == Key::Train {
+            let unknown = unknown_train_settings(src, value);
+            if !unknown.is_empty() {
+                problems.extend(unknown);
+                continue;
+            }
+        }
         match read_field(src, name, value) {
             Ok(field) => {
                 fields.insert(
@@ -390,6 +398,27 @@ pub const TRAIN_KEYS: [&str; 7] = [
     "panels",
     "sentence",
 ];
+
+/// One problem per setting of a `train` table that is not one of [`TRAIN_KEYS`].
+fn unknown_train_settings(src: &Source, value: &Value) -> Vec<Diagnostic> {
+    let DeValue::Table(t) = value.get_ref() else {
+        return Vec::new();
+    };
+    t.iter()
+        .filter(|(k, _)| !TRAIN_KEYS.contains(&k.get_ref().as_ref()))
+        .map(|(k, _)| {
+            let other = k.get_ref();
+            Diagnostic::new(
+                src.span(k.span()),
+                format!(
+                    "`train` has no setting `{other}`{} — it holds {}",
+                    super::source::suggest(other, &TRAIN_KEYS),
+                    TRAIN_KEYS.join(", ")
+                ),
+            )
+        })
+        .collect()
+}
 
 fn train(src: &Source, value: &Value) -> Result<TrainField, Diagnostic> {
     let DeValue::Table(t) = value.get_ref() else {

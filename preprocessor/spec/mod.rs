@@ -28,6 +28,11 @@ use std::sync::Arc;
 /// The most tokens one block may have: 128 tokens make a 16,384-cell heatmap, which still
 /// builds in milliseconds and redraws within a frame.
 pub const MAX_TOKENS: usize = 128;
+
+/// The most numbers one figure may draw, all its views together: a 128-token heatmap (16,384)
+/// with its tables fits, as do several heads of a shorter sentence; 16 heads of 128 tokens
+/// (262,144, some 60 MB of HTML) do not.
+pub const MAX_CELLS: usize = 65_536;
 /// The most dimensions (d, d_k or d_v): each gets a slider and a table column.
 pub const MAX_DIMS: usize = 64;
 /// The most heads one block may have: each gets a heatmap of its own.
@@ -272,10 +277,17 @@ impl Examples {
                 continue;
             };
             match fields::fields_of_table(&src, t) {
-                Ok(f) if f.contains_key(&Key::Example) => problems.push(Diagnostic::new(
-                    f[&Key::Example].place.clone(),
-                    "an example cannot build on another example — copy the keys you need",
-                )),
+                Ok(f) if f.contains_key(&Key::Example) => {
+                    let at = f[&Key::Example].place.clone();
+                    // Defined, and failed: what names it follows from this problem.
+                    self.failed
+                        .entry(name.get_ref().to_string())
+                        .or_insert(at.clone());
+                    problems.push(Diagnostic::new(
+                        at,
+                        "an example cannot build on another example — copy the keys you need",
+                    ));
+                }
                 Ok(f) => match self.by_name.get(name.get_ref().as_ref()) {
                     // Two definitions would let `example = "x"` and `x:` read different numbers.
                     Some((_, first)) => problems.push(Diagnostic::new(

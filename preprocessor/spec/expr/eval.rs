@@ -368,6 +368,12 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
     // A number in brackets is always a position, from 1 (`#2` too); anything else is a name,
     // which must name exactly one row or column.
     let find = |labels: &[String], key: &str, what: &str| -> Result<usize, String> {
+        if labels.is_empty() {
+            return Err(format!(
+                "`{}` is one number, with no {what} to pick — write `{}` without `[{key}]`",
+                r.field, r.field
+            ));
+        }
         let digits = key.strip_prefix('#').unwrap_or(key);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             return match digits.parse::<usize>() {
