@@ -11,7 +11,8 @@ mod kept;
 mod model;
 pub mod source;
 mod training;
-pub use model::{ModelRun, Models};
+pub use model::{ModelRun, Models, read_kept_run};
+pub use training::read_kept_training;
 
 use crate::core::AttentionInput;
 use build::build;

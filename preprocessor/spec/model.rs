@@ -477,6 +477,12 @@ fn run_once(
     Ok(run)
 }
 
+/// For the fuzzer (tests/fuzz): reads any bytes as a kept model run, as a build does.
+#[doc(hidden)]
+pub fn read_kept_run(bytes: &[u8]) -> bool {
+    ModelRun::from_safetensors(bytes).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -392,6 +392,15 @@ fn unlearned(run: &Training) -> Vec<String> {
     failed
 }
 
+/// For the fuzzer (tests/fuzz): reads any bytes as a kept training run, as a build does.
+#[doc(hidden)]
+pub fn read_kept_training(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<KeptRun>(bytes)
+        .ok()
+        .and_then(|k| k.into_training(&TrainingConfig::default()))
+        .is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
