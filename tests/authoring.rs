@@ -527,3 +527,35 @@ fn check_and_build_say_the_same() {
         );
     }
 }
+
+/// Every file a book names is read only as a regular file under a limit: an examples file that
+/// is a link to /dev/zero (git carries links) or a FIFO is refused at once, naming it.
+#[cfg(unix)]
+#[test]
+fn an_examples_file_that_is_a_device_or_a_pipe_is_refused() {
+    for make in ["symlink", "fifo"] {
+        let dir = common::copy_fixture("mini");
+        let examples = dir.path().join("src/examples.toml");
+        std::fs::remove_file(&examples).unwrap();
+        if make == "symlink" {
+            std::os::unix::fs::symlink("/dev/zero", &examples).unwrap();
+        } else if !Command::new("mkfifo")
+            .arg(&examples)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            continue;
+        }
+        let out = Command::new(BIN)
+            .arg("check")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{make}");
+        assert!(
+            said.contains("src/examples.toml") && said.contains("not a regular file"),
+            "{make}: {said}"
+        );
+    }
+}

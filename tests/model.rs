@@ -556,3 +556,15 @@ fn the_authors_chapter_tells_the_models_rules_truly() {
     );
     assert!(doc.contains("6\nlayers of 12 heads") || doc.contains("6 layers of 12 heads"));
 }
+
+/// A text the model splits into more pieces than a block may have is refused before the model
+/// runs (a run of 500 pieces is slow and its kept file too big to read back).
+#[test]
+fn a_text_too_long_for_a_block_is_refused_before_the_run() {
+    let text = "cat ".repeat(200);
+    let err = process(&format!("model = \"minilm\"\ntext = \"{text}\"\n")).unwrap_err();
+    assert!(
+        err.contains("202 word pieces, more than the 128 tokens a block may have"),
+        "{err}"
+    );
+}
