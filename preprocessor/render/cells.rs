@@ -30,12 +30,36 @@ pub struct HeatCell {
 /// How far a changed-cell outline sits inside its cell, so its whole stroke shows.
 pub const OUTLINE_INSET: u32 = 2;
 
+/// Escaped text with the book's notation for readers: the prose writes W<sub>Q</sub>,
+/// e<sup>score − max</sup> and d<sub>k</sub>, so a figure's words do too (the words themselves
+/// stay plain text for screen readers and the Markdown form).
+pub fn with_notation(text: &str) -> String {
+    let escaped = escape_html(text);
+    if !(escaped.contains("W_") || escaped.contains("e^(") || escaped.contains("d_k")) {
+        return escaped;
+    }
+    let mut out = escaped;
+    for m in ["Q", "K", "V", "O"] {
+        out = out.replace(&format!("W_{m}"), &format!("W<sub>{m}</sub>"));
+    }
+    out = out.replace("d_k", "d<sub>k</sub>");
+    // e^(…) up to its closing parenthesis: the exponent as a superscript.
+    while let Some(at) = out.find("e^(") {
+        let Some(close) = out[at..].find(')') else {
+            break;
+        };
+        let exponent = out[at + 3..at + close].to_string();
+        out.replace_range(at..at + close + 1, &format!("e<sup>{exponent}</sup>"));
+    }
+    out
+}
+
 /// A caption as HTML: bound parts become spans the browser rewrites.
 pub fn caption_html(caption: &Caption) -> String {
     let mut out = String::new();
     for part in &caption.0 {
         match part {
-            Part::Text(t) => out.push_str(&escape_html(t)),
+            Part::Text(t) => out.push_str(&with_notation(t)),
             Part::Bound(b, t) => {
                 out.push_str("<span data-b=\"");
                 b.write_to(&mut out);
@@ -50,14 +74,14 @@ pub fn caption_html(caption: &Caption) -> String {
 
 /// The header cells of a table: the corner, then one per column.
 pub fn table_head(corner: &str, columns: &[String], marked: Option<usize>) -> String {
-    let mut out = format!("<th scope=\"col\">{}</th>", escape_html(corner));
+    let mut out = format!("<th scope=\"col\">{}</th>", with_notation(corner));
     for (i, c) in columns.iter().enumerate() {
         let class = if marked == Some(i) {
             " class=\"mark\""
         } else {
             ""
         };
-        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", escape_html(c));
+        let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", with_notation(c));
     }
     out
 }
@@ -77,7 +101,7 @@ pub fn table_body(rows: &[Row], marked: Option<usize>) -> String {
             out.push('"');
         }
         out.push_str("><th scope=\"row\">");
-        out.push_str(&escape_html(&row.header));
+        out.push_str(&with_notation(&row.header));
         out.push_str("</th>");
         for (i, cell) in row.cells.iter().enumerate() {
             out.push_str("<td");
