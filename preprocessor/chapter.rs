@@ -324,7 +324,9 @@ pub fn process_all(
                                 ));
                             }
                             scope.ids.insert(id.clone(), c.clone());
-                            declared.push((id.clone(), src.header()));
+                            // At its `id = …` line, where the author would change it.
+                            let at = spec::declared_id_place(&src).unwrap_or_else(|| src.header());
+                            declared.push((id.clone(), at));
                         }
                         scope.current = Some(c);
                         scope.current_failed = None;

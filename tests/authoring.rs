@@ -241,7 +241,7 @@ fn warnings_say_what_checks_nothing_and_stop_nothing_unless_denied() {
     assert_eq!(got.len(), 2, "{words:?}");
     assert!(got.iter().all(|d| d.level == Level::Warning));
     assert!(words[0].contains("src/ch.md:6: the claim `1 == 1` compares two constants"));
-    assert!(words[1].contains("src/ch.md:3: the id `lonely` is not used in this chapter"));
+    assert!(words[1].contains("src/ch.md:5: the id `lonely` is not used in this chapter"));
     // A chapter with only warnings is published.
     assert!(chapter::process(chapter, "src/ch.md", &examples(PAIR).0).is_ok());
 
@@ -558,4 +558,50 @@ fn an_examples_file_that_is_a_device_or_a_pipe_is_refused() {
             "{make}: {said}"
         );
     }
+}
+
+/// What a newcomer writing a chapter from the docs tripped on, each told once and where.
+#[test]
+fn a_newcomers_trips_are_told_once_and_where() {
+    let (e, _) = examples(PAIR);
+    // A block whose id is fine but another key is not: what names it follows from that problem.
+    let chapter = "# C\n\n```attention\nid = \"main\"\nexample = \"pair\"\nhaed = 4\n```\n\n`attn: main:weights[a][b]`\n";
+    let got = problems(chapter, &e);
+    let shown = shown(&got);
+    assert_eq!(shown.len(), 1, "{got:?}");
+    assert!(shown[0].contains("unknown key `haed`"), "{shown:?}");
+    assert!(
+        got.iter().all(|d| !d.message.contains("nothing is named")),
+        "{got:?}"
+    );
+    // `NAME:max(…)`: the function goes around the name, and the message says so.
+    let chapter = "# C\n\n```attention\nid = \"main\"\nexample = \"pair\"\n```\n\n`attn: main:max(weights[a])`\n";
+    let got = problems(chapter, &e);
+    assert!(
+        got.iter().any(|d| d.message.contains("`max` is a function, not a field of `main` — put the function around the name: `max(main:weights[…])`")),
+        "{got:?}"
+    );
+    // A word whose dimensions tie has no strongest one to lose: no warning any scale would keep.
+    let tied = "# C\n\n```attention\ntokens = [\"the\", \"cat\"]\nembeddings = [[0.1, 0.1], [0.2, 0.9]]\nw_q = [[1.0, 0.0], [0.0, 1.0]]\nw_k = [[1.0, 0.0], [0.0, 1.0]]\nw_v = [[1.0, 0.0], [0.0, 1.0]]\npositions = \"sinusoidal\"\nposition_scale = 0.01\n```\n";
+    let all = |text: &str| {
+        chapter::process_all(
+            text,
+            "src/ch.md",
+            &e,
+            chapter::Output::Check,
+            &Default::default(),
+            None,
+        )
+        .1
+    };
+    assert_eq!(all(tied), Vec::<Diagnostic>::new());
+    // An unused id is pointed at where it is written, not at the fence.
+    let unused = "# C\n\n```attention\nexample = \"pair\"\nid = \"lonely\"\n```\n";
+    let got = all(unused);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (got[0].place.line, got[0].level),
+        (5, Level::Warning),
+        "{got:?}"
+    );
 }

@@ -54,6 +54,37 @@ pub fn with_notation(text: &str) -> String {
     out
 }
 
+/// The words of [`with_notation`] as a reader's browser reads them out of the markup (its
+/// `textContent`): W<sub>Q</sub> is "WQ". A region named by its table's caption carries these
+/// words, so the script, which names it from the caption it shows, writes the same name.
+pub fn notation_text(text: &str) -> String {
+    let mut out = text.to_string();
+    for m in ["Q", "K", "V", "O"] {
+        out = out.replace(&format!("W_{m}"), &format!("W{m}"));
+    }
+    out = out.replace("d_k", "dk");
+    while let Some(at) = out.find("e^(") {
+        let Some(close) = out[at..].find(')') else {
+            break;
+        };
+        let exponent = out[at + 3..at + close].to_string();
+        out.replace_range(at..at + close + 1, &format!("e{exponent}"));
+    }
+    out
+}
+
+/// A caption's words as its HTML reads (see [`notation_text`]).
+pub fn caption_text(caption: &Caption) -> String {
+    caption
+        .0
+        .iter()
+        .map(|part| match part {
+            Part::Text(t) => notation_text(t),
+            Part::Bound(_, t) => t.clone(),
+        })
+        .collect()
+}
+
 /// A caption as HTML: bound parts become spans the browser rewrites.
 pub fn caption_html(caption: &Caption) -> String {
     let mut out = String::new();

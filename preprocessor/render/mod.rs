@@ -153,7 +153,7 @@ fn render_table(t: &Table) -> String {
         "table",
         json!({
             "caption": cells::caption_html(&t.caption),
-            "label": t.caption.plain(),
+            "label": cells::caption_text(&t.caption),
             "head": cells::table_head(&t.corner, &t.columns, t.marked),
             "class": t.class,
             "body": cells::table_body(&t.rows, t.marked),
@@ -324,7 +324,7 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             // A region that scrolls on a phone, named like its table.
             Figure::Chart { svg, table } => format!(
                 "<div class=\"attention-scroll attention-chart-box\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">{svg}</div><details class=\"attention-alt\"><summary>The same numbers as a table</summary>{}</details>",
-                escape_html(&table.caption.plain()),
+                escape_html(&cells::caption_text(&table.caption)),
                 render_table(&table)
             ),
             Figure::Learning(panels) => learning_slider(c)? + &heatmap::heatmap_view(c, &panels),

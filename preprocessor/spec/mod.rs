@@ -461,14 +461,25 @@ pub fn narrow(place: Place, text: &str, message: &str) -> Place {
 /// The `id` a block declares, read even when the rest of it is wrong, so that what names the
 /// block later can say it failed.
 pub fn declared_id(src: &Source) -> Option<String> {
-    let fields = fields::parse_block(src).ok()?;
-    match fields.get(&Key::Id) {
-        Some(Located {
-            value: fields::Field::Text(id),
-            ..
-        }) => Some(id.clone()),
+    // From the TOML alone: an unknown key or a bad value elsewhere leaves the id readable, so
+    // what names the block follows from its problem instead of "nothing is named".
+    let table = fields::parse_toml(src).ok()?;
+    let (_, value) = table
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == Key::Id.name())?;
+    match value.get_ref() {
+        toml::de::DeValue::String(id) => Some(id.to_string()),
         _ => None,
     }
+}
+
+/// Where a block's `id = …` is written.
+pub fn declared_id_place(src: &Source) -> Option<Place> {
+    fields::parse_block(src)
+        .ok()?
+        .get(&Key::Id)
+        .map(|l| l.place.clone())
 }
 
 /// Parses a block body into a spec, using the book's named examples.

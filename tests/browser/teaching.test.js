@@ -305,6 +305,26 @@ test("captions and the state line follow the figure, and the way back restores i
   await page.close();
 });
 
+test("on a 375-pixel phone every slider, while in view, has the heatmap it moves on screen too", async () => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(fileUrl("experiment.html"));
+  const live = await page.$(".attention-widget:has(.attention-control-panel)");
+  const sliders = await live.$$("input[type='range']");
+  assert.ok(sliders.length >= 4, "the live figure has sliders");
+  for (const slider of sliders) {
+    await slider.evaluate((s) => s.scrollIntoView({ block: "center" }));
+    await page.waitForTimeout(50);
+    const [heat, box] = await Promise.all([
+      live.evaluate((w) => w.querySelector(".attention-heatmap-box").getBoundingClientRect().toJSON()),
+      slider.evaluate((s) => s.getBoundingClientRect().toJSON()),
+    ]);
+    assert.ok(heat.top >= -1 && heat.bottom <= 800, `the heatmap is on screen (${heat.top}–${heat.bottom})`);
+    assert.ok(box.top >= heat.bottom - 1, `the slider is not under the heatmap (${box.top} < ${heat.bottom})`);
+  }
+  await context.close();
+});
+
 test("at 1280×800 the controls and the heatmap they move are on screen together", async () => {
   for (const sidebar of ["visible", "hidden"]) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

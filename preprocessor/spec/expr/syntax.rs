@@ -264,6 +264,12 @@ impl Parser {
         };
         let (result, name) = self.result_name(name)?;
         let Some(field) = Quantity::parse(&name) else {
+            // `NAME:max(…)`: the function goes outside, around the name.
+            if let (Some(source), Some(_)) = (&source, Function::parse(&name)) {
+                return Err(format!(
+                    "`{name}` is a function, not a field of `{source}` — put the function around the name: `{name}({source}:weights[…])`"
+                ));
+            }
             return Err(format!(
                 "unknown field `{name}`{} — the fields are {}",
                 suggest(&name, FIELDS),
