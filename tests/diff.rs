@@ -350,3 +350,37 @@ fn later_heads_w_o_and_the_shuffled_order_are_compared() {
         assert!(said.contains(moved), "{to}: `{moved}` not named in {said}");
     }
 }
+
+/// `diff --base` reads only the book's folder from the revision: a file elsewhere in the
+/// repository is never read (here its object is missing altogether, so reading the whole
+/// revision, as `git archive` of the repository did, fails; a large file costs nothing).
+#[test]
+fn diff_base_reads_only_the_books_folder() {
+    let repo = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::fixture("mini"), &repo.path().join("book"));
+    std::fs::write(repo.path().join("outside.bin"), "not the book's").unwrap();
+    git(repo.path(), &["init", "-q"]);
+    git(repo.path(), &["add", "-A"]);
+    commit(repo.path(), "base");
+    // The object of the file outside the book is gone.
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo.path())
+        .args(["rev-parse", "HEAD:outside.bin"])
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    std::fs::remove_file(
+        repo.path()
+            .join(".git/objects")
+            .join(&id[..2])
+            .join(&id[2..]),
+    )
+    .unwrap();
+    let out = diff(repo.path(), &["--base", "HEAD"]);
+    assert!(
+        stdout(&out).contains("no numbers changed"),
+        "{}",
+        stdout(&out)
+    );
+}
