@@ -68,7 +68,7 @@ fn the_pencil_fields_are_one_list() {
 
 #[test]
 fn a_widget_with_every_view_writes_only_listed_fields() {
-    let text = "# V\n\n```attention\ntokens = [\"a\", \"b\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\npositions = \"sinusoidal\"\nheads = [\n  { w_q = [[1.0, 0.0], [0.0, 1.0]], w_k = [[1.0, 0.0], [0.0, 1.0]], w_v = [[1.0, 2.0], [3.0, 4.0]] },\n  { w_q = [[0.0, 2.0], [1.0, 0.0]], w_k = [[1.0, 1.0], [0.0, 1.0]], w_v = [[0.5, 0.5], [1.0, 0.0]] },\n]\nw_o = [[1.0, 0.0, 0.5, 0.0], [0.0, 1.0, 0.5, 1.0]]\nshow = [\"embeddings\", \"positions\", \"matrices\", \"projection\", \"qkv\", \"matmul\", \"scores\", \"weights\", \"softmax\", \"output\", \"heads\", \"combine\", \"residual\", \"heatmap\", \"compare\", \"controls\"]\n```\n";
+    let text = "# V\n\n```attention\ntokens = [\"a\", \"b\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\npositions = \"sinusoidal\"\nheads = [\n  { w_q = [[1.0, 0.0], [0.0, 1.0]], w_k = [[1.0, 0.0], [0.0, 1.0]], w_v = [[1.0, 2.0], [3.0, 4.0]] },\n  { w_q = [[0.0, 2.0], [1.0, 0.0]], w_k = [[1.0, 1.0], [0.0, 1.0]], w_v = [[0.5, 0.5], [1.0, 0.0]] },\n]\nw_o = [[1.0, 0.0, 0.5, 0.0], [0.0, 1.0, 0.5, 1.0]]\nshow = [\"embeddings\", \"positions\", \"matrices\", \"projection\", \"qkv\", \"matmul\", \"scores\", \"weights\", \"softmax\", \"output\", \"heads\", \"combine\", \"residual\", \"heatmap\", \"compare\", \"controls\"]\n```\n\n```attention\ntokens = [\"a\", \"b\"]\nembeddings = [[1.0, 0.0], [0.0, 1.0]]\nw_q = [[1.0, 0.0], [0.0, 1.0]]\nw_k = [[1.0, 0.0], [0.0, 1.0]]\nw_v = [[1.0, 2.0], [3.0, 4.0]]\nset_query = { 1 = 2.0 }\nshow = [\"scores\"]\n```\n";
     let html = chapter::process(text, "v.md", &Examples::default()).unwrap();
     let mut seen = BTreeSet::new();
     for attr in ["data-b=\"", "data-c=\"", "data-o=\""] {

@@ -144,7 +144,7 @@
   // give x. Shown numbers are exact decimals: count them in hundredths, with BigInt.
   var APPROX = "\u2248 ";
   // The bindings whose numbers follow the rule (render/pencil.rs, FIELDS).
-  var PENCIL_FIELDS = ["qt", "kt", "vt", "qp", "kp", "vp", "md", "ss", "wsum", "sm", "esum", "sw", "wv", "osum", "rsum", "mo"];
+  var PENCIL_FIELDS = ["qt", "kt", "vt", "qp", "kp", "vp", "md", "ss", "wsum", "sm", "esum", "sw", "wv", "osum", "rsum", "mo", "wc"];
   function hundredths(shown) {
     var m = /^(-?)(\d+)\.(\d\d)$/.exec(shown);
     if (!m) return null;
@@ -353,6 +353,11 @@
       case "x": return fmt(st.embeddings[i][j]);
       case "scale": return fmt(r.scale);
       case "w": return fmt(weightIn(r, i, j));
+      // After minus before (the cell's data-against): the scores view's "change".
+      case "wc": {
+        var after = weightIn(r, i, j), was = weightIn(this.results[b.against], i, j);
+        return after === null || was === null ? MASKED : pencilSumOfProducts(after - was, [[after, 1], [was, -1]]);
+      }
       case "wsum":
         return pencilSum(sum(r.weights[i]), range(r.weights[i].length).filter(function (t) { return r.scores[i][t] !== null; }).map(function (t) { return r.weights[i][t]; }));
       case "ss": return r.dots[i][j] === null ? MASKED : pencilSumOfProducts(r.scores[i][j], [[r.dots[i][j], r.scale]]);

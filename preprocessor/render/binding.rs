@@ -45,6 +45,9 @@ named_enum! {
     Concat = "hc",
     /// The heads combined by `w_o`.
     Combined = "mo",
+    /// A weight of the followed result minus the same weight of the result its cell is set
+    /// against (`data-against`): the scores view's "change" column.
+    WeightChange = "wc",
     /// What is projected, in words: the embeddings plus the positions, or alone while the
     /// reader has switched the positions off (the order view).
     Made = "made",
@@ -87,6 +90,7 @@ impl Field {
                 | Field::OutputSum
                 | Field::ResidualSum
                 | Field::Combined
+                | Field::WeightChange
         )
     }
 }

@@ -144,6 +144,11 @@ pub fn table_body(rows: &[Row], marked: Option<usize>) -> String {
                 b.write_to(&mut out);
                 out.push('"');
             }
+            for (name, index) in [("data-r", cell.result), ("data-against", cell.against)] {
+                if let Some(k) = index {
+                    let _ = write!(out, " {name}=\"{k}\"");
+                }
+            }
             out.push('>');
             out.push_str(&escape_html(&cell.text));
             out.push_str("</td>");

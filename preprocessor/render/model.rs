@@ -114,12 +114,18 @@ impl From<&str> for Caption {
 pub struct Cell {
     pub text: String,
     pub bind: Option<Bind>,
+    /// The result the cell reads, when not its figure's (`data-r`).
+    pub result: Option<usize>,
+    /// The result a difference is taken against (`data-against`).
+    pub against: Option<usize>,
 }
 
 pub fn cell(text: String, bind: impl Into<Option<Bind>>) -> Cell {
     Cell {
         text,
         bind: bind.into(),
+        result: None,
+        against: None,
     }
 }
 

@@ -224,8 +224,17 @@ fn weight_sum(r: &core::AttentionResult, f: usize) -> String {
 fn scores(c: &Shown) -> Table {
     let f = c.spec.focus;
     let r = c.result;
+    // A query set by hand: the weights before it, and what changed, beside the weights after.
+    let before_name = crate::spec::ResultName {
+        group: crate::spec::ResultGroup::Before,
+        key: "set_query".into(),
+    };
+    let before =
+        c.c.index_of(&before_name)
+            .filter(|_| c.which == 0)
+            .map(|k| (k, &c.c.results[k].result));
     let mut rows = token_rows(c, |j| {
-        vec![
+        let mut cells = vec![
             cell(fmt_opt(r.dots[[f, j]]), Bind::focus(Field::Dots, &[j])),
             cell(
                 match r.dots[[f, j]] {
@@ -238,16 +247,34 @@ fn scores(c: &Shown) -> Table {
                 Bind::focus(Field::ScaledScore, &[j]),
             ),
             cell(fmt_opt(r.weight(f, j)), Bind::focus(Field::Weight, &[j])),
-        ]
+        ];
+        if let Some((k, b)) = before {
+            cells.push(Cell {
+                result: Some(k),
+                ..cell(fmt_opt(b.weight(f, j)), Bind::focus(Field::Weight, &[j]))
+            });
+            let change = match (r.weight(f, j), b.weight(f, j)) {
+                (Some(after), Some(was)) => {
+                    pencil::sum_of_products(after - was, [(after, 1.0), (was, -1.0)])
+                }
+                _ => fmt_opt(None),
+            };
+            cells.push(Cell {
+                against: Some(k),
+                ..cell(change, Bind::focus(Field::WeightChange, &[j]))
+            });
+        }
+        cells
     });
-    rows.push(plain_row(
-        "sum",
-        vec![
-            blank(),
-            blank(),
-            cell(weight_sum(r, f), Bind::focus(Field::WeightSum, &[])),
-        ],
-    ));
+    let mut sums = vec![
+        blank(),
+        blank(),
+        cell(weight_sum(r, f), Bind::focus(Field::WeightSum, &[])),
+    ];
+    if before.is_some() {
+        sums.extend([blank(), blank()]);
+    }
+    rows.push(plain_row("sum", sums));
     let (tok, name) = focus_token(c);
     Table {
         caption: Caption::new()
@@ -255,9 +282,19 @@ fn scores(c: &Shown) -> Table {
             .bound(tok, name)
             .text(" against every key: dot product, times the scale ")
             .bound(Bind::plain(Field::Scale), fmt(r.scale))
-            .text(", then softmax"),
+            .text(if before.is_some() {
+                ", then softmax; “before”: the weight before the query was set"
+            } else {
+                ", then softmax"
+            }),
         corner: "key".into(),
-        columns: vec!["q · k".into(), "× scale".into(), "weight".into()],
+        columns: if before.is_some() {
+            ["q · k", "× scale", "weight", "before", "change"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            vec!["q · k".into(), "× scale".into(), "weight".into()]
+        },
         rows,
         class: "attention-steps",
         marked: None,

@@ -1126,6 +1126,23 @@ impl<'f> Builder<'f> {
             })
             .collect();
         variants.extend(variants_for(&self.views, &input));
+        // A query set by hand, shown step by step: the same figure before it was set, so the
+        // table can say what moved (one head: a followed head's own queries are the reader's).
+        if !input.query_overrides.is_empty()
+            && self.heads.len() <= 1
+            && self.views.contains(&View::Scores)
+        {
+            variants.push(Variant {
+                name: ResultName {
+                    group: ResultGroup::Before,
+                    key: "set_query".into(),
+                },
+                input: AttentionInput {
+                    query_overrides: Vec::new(),
+                    ..input.clone()
+                },
+            });
+        }
         let order = if self.views.contains(&View::Order) {
             let order = self.shuffled.unwrap_or_else(|| (0..n).rev().collect());
             variants.push(shuffled_copy(&input, &order));

@@ -21,6 +21,9 @@ named_enum! {
         Step = "step",
         /// The same words in another order (the order view): `order[shuffled]`.
         Order = "order",
+        /// The block before its `set_query`: `before[set_query]` (the scores view's
+        /// before / after / change columns).
+        Before = "before",
     }
 }
 

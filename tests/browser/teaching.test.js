@@ -52,7 +52,8 @@ function pencilProblems() {
     w.querySelectorAll("[data-b]").forEach((el) => {
       const b = el.getAttribute("data-b"), p = b.split(" "), table = el.closest("table");
       switch (p[0]) {
-        case "wsum": judge(el, sum([...table.querySelectorAll('[data-b^="w f "]')]), where(b)); break;
+        // The weights of the table's own result (a "before" column reads another: data-r).
+        case "wsum": judge(el, sum([...table.querySelectorAll('[data-b^="w f "]:not([data-r])')]), where(b)); break;
         case "esum": judge(el, sum([...table.querySelectorAll('[data-b^="ex f "]')]), where(b)); break;
         case "osum": judge(el, sum([...table.querySelectorAll(`[data-b^="wv f "]`)].filter((e) => e.getAttribute("data-b").split(" ")[3] === p[2])), where(b)); break;
         case "wv": {
@@ -61,6 +62,14 @@ function pencilProblems() {
           break;
         }
         case "rsum": judge(el, sum([table.querySelector(`[data-b="x f ${p[2]}"]`), table.querySelector(`[data-b="output f ${p[2]}"]`)]), where(b)); break;
+        case "wc": {
+          if (el.textContent === "⨯") break;
+          // After (the row's weight) minus before (the cell bound to the same weight of the result it is set against).
+          const row = el.closest("tr"), after = H(text(row.querySelector(`td[data-b="w f ${p[2]}"]:not([data-r])`)));
+          const was = H(text(row.querySelector(`td[data-b="w f ${p[2]}"][data-r="${el.getAttribute("data-against")}"]`)));
+          judge(el, after === null || was === null ? null : after - was, where(b));
+          break;
+        }
         case "ss": {
           if (el.textContent === "⨯") break;
           const dot = H(text(table.querySelector(`[data-b="dots f ${p[2]}"]`))), scale = H(text(table.querySelector('caption [data-b="scale"]')));
@@ -353,7 +362,7 @@ test("each step button reproduces the figure the chapter computes for that step"
   assert.ok(live, "the experiment has step buttons");
   const statics = await page.$$eval(".attention-widget", (ws) => ws.map((w) => {
     const d = JSON.parse(w.querySelector("script.attention-data").textContent);
-    return { overrides: JSON.stringify(d.query_overrides), weights: [...w.querySelectorAll("[data-b^='w f ']")].map((e) => e.textContent) };
+    return { overrides: JSON.stringify(d.query_overrides), weights: [...w.querySelectorAll("[data-b^='w f ']:not([data-r])")].map((e) => e.textContent) };
   }));
   const buttons = await live.$$(".attention-step");
   assert.ok(buttons.length >= 2);
@@ -363,7 +372,7 @@ test("each step button reproduces the figure the chapter computes for that step"
     const overrides = await live.evaluate((w) => JSON.stringify(w.attentionWidget.state.query_overrides));
     const twin = statics.find((s) => s.overrides === overrides && s.weights.length);
     assert.ok(twin, `a figure in the chapter computes the step "${await button.textContent()}"`);
-    const shown = await live.$$eval("[data-b^='w f ']", (es) => es.map((e) => e.textContent));
+    const shown = await live.$$eval("[data-b^='w f ']:not([data-r])", (es) => es.map((e) => e.textContent));
     assert.deepEqual(shown.slice(0, twin.weights.length), twin.weights);
   }
   await page.close();

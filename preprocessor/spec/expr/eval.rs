@@ -188,7 +188,7 @@ fn result_of<'c>(c: &'c Computed, r: &Ref) -> Result<&'c crate::spec::NamedResul
                 .as_ref()
                 .map_or("this block".to_string(), |s| format!("`{s}`"));
             let has = if names.is_empty() {
-                "it has only its own result (`heads[…]` come with `heads = [...]`, `mask[…]` with the \"compare\" view, `order[shuffled]` with the \"order\" view, `step[…]` with `train`)"
+                "it has only its own result (`heads[…]` come with `heads = [...]`, `mask[…]` with the \"compare\" view, `order[shuffled]` with the \"order\" view, `step[…]` with `train`, `before[set_query]` with `set_query` and the \"scores\" view)"
                     .to_string()
             } else {
                 let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
