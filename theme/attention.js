@@ -448,6 +448,12 @@
       var changed = mine !== null && fmt(mine) !== fmt(weightIn(results[b.against], b.i, b.j));
       self.setClass(b, changed ? "changed" : "");
     });
+    // The comparison's count in words (render/heatmap.rs, compare_summary).
+    Array.prototype.forEach.call(this.root.querySelectorAll(".attention-compare-summary"), function (p) {
+      var pair = p.getAttribute("data-compare").split(" ");
+      var said = compareSummary(results[+pair[0]], results[+pair[1]]);
+      if (p.textContent !== said) p.textContent = said;
+    });
     var f = this.state.focus;
     this.rows.forEach(function (tr) {
       tr.classList.toggle("focus", +tr.getAttribute("data-token") === f);
@@ -702,6 +708,19 @@
   };
 
   // How many weights the new order changed, as shown: render/heatmap.rs, `order_summary`.
+  function compareSummary(shown, against) {
+    var n = shown.weights.length, open = 0, moved = 0;
+    for (var i = 0; i < n; i++) {
+      for (var j = 0; j < n; j++) {
+        var w = weightIn(shown, i, j);
+        if (w === null) continue;
+        open++;
+        if (fmt(w) !== fmt(weightIn(against, i, j))) moved++;
+      }
+    }
+    return "Outlined: " + moved + " of the " + open + " weights a word may still give changed under the mask; the cells marked \u2A2F are the ones it hides.";
+  }
+
   function orderSummary(written, copy) {
     var n = written.weights.length, differ = 0;
     for (var i = 0; i < n; i++) {

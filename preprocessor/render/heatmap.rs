@@ -11,7 +11,7 @@
 use super::binding::{Bind, Field};
 use super::cells::{self, HeatCell};
 use super::model::{Figure, Row, Table, cell};
-use super::{Computed, render, render_table};
+use super::{Computed, escape_html, render, render_table};
 use crate::core::AttentionResult;
 use crate::format::{fmt, fmt_opt};
 use crate::spec::{ResultGroup, ResultName};
@@ -290,5 +290,46 @@ pub fn heatmap_view(c: &Computed, panels: &[Heatmap]) -> String {
     let mut pieces = vec![open];
     pieces.extend(html.iter().map(String::as_str));
     pieces.push(close);
+    // A comparison says in words how many weights moved: the outlines point at them, the
+    // sentence gives their number (the order view has its own).
+    let summary = panels
+        .iter()
+        .find_map(|h| h.compare_to.map(|against| (h.which, against)))
+        // Only a comparison of masks: the order view says its own.
+        .filter(|&(which, _)| {
+            c.results[which]
+                .name
+                .as_ref()
+                .is_some_and(|n| n.group == ResultGroup::Mask)
+        })
+        .map(|(which, against)| {
+            format!(
+                "<p class=\"attention-compare-summary\" data-compare=\"{which} {against}\" aria-live=\"polite\">{}</p>",
+                escape_html(&compare_summary(
+                    &c.results[which].result,
+                    &c.results[against].result
+                ))
+            )
+        })
+        .unwrap_or_default();
+    pieces.push(&summary);
     pieces.concat()
+}
+
+/// How many of the weights a word may still give moved under the compared mask, as shown
+/// (`theme/attention.js`, `compareSummary`, writes the same words).
+pub fn compare_summary(shown: &AttentionResult, against: &AttentionResult) -> String {
+    let n = shown.weights.nrows();
+    let cells = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)));
+    let open: Vec<(usize, usize)> = cells
+        .filter(|&(i, j)| shown.weight(i, j).is_some())
+        .collect();
+    let moved = open
+        .iter()
+        .filter(|&&(i, j)| fmt_opt(shown.weight(i, j)) != fmt_opt(against.weight(i, j)))
+        .count();
+    format!(
+        "Outlined: {moved} of the {} weights a word may still give changed under the mask; the cells marked ⨯ are the ones it hides.",
+        open.len()
+    )
 }

@@ -309,6 +309,10 @@ test("named results follow the widget's live inputs, each with its own mask", as
           if (o.classList.contains("changed") !== differs) wrong.push(`outline ${i} ${j}`);
         });
       });
+      // The count in words is the number of cells outlined.
+      const summary = widget.querySelector(".attention-compare-summary");
+      const outlined = widget.querySelectorAll("[data-o].changed").length;
+      if (!summary || !summary.textContent.startsWith(`Outlined: ${outlined} of the `)) wrong.push(`summary "${summary && summary.textContent}" for ${outlined} outlined`);
       return { wrong, cells };
     });
     assert.ok(report.cells >= 50, `cells checked: ${report.cells}`);
