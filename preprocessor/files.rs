@@ -7,7 +7,7 @@
 //! is read even if the file grows meanwhile.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 /// A chapter, an examples file or an included file: far more than any book holds.
 pub const TEXT_LIMIT: u64 = 16 << 20;
@@ -18,6 +18,22 @@ pub const WEIGHTS_LIMIT: u64 = 4 << 30;
 /// Why a file was not read, in words an author can act on.
 fn refuse(path: &Path, why: &str) -> std::io::Error {
     std::io::Error::other(format!("{} {why}", path.display()))
+}
+
+/// A relative path as a book names it, tidied without touching the disk (`src/a/../b.md` →
+/// `src/b.md`): how an include and a link name the same file.
+pub fn tidy(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The bytes of `path`, if it resolves to a regular file of at most `limit` bytes.

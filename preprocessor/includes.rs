@@ -4,7 +4,7 @@
 //! the line that included it.
 
 use crate::spec::source::Diagnostic;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// One `{{#include}}` found in the expanded chapter.
@@ -19,21 +19,6 @@ pub struct Inclusion {
     pub file_lines: Vec<usize>,
     /// The line of the chapter that includes it.
     pub included_at: usize,
-}
-
-/// Joins and tidies a relative path (`src/a/../b.md` → `src/b.md`), without touching the disk.
-fn tidy(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The file and the part of it (`1:5`, `anchor`, or empty) a directive line names.
@@ -132,7 +117,9 @@ pub fn inclusions(
             continue;
         };
         found.push(Inclusion {
-            file: tidy(&shown_dir.join(file)).to_string_lossy().into_owned(),
+            file: crate::files::tidy(&shown_dir.join(file))
+                .to_string_lossy()
+                .into_owned(),
             first_line: start + 1,
             file_lines: lines.iter().map(|(k, _)| *k).collect(),
             included_at: i + 1,

@@ -10,7 +10,7 @@ use crate::spec::source::{Diagnostic, Source};
 use mdbook_markdown::pulldown_cmark::{Event, Tag, TagEnd};
 use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A heading's id as mdBook makes it from the heading's text: lowercased, whitespace to `-`,
@@ -62,21 +62,6 @@ fn ids_of(content: &str, options: &MarkdownOptions) -> BTreeSet<String> {
     ids
 }
 
-/// `..` and `.` taken out of a relative path.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// One chapter: its path under `src` (as SUMMARY.md names it), the path shown in messages, and
 /// its Markdown.
 pub struct Chapter<'a> {
@@ -89,7 +74,7 @@ pub struct Chapter<'a> {
 pub fn check(chapters: &[Chapter], options: &MarkdownOptions) -> Vec<Diagnostic> {
     let ids: BTreeMap<PathBuf, BTreeSet<String>> = chapters
         .iter()
-        .map(|c| (normalize(c.source), ids_of(c.content, options)))
+        .map(|c| (crate::files::tidy(c.source), ids_of(c.content, options)))
         .collect();
     let mut problems = Vec::new();
     for chapter in chapters {
@@ -107,10 +92,10 @@ pub fn check(chapters: &[Chapter], options: &MarkdownOptions) -> Vec<Diagnostic>
                 None => (url, None),
             };
             let target = if path.is_empty() {
-                normalize(chapter.source)
+                crate::files::tidy(chapter.source)
             } else if path.ends_with(".md") {
                 let dir = chapter.source.parent().unwrap_or(Path::new(""));
-                normalize(&dir.join(path))
+                crate::files::tidy(&dir.join(path))
             } else {
                 continue;
             };

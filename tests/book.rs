@@ -376,8 +376,9 @@ fn included_blocks_are_processed_in_process_whatever_the_order_in_book_toml() {
     );
 }
 
-#[test]
-fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
+/// The mini book as a book that adopts the preprocessor by hand: our binary as its `command`,
+/// and no `after = ["links"]`.
+fn adopted_by_hand() -> tempfile::TempDir {
     let stock = copy_fixture("mini");
     let toml = std::fs::read_to_string(stock.path().join("book.toml")).unwrap();
     std::fs::write(
@@ -388,6 +389,12 @@ fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
         ),
     )
     .unwrap();
+    stock
+}
+
+#[test]
+fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
+    let stock = adopted_by_hand();
     let b = MDBook::load(stock.path()).unwrap();
     assert!(b.build().is_err(), "the stock build stops");
     // What the preprocessor says, through the protocol, given the book before `links` ran.
@@ -404,16 +411,7 @@ fn the_stock_path_refuses_to_publish_an_unexpanded_include() {
 /// attention blocks: its includes pass through untouched, for `links` to expand after us.
 #[test]
 fn an_include_without_attention_passes_through_before_links() {
-    let stock = copy_fixture("mini");
-    let toml = std::fs::read_to_string(stock.path().join("book.toml")).unwrap();
-    std::fs::write(
-        stock.path().join("book.toml"),
-        toml.replace(
-            "[preprocessor.attention]\nafter = [\"links\"]\n",
-            &format!("[preprocessor.attention]\ncommand = {:?}\n", BIN),
-        ),
-    )
-    .unwrap();
+    let stock = adopted_by_hand();
     std::fs::write(stock.path().join("src/code.rs"), "fn main() {}\n").unwrap();
     let plain = "# Plain\n\n```rust\n{{#rustdoc_include code.rs:1}}\n```\n\n{{#include code.rs}}\n";
     std::fs::write(stock.path().join("src/plain.md"), plain).unwrap();

@@ -30,47 +30,43 @@ pub struct HeatCell {
 /// How far a changed-cell outline sits inside its cell, so its whole stroke shows.
 pub const OUTLINE_INSET: u32 = 2;
 
-/// Escaped text with the book's notation for readers: the prose writes W<sub>Q</sub>,
-/// e<sup>score − max</sup> and d<sub>k</sub>, so a figure's words do too (the words themselves
-/// stay plain text for screen readers and the Markdown form).
-pub fn with_notation(text: &str) -> String {
-    let escaped = escape_html(text);
-    if !(escaped.contains("W_") || escaped.contains("e^(") || escaped.contains("d_k")) {
-        return escaped;
+/// The book's notation for readers, one rule for the markup and for the words it reads as: the
+/// prose writes W<sub>Q</sub>, e<sup>score − max</sup>, 10000<sup>2i/d</sup> and d<sub>k</sub>,
+/// so a figure's words do too. `sub` and `sup` wrap a subscript and a superscript
+/// (`<sub>…</sub>`, or nothing).
+fn notation(text: &str, sub: (&str, &str), sup: (&str, &str)) -> String {
+    // Most headers are tokens and numbers: nothing to rewrite.
+    if !(text.contains('_') || text.contains("^(")) {
+        return text.to_string();
     }
-    let mut out = escaped;
+    let mut out = text.to_string();
     for m in ["Q", "K", "V", "O"] {
-        out = out.replace(&format!("W_{m}"), &format!("W<sub>{m}</sub>"));
+        out = out.replace(&format!("W_{m}"), &format!("W{}{m}{}", sub.0, sub.1));
     }
-    out = out.replace("d_k", "d<sub>k</sub>");
-    // e^(…) up to its closing parenthesis: the exponent as a superscript.
-    while let Some(at) = out.find("e^(") {
+    out = out.replace("d_k", &format!("d{}k{}", sub.0, sub.1));
+    // x^(…) up to its closing parenthesis: the exponent raised (e^(score − max),
+    // 10000^(2i/d)).
+    while let Some(at) = out.find("^(") {
         let Some(close) = out[at..].find(')') else {
             break;
         };
-        let exponent = out[at + 3..at + close].to_string();
-        out.replace_range(at..at + close + 1, &format!("e<sup>{exponent}</sup>"));
+        let exponent = out[at + 2..at + close].to_string();
+        out.replace_range(at..at + close + 1, &format!("{}{exponent}{}", sup.0, sup.1));
     }
     out
+}
+
+/// Escaped text in the book's notation, as HTML (the words stay plain text for screen readers
+/// and the Markdown form).
+pub fn with_notation(text: &str) -> String {
+    notation(&escape_html(text), ("<sub>", "</sub>"), ("<sup>", "</sup>"))
 }
 
 /// The words of [`with_notation`] as a reader's browser reads them out of the markup (its
 /// `textContent`): W<sub>Q</sub> is "WQ". A region named by its table's caption carries these
 /// words, so the script, which names it from the caption it shows, writes the same name.
 pub fn notation_text(text: &str) -> String {
-    let mut out = text.to_string();
-    for m in ["Q", "K", "V", "O"] {
-        out = out.replace(&format!("W_{m}"), &format!("W{m}"));
-    }
-    out = out.replace("d_k", "dk");
-    while let Some(at) = out.find("e^(") {
-        let Some(close) = out[at..].find(')') else {
-            break;
-        };
-        let exponent = out[at + 3..at + close].to_string();
-        out.replace_range(at..at + close + 1, &format!("e{exponent}"));
-    }
-    out
+    notation(text, ("", ""), ("", ""))
 }
 
 /// A caption's words as its HTML reads (see [`notation_text`]).
