@@ -9,6 +9,10 @@
 //! - weights are stored `(out, in)`: row `i` of `W_Q` makes query dimension `i`, `Q = X·W_Qᵀ`;
 //! - scale defaults to `1/√d_k`;
 //! - a boolean mask entry `true` means "may attend"; causal means lower-triangular;
+//! - attention is rectangular: `n_q` queries against `n_k` keys (self-attention is the square
+//!   case, a decoding step one query against the cached keys, cross-attention a target sentence
+//!   against a source). A causal mask aligns the last query with the last key, so query `i`
+//!   sees keys up to `i + n_k − n_q`: the one new query of a decoding step sees every cached key;
 //! - a row whose every entry is masked gets zero weights and a zero output (PyTorch ≥ 2.5),
 //!   not the NaN that the bare formula would give.
 
@@ -26,16 +30,22 @@ pub enum Mask {
     None,
     /// Each token sees itself and the tokens before it.
     Causal,
-    /// `allowed[[i, j]]` is true when token `i` may attend to token `j`.
+    /// `allowed[[i, j]]` is true when query `i` may attend to key `j`.
     Explicit(Array2<bool>),
 }
 
 impl Mask {
-    /// Whether query `i` may attend to key `j`.
+    /// Whether query `i` may attend to key `j` in a square (self-attention) figure.
     pub fn allows(&self, i: usize, j: usize) -> bool {
+        self.allows_among(i, j, (1, 1))
+    }
+
+    /// Whether query `i` may attend to key `j` among `(n_q, n_k)` queries and keys. A causal
+    /// mask aligns the last query with the last key (`j − i ≤ n_k − n_q`).
+    pub fn allows_among(&self, i: usize, j: usize, (n_q, n_k): (usize, usize)) -> bool {
         match self {
             Mask::None => true,
-            Mask::Causal => j <= i,
+            Mask::Causal => j + n_q <= i + n_k,
             Mask::Explicit(allowed) => allowed[[i, j]],
         }
     }
@@ -71,24 +81,24 @@ pub struct QueryOverride {
     pub value: f64,
 }
 
-/// Every intermediate of one attention computation.
+/// Every intermediate of one attention computation: `n_q` queries against `n_k` keys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttentionResult {
-    /// `n × d_k`.
+    /// `n_q × d_k`.
     pub q: Array2<f64>,
-    /// `n × d_k`.
+    /// `n_k × d_k`.
     pub k: Array2<f64>,
-    /// `n × d_v`.
+    /// `n_k × d_v`.
     pub v: Array2<f64>,
     /// The scale actually used.
     pub scale: f64,
-    /// `n × n` unscaled dot products `q_i · k_j`; `None` where masked.
+    /// `n_q × n_k` unscaled dot products `q_i · k_j`; `None` where masked.
     pub dots: Array2<Option<f64>>,
-    /// `n × n` scaled scores; `None` where masked.
+    /// `n_q × n_k` scaled scores; `None` where masked.
     pub scores: Array2<Option<f64>>,
-    /// `n × n`, each row sums to 1 (or is all zero when fully masked).
+    /// `n_q × n_k`, each row sums to 1 (or is all zero when fully masked).
     pub weights: Array2<f64>,
-    /// `n × d_v`, `weights · V`.
+    /// `n_q × d_v`, `weights · V`.
     pub output: Array2<f64>,
 }
 
@@ -132,6 +142,26 @@ pub enum AttentionError {
     QueryKeyMismatch { q: usize, k: usize },
     #[error("the mask is {rows}×{cols} but there are {n} tokens; it must be {n}×{n}")]
     MaskShape { rows: usize, cols: usize, n: usize },
+    #[error(
+        "there are {queries} queries of {d_q} dimensions, {keys} keys of {d_k} dimensions and {values} values; \
+         the queries and keys need as many dimensions, and every key a value"
+    )]
+    Shapes {
+        queries: usize,
+        d_q: usize,
+        keys: usize,
+        d_k: usize,
+        values: usize,
+    },
+    #[error(
+        "the mask is {rows}×{cols} but there are {queries} queries and {keys} keys; it must be {queries}×{keys}"
+    )]
+    RectangularMaskShape {
+        rows: usize,
+        cols: usize,
+        queries: usize,
+        keys: usize,
+    },
     // Rows and columns count from 1 in messages, as everywhere an author reads them.
     #[error(
         "{matrix} holds {value} at row {}, column {}; every entry must be a finite number",
@@ -365,7 +395,8 @@ impl AttentionInput {
     }
 }
 
-/// Attention from given `Q`, `K`, `V` (the browser's query sliders start here).
+/// Attention from given `Q` (`n_q × d_k`), `K` (`n_k × d_k`) and `V` (`n_k × d_v`): the
+/// browser's query sliders start here, and so do a decoding step and cross-attention.
 pub fn attend(
     q: Array2<f64>,
     k: Array2<f64>,
@@ -373,10 +404,30 @@ pub fn attend(
     mask: &Mask,
     scale: Option<f64>,
 ) -> Result<AttentionResult, AttentionError> {
-    let n = q.nrows();
+    let (n_q, n_k) = (q.nrows(), k.nrows());
+    if q.ncols() != k.ncols() || v.nrows() != n_k {
+        return Err(AttentionError::Shapes {
+            queries: n_q,
+            d_q: q.ncols(),
+            keys: n_k,
+            d_k: k.ncols(),
+            values: v.nrows(),
+        });
+    }
+    if let Mask::Explicit(allowed) = mask
+        && allowed.dim() != (n_q, n_k)
+    {
+        return Err(AttentionError::RectangularMaskShape {
+            rows: allowed.nrows(),
+            cols: allowed.ncols(),
+            queries: n_q,
+            keys: n_k,
+        });
+    }
     let scale = scale.unwrap_or_else(|| 1.0 / (q.ncols() as f64).sqrt());
-    let dots = Array2::from_shape_fn((n, n), |(i, j)| {
-        mask.allows(i, j).then(|| dot(q.row(i), k.row(j)))
+    let dots = Array2::from_shape_fn((n_q, n_k), |(i, j)| {
+        mask.allows_among(i, j, (n_q, n_k))
+            .then(|| dot(q.row(i), k.row(j)))
     });
     let scores = dots.mapv(|d| d.map(|d| d * scale));
     if let Some(((row, col), _)) = scores
@@ -389,13 +440,13 @@ pub fn attend(
             col,
         });
     }
-    let mut weights = Array2::zeros((n, n));
+    let mut weights = Array2::zeros((n_q, n_k));
     for (i, row) in scores.rows().into_iter().enumerate() {
         let row: Vec<Option<f64>> = row.to_vec();
         weights.row_mut(i).assign(&Array1::from(softmax(&row)));
     }
-    let output = Array2::from_shape_fn((n, v.ncols()), |(i, c)| {
-        (0..n).fold(0.0, |sum, j| sum + weights[[i, j]] * v[[j, c]])
+    let output = Array2::from_shape_fn((n_q, v.ncols()), |(i, c)| {
+        (0..n_k).fold(0.0, |sum, j| sum + weights[[i, j]] * v[[j, c]])
     });
     check_overflow(Stage::Output, &output)?;
     Ok(AttentionResult {

@@ -228,6 +228,80 @@ fn shape_errors_are_typed() {
 }
 
 #[test]
+fn one_query_against_its_cached_keys_is_that_row_of_causal_attention() {
+    // Why a decoder may cache: step t's query, against the keys and values of tokens 1..=t,
+    // gives exactly row t of the whole sentence's causal attention, bit for bit.
+    let full = running();
+    let x = full.inputs();
+    let (q, k, v) = (
+        project(x.view(), full.w_q.view()),
+        project(x.view(), full.w_k.view()),
+        project(x.view(), full.w_v.view()),
+    );
+    let whole = attend(q.clone(), k.clone(), v.clone(), &Mask::Causal, None).unwrap();
+    for t in 0..q.nrows() {
+        let rows = ndarray::s![t..=t, ..];
+        let cached = ndarray::s![..=t, ..];
+        let step = attend(
+            q.slice(rows).to_owned(),
+            k.slice(cached).to_owned(),
+            v.slice(cached).to_owned(),
+            &Mask::Causal,
+            None,
+        )
+        .unwrap();
+        assert_eq!(step.weights.dim(), (1, t + 1));
+        for j in 0..=t {
+            assert_eq!(
+                step.weights[[0, j]].to_bits(),
+                whole.weights[[t, j]].to_bits()
+            );
+        }
+        assert_eq!(step.output.row(0), whole.output.row(t));
+    }
+}
+
+#[test]
+fn queries_may_be_fewer_or_more_than_keys() {
+    // Cross-attention: 2 target queries against 3 source keys, every key visible.
+    let q = ndarray::array![[1.0, 0.0], [0.0, 1.0]];
+    let k = ndarray::array![[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
+    let v = ndarray::array![[1.0], [2.0], [3.0]];
+    let r = attend(q.clone(), k.clone(), v.clone(), &Mask::None, Some(1.0)).unwrap();
+    assert_eq!(r.weights.dim(), (2, 3));
+    assert_eq!(r.output.dim(), (2, 1));
+    let e = std::f64::consts::E;
+    assert!(close(r.weights[[0, 0]], e / (e + 1.0 + e)));
+    // Causal with more queries than keys: the last query meets the last key, so the first
+    // query sees nothing and gets zero weights, as a fully masked row does.
+    let r = attend(
+        k.clone(),
+        q.clone(),
+        ndarray::array![[1.0], [2.0]],
+        &Mask::Causal,
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.weights.row(0).to_vec(), vec![0.0, 0.0]);
+    assert!(close(r.weights.row(1).sum(), 1.0) && r.scores[[1, 1]].is_none());
+    assert!(r.scores[[2, 1]].is_some());
+    // An explicit mask must be n_q × n_k.
+    let wrong = Mask::Explicit(ndarray::Array2::from_elem((3, 3), true));
+    let e = attend(q.clone(), k.clone(), v.clone(), &wrong, None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the mask is 3×3 but there are 2 queries and 3 keys; it must be 2×3"
+    );
+    // Keys without values, or queries and keys of different widths, are refused by name.
+    let e = attend(q.clone(), k, ndarray::array![[1.0]], &Mask::None, None).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("3 keys of 2 dimensions and 1 values"),
+        "{e}"
+    );
+}
+
+#[test]
 fn non_finite_inputs_are_refused() {
     let mut e = running().embeddings;
     e[[1, 2]] = f64::NAN;
