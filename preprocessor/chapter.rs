@@ -3,13 +3,14 @@
 //! Blocks are computed front to back, so an inline value or an assertion can refer to the
 //! block above it or to an earlier block's `id`; the replacements are then spliced back to front.
 
+use crate::block;
+use crate::block::{Computed, Scope};
+use crate::eval::{self, Val};
+use crate::examples::{self, Examples};
 use crate::ledger::{ClaimRecord, FigureRecord, Keys, Ledger, Numbers, ValueRecord};
 use crate::markdown::{self, Found};
 use crate::render::{self, format::fmt};
-use crate::spec::expr::{self, Val};
-use crate::spec::source::{Diagnostic, Level, Place, Source};
-use crate::spec::{self, Examples};
-use crate::spec::{Computed, Scope};
+use crate::source::{Diagnostic, Level, Place, Source};
 use mdbook_markdown::MarkdownOptions;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,7 +37,7 @@ impl ChapterScope<'_> {
             name != id
                 && !self.ids.contains_key(name)
                 && self.examples.computed(name).is_none()
-                && !crate::spec::source::suggest(name, &[id]).is_empty()
+                && !crate::source::suggest(name, &[id]).is_empty()
         })
     }
 }
@@ -259,7 +260,7 @@ pub fn process_all(
                     block.fence_line + 1,
                     block.fence_line,
                 );
-                let parsed = spec::parse_block(&src, examples);
+                let parsed = examples::parse_block(&src, examples);
                 let claims = parsed
                     .as_ref()
                     .map(|s| s.assertions.clone())
@@ -268,7 +269,7 @@ pub fn process_all(
                 // below it are sound (the build stops all the same), and `build`, `check` and
                 // `diff` report the same problems.
                 let (computed, false_claims) =
-                    match parsed.and_then(|s| spec::compute_keeping(s, &scope)) {
+                    match parsed.and_then(|s| examples::compute_keeping(s, &scope)) {
                         Ok((c, claims)) => (Ok(c), claims),
                         Err(p) => (Err(p), Vec::new()),
                     };
@@ -325,7 +326,7 @@ pub fn process_all(
                             }
                             scope.ids.insert(id.clone(), c.clone());
                             // At its `id = …` line, where the author would change it.
-                            let at = spec::declared_id_place(&src).unwrap_or_else(|| src.header());
+                            let at = block::declared_id_place(&src).unwrap_or_else(|| src.header());
                             declared.push((id.clone(), at));
                         }
                         scope.current = Some(c);
@@ -338,7 +339,7 @@ pub fn process_all(
                             .find(|d| !d.follow_on)
                             .or(p.first())
                             .map_or(src.header(), |d| d.place.clone());
-                        if let Some(id) = spec::declared_id(&src) {
+                        if let Some(id) = block::declared_id(&src) {
                             scope.failed_ids.insert(id, cause.clone());
                         }
                         problems.append(&mut p);
@@ -356,9 +357,9 @@ pub fn process_all(
                 // The inline code itself, underlined in reports.
                 let whole = Source::new(path.clone(), text, 1, line);
                 let place = whole.span(range.clone());
-                let value = expr::parse_inline(&text_expr)
-                    .map_err(expr::ExprError::from)
-                    .and_then(|e| expr::eval(&e, &scope));
+                let value = crate::expr::parse_inline(&text_expr)
+                    .map_err(eval::ExprError::from)
+                    .and_then(|e| eval::eval(&e, &scope));
                 match value {
                     Ok(values) => {
                         if let Some(ledger) = ledger.as_deref_mut() {
@@ -398,10 +399,10 @@ pub fn process_all(
                         let message = format!("cannot compute the inline value `{written}`: {e}");
                         // Between the backticks, what the error names.
                         let code = text[range.clone()].trim_matches('`');
-                        let place = spec::narrow(place, code, &e.message);
-                        problems.push(spec::located(
+                        let place = eval::narrow(place, code, &e.message);
+                        problems.push(eval::located(
                             place,
-                            expr::ExprError {
+                            eval::ExprError {
                                 message,
                                 follow_on: e.follow_on,
                             },

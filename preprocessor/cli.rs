@@ -183,8 +183,8 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 // A book that cannot even be read (book.toml): in JSON mode still one JSON
                 // object, so an editor or CI shows why rather than nothing.
                 Err(e) if message_format == MessageFormat::Json => {
-                    let problem = crate::spec::source::Diagnostic::new(
-                        crate::spec::source::Place::line(std::sync::Arc::from("book.toml"), 1),
+                    let problem = crate::source::Diagnostic::new(
+                        crate::source::Place::line(std::sync::Arc::from("book.toml"), 1),
                         format!("{e:#}"),
                     );
                     print!("{}", crate::report::json_lines(&[problem]));

@@ -171,7 +171,7 @@ fn ledger_of(which: &str, side: &Side, checkout: &Checkout) -> anyhow::Result<Le
     // side has no numbers to compare.
     let broken: Vec<_> = problems
         .into_iter()
-        .filter(|d| d.level == crate::spec::source::Level::Error)
+        .filter(|d| d.level == crate::source::Level::Error)
         .filter(|d| {
             !ledger
                 .claims
@@ -215,7 +215,7 @@ pub fn diff(book_dir: &Path, base: &Side, head: &Side) -> anyhow::Result<Report>
 
 /// An exact difference, signed, without float noise.
 fn signed(x: f64) -> String {
-    let text = crate::spec::expr::human(x);
+    let text = crate::format::human(x);
     if x > 0.0 { format!("+{text}") } else { text }
 }
 

@@ -62,6 +62,13 @@ pub fn fmt_opt(x: Option<f64>) -> String {
     x.map_or_else(|| MASKED.to_string(), fmt)
 }
 
+/// A number as a person reads it in a message: at most 12 significant digits, so that the
+/// float's noise (0.8900000000000001) goes and any difference that matters stays.
+pub fn human(x: f64) -> String {
+    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    format!("{rounded}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! included file, so a problem in an included block is reported at its own file and line, with
 //! the line that included it.
 
-use crate::spec::source::Diagnostic;
+use crate::source::Diagnostic;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -184,11 +184,11 @@ mod tests {
         );
         let mut problems = vec![
             Diagnostic::new(
-                crate::spec::source::Place::line(Arc::from("src/c.md"), 6),
+                crate::source::Place::line(Arc::from("src/c.md"), 6),
                 "unknown key `bad`",
             ),
             Diagnostic::new(
-                crate::spec::source::Place::line(Arc::from("src/c.md"), 9),
+                crate::source::Place::line(Arc::from("src/c.md"), 9),
                 "after",
             ),
         ];
@@ -223,7 +223,7 @@ mod tests {
             (8, vec![7])
         );
         let mut problems = vec![Diagnostic::new(
-            crate::spec::source::Place::line(Arc::from("src/c.md"), 4),
+            crate::source::Place::line(Arc::from("src/c.md"), 4),
             "unknown key `bad`",
         )];
         relocate(&mut problems, "src/c.md", &found);
@@ -249,18 +249,9 @@ mod tests {
         let expanded = format!("# C\n\nIntro.\n\nPart.\n\n{block}\n\nEnd.\n\n{block}\n");
         let found = inclusions(original, &expanded, "src/c.md", dir.path());
         let mut problems = vec![
-            Diagnostic::new(
-                crate::spec::source::Place::line(Arc::from("src/c.md"), 8),
-                "one",
-            ),
-            Diagnostic::new(
-                crate::spec::source::Place::line(Arc::from("src/c.md"), 14),
-                "two",
-            ),
-            Diagnostic::new(
-                crate::spec::source::Place::line(Arc::from("src/c.md"), 11),
-                "own",
-            ),
+            Diagnostic::new(crate::source::Place::line(Arc::from("src/c.md"), 8), "one"),
+            Diagnostic::new(crate::source::Place::line(Arc::from("src/c.md"), 14), "two"),
+            Diagnostic::new(crate::source::Place::line(Arc::from("src/c.md"), 11), "own"),
         ];
         relocate(&mut problems, "src/c.md", &found);
         assert_eq!(

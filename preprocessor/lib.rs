@@ -26,24 +26,29 @@
 mod named;
 
 pub mod assets;
+pub mod block;
 pub mod chapter;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod core;
 #[cfg(feature = "cli")]
 pub mod diff;
+pub mod eval;
+pub mod examples;
+pub mod expr;
 pub mod files;
 pub mod format;
 pub mod includes;
 #[cfg(feature = "cli")]
 pub mod install;
+pub mod kept;
 pub mod ledger;
 pub mod links;
 pub mod markdown;
 pub mod mdbook;
-pub mod model;
+pub mod pretrained;
 pub mod render;
 pub mod report;
 #[cfg(feature = "cli")]
 pub mod serve;
-pub mod spec;
+pub mod source;

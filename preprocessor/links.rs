@@ -6,7 +6,7 @@
 //! chapter's heading ids (made as mdBook 0.5's HTML renderer makes them, explicit `{#id}`s
 //! included) against every relative link to a `.md` file.
 
-use crate::spec::source::{Diagnostic, Source};
+use crate::source::{Diagnostic, Source};
 use mdbook_markdown::pulldown_cmark::{Event, Tag, TagEnd};
 use mdbook_markdown::{MarkdownOptions, new_cmark_parser};
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,7 +108,7 @@ pub fn check(chapters: &[Chapter], options: &MarkdownOptions) -> Vec<Diagnostic>
                     format!(
                         "this link goes to `{}`, which is no chapter of the book{} — link to a chapter listed in SUMMARY.md",
                         path.escape_debug(),
-                        crate::spec::source::suggest(&target.display().to_string(), &names)
+                        crate::source::suggest(&target.display().to_string(), &names)
                     ),
                 ));
                 continue;
@@ -124,7 +124,7 @@ pub fn check(chapters: &[Chapter], options: &MarkdownOptions) -> Vec<Diagnostic>
                         "this link goes to `#{}` in {}, which has no heading with that id{} — its headings are {}",
                         anchor.escape_debug(),
                         target.display(),
-                        crate::spec::source::suggest(anchor, &names),
+                        crate::source::suggest(anchor, &names),
                         if names.is_empty() { "none".to_string() } else { names.join(", ") }
                     ),
                 ));

@@ -2,10 +2,10 @@
 //! and one error listing every problem of the book with file and line.
 
 use crate::chapter::{self, Output};
+use crate::examples::Examples;
 use crate::ledger::Ledger;
-use crate::spec::Examples;
-use crate::spec::source::suggest;
-use crate::spec::source::{Diagnostic, Level};
+use crate::source::suggest;
+use crate::source::{Diagnostic, Level};
 use anyhow::{Context, bail};
 use mdbook_driver::MDBook;
 use mdbook_preprocessor::book::Book;
@@ -29,7 +29,7 @@ pub struct Config {
     pub deny_warnings: bool,
     /// Real models, by the name blocks give them: where their files come from.
     #[serde(default)]
-    pub models: std::collections::BTreeMap<String, crate::model::ModelSource>,
+    pub models: std::collections::BTreeMap<String, crate::pretrained::ModelSource>,
     #[serde(rename = "command")]
     _command: Option<toml::Value>,
     #[serde(rename = "after")]
@@ -103,7 +103,7 @@ fn read_config_with(
     if let Some(warning) = crate::assets::stale_assets_warning(config.assets_version.as_deref()) {
         eprintln!("{warning}");
     }
-    let models = crate::spec::Models {
+    let models = crate::block::Models {
         sources: config.models.clone(),
         root: ctx.root.clone(),
         ..Default::default()
@@ -304,7 +304,7 @@ fn process_book(
             && let Some((line, directive)) = unexpanded_directive(&ch.content, chapter_dir)
         {
             problems.push(Diagnostic::new(
-                crate::spec::source::Place::line(std::sync::Arc::from(shown.as_str()), line),
+                crate::source::Place::line(std::sync::Arc::from(shown.as_str()), line),
                 format!(
                     "`{directive} …}}}}` is not expanded yet: in this book the attention preprocessor runs before mdBook's `links`, so the blocks it includes would be published as raw code — add `after = [\"links\"]` to [preprocessor.attention] in book.toml"
                 ),
@@ -528,7 +528,7 @@ pub fn unpublish_examples(book: &MDBook) -> anyhow::Result<()> {
 /// The models book.toml names in `[preprocessor.attention.models]`.
 pub fn models_of(
     book_dir: &Path,
-) -> anyhow::Result<std::collections::BTreeMap<String, crate::model::ModelSource>> {
+) -> anyhow::Result<std::collections::BTreeMap<String, crate::pretrained::ModelSource>> {
     let path = book_dir.join("book.toml");
     let text = crate::files::read_text(&path, crate::files::TEXT_LIMIT)
         .with_context(|| format!("cannot read {}", path.display()))?;

@@ -3,7 +3,7 @@
 //! line, capped, follow-on problems counted rather than shown, and a final count. Also one JSON
 //! object per problem, like cargo's `--message-format json`, for editors and CI.
 
-use crate::spec::source::{Diagnostic, Level, Place};
+use crate::source::{Diagnostic, Level, Place};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -195,7 +195,7 @@ fn quote(out: &mut String, place: &Place, line: Option<String>, style: Style) {
 /// move the cursor, clear the screen or recolour it (an escape sequence hidden in a token), and
 /// direction overrides reorder what is shown ("Trojan Source"). None may reach the terminal raw.
 fn is_unsafe(c: char) -> bool {
-    c.is_control() || crate::spec::source::is_invisible(c)
+    c.is_control() || crate::source::is_invisible(c)
 }
 
 /// A message or a path with each unsafe character written as a `\u{1b}` escape, as Rust writes

@@ -6,9 +6,12 @@ use std::path::Path;
 
 /// The rooms, bottom first. A module may use only modules of a lower layer.
 const LAYERS: &[&[&str]] = &[
-    &["core", "assets", "format", "files"],
-    &["model"],
-    &["spec"],
+    &["core", "assets", "format", "files", "source"],
+    &["pretrained", "expr"],
+    &["kept"],
+    &["block"],
+    &["eval"],
+    &["examples"],
     &[
         "render", "markdown", "includes", "report", "ledger", "links",
     ],

@@ -5,8 +5,8 @@
 mod common;
 
 use mdbook_attention::chapter;
-use mdbook_attention::spec::Examples;
-use mdbook_attention::spec::source::{Diagnostic, Level};
+use mdbook_attention::examples::Examples;
+use mdbook_attention::source::{Diagnostic, Level};
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mdbook-attention");
@@ -313,8 +313,9 @@ fn an_examples_file_is_warned_about_too() {
 /// words in the new order, each at its new place (positions added, or queries and keys turned).
 #[test]
 fn the_order_views_copy_is_the_shuffled_sentence_computed_afresh() {
-    use mdbook_attention::spec::source::Source;
-    use mdbook_attention::spec::{NoScope, ResultGroup, ResultName, compute, parse_block};
+    use mdbook_attention::block::{NoScope, ResultGroup, ResultName};
+    use mdbook_attention::examples::{compute, parse_block};
+    use mdbook_attention::source::Source;
     let tokens = ["The", "black", "cat", "ate", "fish"];
     let rows = [
         "[0.1, 0.2, 0.9]",
@@ -440,7 +441,7 @@ fn every_key_works_the_same_from_an_example_as_in_the_block() {
             "[\"heatmap\"]",
         ),
     ];
-    let models = mdbook_attention::spec::Models {
+    let models = mdbook_attention::block::Models {
         sources: mdbook_attention::mdbook::models_of(std::path::Path::new(common::ROOT)).unwrap(),
         root: common::ROOT.into(),
         ..Default::default()

@@ -442,7 +442,7 @@ fn an_include_without_attention_passes_through_before_links() {
 #[test]
 fn the_markdown_form_keeps_hostile_text_literal_too() {
     let dir = common::fixture("hostile");
-    let examples = mdbook_attention::spec::Examples::default();
+    let examples = mdbook_attention::examples::Examples::default();
     for name in ["hostile.md", "quoted.md"] {
         let text = std::fs::read_to_string(dir.join("src").join(name)).unwrap();
         let md = mdbook_attention::chapter::process_for(

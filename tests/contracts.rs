@@ -4,8 +4,8 @@
 //! a widget with every view writes only listed fields.
 
 use mdbook_attention::chapter;
+use mdbook_attention::examples::Examples;
 use mdbook_attention::render::BindingField;
-use mdbook_attention::spec::Examples;
 use std::collections::BTreeSet;
 
 const JS: &str = include_str!("../theme/attention.js");

@@ -2,7 +2,7 @@
 //! words the message must contain. None may panic; all problems of a chapter come together.
 
 use mdbook_attention::chapter;
-use mdbook_attention::spec::Examples;
+use mdbook_attention::examples::Examples;
 
 const GOOD: &str = r#"tokens = ["a", "b"]
 embeddings = [[1.0, 0.0], [0.0, 1.0]]

@@ -3,8 +3,8 @@
 //! real-world files (tests/fixtures/real-world, with their licences).
 
 use mdbook_attention::chapter;
+use mdbook_attention::examples::Examples;
 use mdbook_attention::markdown::{self, Found};
-use mdbook_attention::spec::Examples;
 use proptest::prelude::*;
 use std::path::Path;
 

@@ -6,7 +6,7 @@
 #[path = "common/hostile_blocks.rs"]
 mod hostile_blocks;
 
-use mdbook_attention::{chapter, spec::Examples};
+use mdbook_attention::{chapter, examples::Examples};
 use proptest::prelude::*;
 
 proptest! {
@@ -26,8 +26,8 @@ proptest! {
 
     #[test]
     fn any_bytes_read_as_kept_results_are_no_result(data in proptest::collection::vec(any::<u8>(), 0..512)) {
-        prop_assert!(!mdbook_attention::spec::read_kept_run(&data));
-        prop_assert!(!mdbook_attention::spec::read_kept_training(&data));
+        prop_assert!(!mdbook_attention::block::read_kept_run(&data));
+        prop_assert!(!mdbook_attention::block::read_kept_training(&data));
     }
 }
 
@@ -46,7 +46,7 @@ fn kept_runs_with_lying_shapes_are_refused() {
         );
         let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
         bytes.extend(header.as_bytes());
-        assert!(!mdbook_attention::spec::read_kept_run(&bytes), "{shape}");
+        assert!(!mdbook_attention::block::read_kept_run(&bytes), "{shape}");
     }
 }
 

@@ -10,7 +10,7 @@ mod common;
 
 use common::{ROOT, node_check, widget_data};
 use mdbook_attention::core::bert::{forward, sentence_embedding};
-use mdbook_attention::model::Model;
+use mdbook_attention::pretrained::Model;
 use serde_json::json;
 use std::path::Path;
 use std::process::Command;
@@ -105,8 +105,8 @@ fn every_head_of_every_layer_agrees_with_numpy() {
 
 /// A block on a model, processed with the book's models.
 fn process(body: &str) -> Result<String, String> {
-    let mut examples = mdbook_attention::spec::Examples::default();
-    examples.models = mdbook_attention::spec::Models {
+    let mut examples = mdbook_attention::examples::Examples::default();
+    examples.models = mdbook_attention::block::Models {
         sources: mdbook_attention::mdbook::models_of(Path::new(ROOT)).unwrap(),
         root: ROOT.into(),
         ..Default::default()
@@ -329,7 +329,7 @@ fn pip_says_nothing_on_stdout() {
 
 /// The book's model as a `folder` model of a fresh book, its files linked (not copied: 90 MB),
 /// with `config.json` a copy that a test may rewrite.
-fn folder_model(checked: bool) -> (tempfile::TempDir, mdbook_attention::spec::Models) {
+fn folder_model(checked: bool) -> (tempfile::TempDir, mdbook_attention::block::Models) {
     let (_, cached) = minilm();
     let book = tempfile::tempdir().unwrap();
     let folder = book.path().join("bert");
@@ -346,7 +346,7 @@ fn folder_model(checked: bool) -> (tempfile::TempDir, mdbook_attention::spec::Mo
     if !checked {
         (source.sha256, source.config_sha256, source.tokenizer_sha256) = (None, None, None);
     }
-    let models = mdbook_attention::spec::Models {
+    let models = mdbook_attention::block::Models {
         sources: [("bert".to_string(), source)].into(),
         root: book.path().to_path_buf(),
         ..Default::default()
@@ -356,9 +356,9 @@ fn folder_model(checked: bool) -> (tempfile::TempDir, mdbook_attention::spec::Mo
 
 /// A block on the folder model, each time in a build of its own (a fresh `Models`, as `serve`
 /// makes for each rebuild).
-fn process_on(models: &mdbook_attention::spec::Models, body: &str) -> Result<String, String> {
-    let mut examples = mdbook_attention::spec::Examples::default();
-    examples.models = mdbook_attention::spec::Models {
+fn process_on(models: &mdbook_attention::block::Models, body: &str) -> Result<String, String> {
+    let mut examples = mdbook_attention::examples::Examples::default();
+    examples.models = mdbook_attention::block::Models {
         sources: models.sources.clone(),
         root: models.root.clone(),
         ..Default::default()
@@ -453,12 +453,12 @@ fn every_file_of_a_model_decides_its_numbers() {
 #[test]
 fn book_toml_names_and_checksums_are_checked_before_use() {
     let base = mdbook_attention::mdbook::models_of(Path::new(ROOT)).unwrap()["minilm"].clone();
-    let cases: Vec<(&str, mdbook_attention::model::ModelSource, &str)> = vec![
+    let cases: Vec<(&str, mdbook_attention::pretrained::ModelSource, &str)> = vec![
         ("../../../../tmp/x/pwned", base.clone(), "may hold only a–z"),
         ("Mini", base.clone(), "may hold only a–z"),
         (
             "ok",
-            mdbook_attention::model::ModelSource {
+            mdbook_attention::pretrained::ModelSource {
                 sha256: Some("/../../../x".into()),
                 ..base.clone()
             },
@@ -466,7 +466,7 @@ fn book_toml_names_and_checksums_are_checked_before_use() {
         ),
         (
             "ok",
-            mdbook_attention::model::ModelSource {
+            mdbook_attention::pretrained::ModelSource {
                 sha256: Some("aé".repeat(32)),
                 ..base.clone()
             },
@@ -474,7 +474,7 @@ fn book_toml_names_and_checksums_are_checked_before_use() {
         ),
         (
             "ok",
-            mdbook_attention::model::ModelSource {
+            mdbook_attention::pretrained::ModelSource {
                 config_sha256: None,
                 ..base.clone()
             },
@@ -482,7 +482,7 @@ fn book_toml_names_and_checksums_are_checked_before_use() {
         ),
         (
             "ok",
-            mdbook_attention::model::ModelSource {
+            mdbook_attention::pretrained::ModelSource {
                 package: Some("--index-url=http://evil".into()),
                 ..base.clone()
             },
@@ -490,7 +490,7 @@ fn book_toml_names_and_checksums_are_checked_before_use() {
         ),
         (
             "ok",
-            mdbook_attention::model::ModelSource {
+            mdbook_attention::pretrained::ModelSource {
                 version: Some("1 ; x".into()),
                 ..base.clone()
             },
@@ -498,7 +498,7 @@ fn book_toml_names_and_checksums_are_checked_before_use() {
         ),
         (
             "ok",
-            mdbook_attention::model::ModelSource {
+            mdbook_attention::pretrained::ModelSource {
                 archive: Some("../../etc/passwd".into()),
                 ..base.clone()
             },

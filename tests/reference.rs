@@ -7,7 +7,7 @@
 //! interpreter in `ATTENTION_PYTHON`; without it this test says so and checks nothing.
 
 use mdbook_attention::chapter;
-use mdbook_attention::spec::Examples;
+use mdbook_attention::examples::Examples;
 use serde_json::json;
 use std::process::Command;
 

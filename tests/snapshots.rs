@@ -3,8 +3,9 @@
 //! To accept an intended change: `INSTA_UPDATE=always cargo test --test snapshots`, then review
 //! the changed `.snap` files before committing them.
 
+use mdbook_attention::block::View;
 use mdbook_attention::chapter::{self, Output};
-use mdbook_attention::spec::{Examples, View};
+use mdbook_attention::examples::Examples;
 
 fn chapter_for(view: &str) -> String {
     // The views of a training run get one (the book's default run, held-out sentence).
@@ -36,7 +37,7 @@ fn chapter_for(view: &str) -> String {
 fn every_view_as_html_and_markdown() {
     // The book's models, for the views of a real model (tests/run-all.sh fetches them first).
     let mut examples = Examples::default();
-    examples.models = mdbook_attention::spec::Models {
+    examples.models = mdbook_attention::block::Models {
         sources: mdbook_attention::mdbook::models_of(std::path::Path::new(env!(
             "CARGO_MANIFEST_DIR"
         )))

@@ -327,7 +327,7 @@ fn the_error_shown_in_the_authors_chapter_is_the_one_the_tool_prints() {
         "{}```attention\nexample = \"running\"\nshow = [\"heatmapp\"]\n```\n",
         "\n".repeat(9)
     );
-    let (examples, _) = mdbook_attention::spec::Examples::load(
+    let (examples, _) = mdbook_attention::examples::Examples::load(
         &std::path::Path::new(common::ROOT).join("src/examples.toml"),
         "src/examples.toml",
     );

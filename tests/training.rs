@@ -7,7 +7,7 @@ mod common;
 
 use common::{node_check, widget_data};
 use mdbook_attention::chapter;
-use mdbook_attention::spec::Examples;
+use mdbook_attention::examples::Examples;
 use serde_json::Value;
 use std::process::Command;
 

@@ -7,7 +7,7 @@
 
 use super::binding::Bind;
 use super::escape_html;
-use super::model::{Caption, Part, Row};
+use super::figure::{Caption, Part, Row};
 use std::fmt::Write;
 
 pub(super) fn push_int(out: &mut String, n: impl itoa::Integer) {

@@ -3,8 +3,8 @@
 //!
 //! Fields are declared in alphabetical order, the order they are written in.
 
+use crate::block::{Computed, NamedResult, Step};
 use crate::core::{AttentionInput, Mask};
-use crate::spec::{Computed, NamedResult, Step};
 use ndarray::Array2;
 use serde::{Serialize, Serializer};
 
@@ -358,13 +358,13 @@ impl<'a> WidgetData<'a> {
             attention: spec
                 .model
                 .as_ref()
-                .filter(|_| spec.views.contains(&crate::spec::View::Layers))
+                .filter(|_| spec.views.contains(&crate::block::View::Layers))
                 .map(|(run, ..)| run.attention.as_slice()),
             text: spec.model.as_ref().map(|(run, ..)| run.text.as_str()),
             training: spec
                 .training
                 .as_deref()
-                .filter(|_| spec.views.contains(&crate::spec::View::Learning))
+                .filter(|_| spec.views.contains(&crate::block::View::Learning))
                 .map(|run| TrainingData::of(c, run)),
             v: Rows(&r.v),
             views: spec.views.iter().map(|v| v.name()).collect(),

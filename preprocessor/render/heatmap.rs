@@ -10,11 +10,11 @@
 
 use super::binding::{Bind, Field};
 use super::cells::{self, HeatCell};
-use super::model::{Figure, Row, Table, cell};
+use super::figure::{Figure, Row, Table, cell};
 use super::{Computed, escape_html, render, render_table};
+use crate::block::{ResultGroup, ResultName};
 use crate::core::AttentionResult;
 use crate::format::{fmt, fmt_opt};
-use crate::spec::{ResultGroup, ResultName};
 use serde_json::json;
 
 /// Heatmaps write their weights in the cells up to this many tokens; beyond, the table below
@@ -242,7 +242,7 @@ pub fn order(c: &Computed) -> Result<Figure, String> {
         ],
         copy: copy_words,
         summary: order_summary(&c.results[0].result, &c.results[copy].result),
-        switch: c.spec.positions != crate::spec::PositionsKind::None,
+        switch: c.spec.positions != crate::block::PositionsKind::None,
     })
 }
 

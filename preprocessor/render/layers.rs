@@ -3,9 +3,9 @@
 //! each head sends the attention of the focus token.
 
 use super::escape_html;
-use super::model::{Row, Table, cell};
+use super::figure::{Row, Table, cell};
+use crate::block::ModelRun;
 use crate::format::fmt;
-use crate::spec::ModelRun;
 use std::fmt::Write;
 
 const GAP: usize = 14;

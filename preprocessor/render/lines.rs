@@ -4,7 +4,7 @@
 //! eye follows one word; its weights are written at the right-hand end.
 
 use super::escape_html;
-use super::model::Shown;
+use super::figure::Shown;
 use crate::format::fmt;
 use std::fmt::Write;
 

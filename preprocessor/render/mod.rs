@@ -11,10 +11,10 @@
 pub mod binding;
 mod cells;
 pub mod data;
+mod figure;
 mod heatmap;
 mod layers;
 mod lines;
-mod model;
 pub mod pencil;
 mod positions;
 mod static_form;
@@ -25,15 +25,15 @@ pub use binding::Field as BindingField;
 pub use heatmap::{HEATMAP_CELL, HEATMAP_TEXT_UP_TO, STRONG_OPACITY, cell_class};
 pub use static_form::{markdown_text, static_markdown};
 
+use crate::block::Computed;
+use crate::block::View;
 use crate::core::Mask;
 /// The one number format, which lives below the spec so messages can use it too.
 pub use crate::format;
 use crate::format::fmt;
-use crate::spec::Computed;
-use crate::spec::View;
 use data::WidgetData;
+use figure::{Figure, Shown, Table};
 use handlebars::Handlebars;
-use model::{Figure, Shown, Table};
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::sync::LazyLock;

@@ -9,8 +9,8 @@
 //! beside the map.
 
 use super::escape_html;
+use super::figure::{Row, Table, cell};
 use super::heatmap::STRONG_OPACITY;
-use super::model::{Row, Table, cell};
 use crate::format::fmt;
 use ndarray::Array2;
 use std::fmt::Write;

@@ -2,10 +2,10 @@
 //! `mdbook test`, …): the same figure models as the HTML, written as Markdown tables and
 //! lists; no script, no SVG.
 
-use super::model::{Figure, Shown, Table};
+use super::figure::{Figure, Shown, Table};
 use super::views;
+use crate::block::Computed;
 use crate::format::fmt_opt;
-use crate::spec::Computed;
 
 /// Backslash-escapes Markdown punctuation so a token shows literally.
 pub fn markdown_text(s: &str) -> String {
@@ -50,12 +50,12 @@ fn tables(ts: &[Table]) -> String {
 
 fn heat_table(c: &Computed, caption: &str, r: &crate::core::AttentionResult) -> String {
     let rows = (0..c.spec.tokens.len())
-        .map(|i| super::model::Row {
+        .map(|i| super::figure::Row {
             header: c.spec.tokens[i].clone(),
             focus: false,
             token: None,
             cells: (0..c.spec.tokens.len())
-                .map(|j| super::model::cell(fmt_opt(r.weight(i, j)), None))
+                .map(|j| super::figure::cell(fmt_opt(r.weight(i, j)), None))
                 .collect(),
         })
         .collect();

@@ -1,6 +1,7 @@
 use super::*;
-use crate::spec::source::Source;
-use crate::spec::{self, Examples};
+use crate::block::NoScope;
+use crate::examples::{self, Examples};
+use crate::source::Source;
 use std::sync::Arc;
 
 fn html(c: &Computed) -> String {
@@ -9,8 +10,8 @@ fn html(c: &Computed) -> String {
 
 fn computed(body: &str) -> Computed {
     let src = Source::new(Arc::from("test.md"), body, 2, 1);
-    let spec = spec::parse_block(&src, &Examples::default()).expect("block parses");
-    spec::compute(spec, &spec::NoScope).expect("block computes")
+    let spec = examples::parse_block(&src, &Examples::default()).expect("block parses");
+    examples::compute(spec, &NoScope).expect("block computes")
 }
 
 /// A block with no `show`.

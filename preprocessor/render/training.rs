@@ -4,11 +4,11 @@
 //! The loss curve is drawn here as SVG (its numbers are also a table in the Markdown form);
 //! the rest are tables and heatmaps of the book's usual kinds.
 
+use super::figure::{Row, Table, cell};
 use super::heatmap::Heatmap;
-use super::model::{Row, Table, cell};
+use crate::block::{Computed, ResultGroup, ResultName};
 use crate::core::training::Training;
 use crate::format::fmt;
-use crate::spec::{Computed, ResultGroup, ResultName};
 use std::fmt::Write;
 
 /// The run behind a view, or the message for a block without one.

@@ -6,14 +6,14 @@
 //! knows each name used here.
 
 use super::binding::{Bind, Field};
+use super::figure::{Caption, Cell, Row, Table, blank, cell};
+use super::figure::{Figure, Shown};
 use super::heatmap;
-use super::model::{Caption, Cell, Row, Table, blank, cell};
-use super::model::{Figure, Shown};
 use super::pencil;
 use super::training;
+use crate::block::View;
 use crate::core;
 use crate::format::{fmt, fmt_opt};
-use crate::spec::View;
 use ndarray::Array2;
 
 /// The model of one view of one result: the single definition both writers render.
@@ -225,8 +225,8 @@ fn scores(c: &Shown) -> Table {
     let f = c.spec.focus;
     let r = c.result;
     // A query set by hand: the weights before it, and what changed, beside the weights after.
-    let before_name = crate::spec::ResultName {
-        group: crate::spec::ResultGroup::Before,
+    let before_name = crate::block::ResultName {
+        group: crate::block::ResultGroup::Before,
         key: "set_query".into(),
     };
     let before =
@@ -752,7 +752,7 @@ fn positions_figure(c: &Shown) -> Result<Figure, String> {
     let Some(pe) = &c.input.positions else {
         return Ok(Figure::Tables(tables));
     };
-    if c.spec.positions == crate::spec::PositionsKind::Sinusoidal {
+    if c.spec.positions == crate::block::PositionsKind::Sinusoidal {
         tables.insert(1, super::positions::wavelengths(pe.ncols(), &c.spec.dims));
     }
     Ok(Figure::Drawn {

@@ -9,7 +9,7 @@
 //! It also leaves a built 5- and 64-token book in target/bench-books/ for the browser figures
 //! (tests/browser/bench.js).
 
-use mdbook_attention::spec::Examples;
+use mdbook_attention::examples::Examples;
 use mdbook_attention::{chapter, cli, serve};
 use mdbook_driver::MDBook;
 use std::path::{Path, PathBuf};
@@ -108,7 +108,7 @@ fn main() {
     let (mut examples, problems) =
         Examples::load(&with.join("src/examples.toml"), "src/examples.toml");
     // The book's models, as the build reads them from book.toml.
-    examples.models = mdbook_attention::spec::Models {
+    examples.models = mdbook_attention::block::Models {
         sources: mdbook_attention::mdbook::models_of(&with).unwrap(),
         root: with.clone(),
         ..Default::default()

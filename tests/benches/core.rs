@@ -3,7 +3,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mdbook_attention::core::{AttentionInput, Mask};
-use mdbook_attention::spec::Examples;
+use mdbook_attention::examples::Examples;
 use mdbook_attention::{chapter, markdown};
 use ndarray::Array2;
 use std::hint::black_box;
@@ -112,7 +112,7 @@ fn model(c: &mut Criterion) {
         eprintln!("the model is not fetched: no model figures");
         return;
     };
-    let model = mdbook_attention::model::Model::load(&folder).unwrap();
+    let model = mdbook_attention::pretrained::Model::load(&folder).unwrap();
     // Sixteen word pieces, [CLS] and [SEP] included.
     let text = "The black cat ate the fish because it was very hungry after the day";
     let (tokens, ids) = model.tokenize(text).unwrap();
@@ -123,7 +123,7 @@ fn model(c: &mut Criterion) {
         b.iter(|| forward(&model.weights, black_box(&ids)).unwrap())
     });
     group.bench_function("all-MiniLM-L6-v2: read the folder (cold start)", |b| {
-        b.iter(|| mdbook_attention::model::Model::load(black_box(&folder)).unwrap())
+        b.iter(|| mdbook_attention::pretrained::Model::load(black_box(&folder)).unwrap())
     });
     group.finish();
 }

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mdbook_attention::{chapter, markdown, spec::Examples};
+use mdbook_attention::{chapter, markdown, examples::Examples};
 use std::sync::LazyLock;
 
 static EXAMPLES: LazyLock<Examples> = LazyLock::new(|| {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mdbook_attention::{chapter, spec::Examples};
+use mdbook_attention::{chapter, examples::Examples};
 use std::sync::LazyLock;
 
 static EXAMPLES: LazyLock<Examples> = LazyLock::new(|| {

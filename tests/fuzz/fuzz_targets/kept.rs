@@ -5,6 +5,6 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = mdbook_attention::spec::read_kept_run(data);
-    let _ = mdbook_attention::spec::read_kept_training(data);
+    let _ = mdbook_attention::block::read_kept_run(data);
+    let _ = mdbook_attention::block::read_kept_training(data);
 });

@@ -6,7 +6,7 @@
 mod hostile_blocks;
 
 use libfuzzer_sys::fuzz_target;
-use mdbook_attention::{chapter, spec::Examples};
+use mdbook_attention::{chapter, examples::Examples};
 
 fuzz_target!(|data: &[u8]| {
     let text = hostile_blocks::chapter_from(data);

@@ -1,7 +1,7 @@
 //! TOML text → typed, located fields. Each key is read on its own, so one block can report
 //! several problems at once, each on the line of its key.
 
-use super::source::{Diagnostic, Located, Source};
+use crate::source::{Diagnostic, Located, Source};
 use std::collections::BTreeMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -42,7 +42,7 @@ named_enum! {
 
 /// The TOML shape a key holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ValueType {
     Text,
     Texts,
     Numbers,
@@ -58,74 +58,80 @@ pub enum Kind {
 impl Key {
     /// The one table of keys: what each holds, and what to write when it holds something else.
     /// (What each means is read in `build.rs`, one reader per key.)
-    pub fn spec(self) -> (Kind, &'static str) {
+    pub fn spec(self) -> (ValueType, &'static str) {
         const MATRIX: &str = "write a list of rows of numbers, like `[[1.0, 0.2], [0.5, 0.1]]`";
         match self {
             Key::Example => (
-                Kind::Text,
+                ValueType::Text,
                 "write the name of an example in quotes, like `example = \"running\"`",
             ),
             Key::Id => (
-                Kind::Text,
+                ValueType::Text,
                 "write a name in quotes, like `id = \"experiment\"`",
             ),
             Key::Title => (
-                Kind::Text,
+                ValueType::Text,
                 "write a title in quotes, like `title = \"Attention of cat\"`",
             ),
             Key::Tokens => (
-                Kind::Texts,
+                ValueType::Texts,
                 "write a list of strings, like `tokens = [\"The\", \"cat\"]`",
             ),
             Key::Dims => (
-                Kind::Texts,
+                ValueType::Texts,
                 "write a list of names, like `dims = [\"animal\", \"action\"]`",
             ),
-            Key::Embeddings | Key::WQ | Key::WK | Key::WV => (Kind::Numbers, MATRIX),
-            Key::Mask => (Kind::Mask, MASK_HINT),
-            Key::Scale => (Kind::Number, "write a number, like `scale = 0.5`"),
+            Key::Embeddings | Key::WQ | Key::WK | Key::WV => (ValueType::Numbers, MATRIX),
+            Key::Mask => (ValueType::Mask, MASK_HINT),
+            Key::Scale => (ValueType::Number, "write a number, like `scale = 0.5`"),
             Key::Show => (
-                Kind::Texts,
+                ValueType::Texts,
                 "write a list of views, like `show = [\"qkv\", \"heatmap\"]`",
             ),
             Key::Focus => (
-                Kind::Text,
+                ValueType::Text,
                 "write a token in quotes, like `focus = \"cat\"`",
             ),
-            Key::SetQuery => (Kind::SetQuery, SET_QUERY_HINT),
-            Key::Steps => (Kind::Steps, STEPS_HINT),
+            Key::SetQuery => (ValueType::SetQuery, SET_QUERY_HINT),
+            Key::Steps => (ValueType::Steps, STEPS_HINT),
             Key::Highlight => (
-                Kind::Text,
+                ValueType::Text,
                 "write a token in quotes, like `highlight = \"black\"`",
             ),
             Key::Shuffled => (
-                Kind::Texts,
+                ValueType::Texts,
                 "write the tokens in another order, like `shuffled = [\"fish\", \"ate\", \"cat\"]`",
             ),
-            Key::Heads => (Kind::Heads, HEADS_HINT),
-            Key::Train => (Kind::Train, TRAIN_HINT),
+            Key::Heads => (ValueType::Heads, HEADS_HINT),
+            Key::Train => (ValueType::Train, TRAIN_HINT),
             Key::Model => (
-                Kind::Text,
+                ValueType::Text,
                 "write the name of a model from book.toml, like `model = \"minilm\"`",
             ),
             Key::Text => (
-                Kind::Text,
+                ValueType::Text,
                 "write the sentence the model reads, like `text = \"The black cat ate fish\"`",
             ),
             Key::Layer => (
-                Kind::Number,
+                ValueType::Number,
                 "write a layer of the model, counted from 1, like `layer = 1`",
             ),
             Key::Head => (
-                Kind::Number,
+                ValueType::Number,
                 "write a head of that layer, counted from 1, like `head = 3`",
             ),
-            Key::WO => (Kind::Numbers, MATRIX),
-            Key::Positions => (Kind::Positions, POSITIONS_HINT),
-            Key::RopeBase => (Kind::Number, "write a number, like `rope_base = 10000`"),
-            Key::PositionScale => (Kind::Number, "write a number, like `position_scale = 0.1`"),
+            Key::WO => (ValueType::Numbers, MATRIX),
+            Key::Positions => (ValueType::Positions, POSITIONS_HINT),
+            Key::RopeBase => (
+                ValueType::Number,
+                "write a number, like `rope_base = 10000`",
+            ),
+            Key::PositionScale => (
+                ValueType::Number,
+                "write a number, like `position_scale = 0.1`",
+            ),
             Key::Assert => (
-                Kind::Texts,
+                ValueType::Texts,
                 "write a list of claims, like `assert = [\"argmax(weights[cat]) == black\"]`",
             ),
         }
@@ -299,7 +305,7 @@ pub fn fields_of_table(src: &Source, table: &DeTable) -> Result<Fields, Vec<Diag
 
 fn unknown_key_message(key: &str) -> String {
     // The one "did you mean" of the crate, bounded in the length of what it compares.
-    match super::source::suggest(key, Key::NAMES) {
+    match crate::source::suggest(key, Key::NAMES) {
         hint if hint.is_empty() => {
             format!(
                 "unknown key `{key}` — the keys are {}",
@@ -315,20 +321,20 @@ type Value<'a> = Spanned<DeValue<'a>>;
 fn read_field(src: &Source, key: Key, value: &Value) -> Result<Field, Diagnostic> {
     let name = key.name();
     Ok(match key.spec().0 {
-        Kind::Text => Field::Text(string(src, name, value, key.hint())?),
-        Kind::Texts => Field::Texts(strings(src, key, value)?),
-        Kind::Numbers => Field::Numbers(rows(src, key, value, number)?),
-        Kind::Number => Field::Number(number(src, name, value)?),
-        Kind::Mask => Field::Mask(match value.get_ref() {
+        ValueType::Text => Field::Text(string(src, name, value, key.hint())?),
+        ValueType::Texts => Field::Texts(strings(src, key, value)?),
+        ValueType::Numbers => Field::Numbers(rows(src, key, value, number)?),
+        ValueType::Number => Field::Number(number(src, name, value)?),
+        ValueType::Mask => Field::Mask(match value.get_ref() {
             DeValue::String(s) => MaskField::Named(s.to_string()),
             DeValue::Array(_) => MaskField::Matrix(rows(src, key, value, boolean)?),
             other => return Err(wrong_type(src, name, value, other, MASK_HINT)),
         }),
-        Kind::SetQuery => Field::SetQuery(set_query(src, name, value)?),
-        Kind::Steps => Field::Steps(steps(src, value)?),
-        Kind::Heads => Field::Heads(heads(src, value)?),
-        Kind::Train => Field::Train(Box::new(train(src, value)?)),
-        Kind::Positions => Field::Positions(match value.get_ref() {
+        ValueType::SetQuery => Field::SetQuery(set_query(src, name, value)?),
+        ValueType::Steps => Field::Steps(steps(src, value)?),
+        ValueType::Heads => Field::Heads(heads(src, value)?),
+        ValueType::Train => Field::Train(Box::new(train(src, value)?)),
+        ValueType::Positions => Field::Positions(match value.get_ref() {
             DeValue::String(s) => PositionsField::Named(s.to_string()),
             DeValue::Array(_) => PositionsField::Rows(rows(src, key, value, number)?),
             other => return Err(wrong_type(src, name, value, other, POSITIONS_HINT)),
@@ -363,7 +369,7 @@ fn heads(src: &Source, value: &Value) -> Result<Vec<Located<HeadField>>, Diagnos
                         src.span(k.span()),
                         format!(
                             "a head has no key `{other}`{} — a head holds `w_q`, `w_k`, `w_v` and, if it has its own, `scale`",
-                            super::source::suggest(other, &["w_q", "w_k", "w_v", "scale"])
+                            crate::source::suggest(other, &["w_q", "w_k", "w_v", "scale"])
                         ),
                     ));
                 }
@@ -412,7 +418,7 @@ fn unknown_train_settings(src: &Source, value: &Value) -> Vec<Diagnostic> {
                 src.span(k.span()),
                 format!(
                     "`train` has no setting `{other}`{} — it holds {}",
-                    super::source::suggest(other, &TRAIN_KEYS),
+                    crate::source::suggest(other, &TRAIN_KEYS),
                     TRAIN_KEYS.join(", ")
                 ),
             )
@@ -463,7 +469,7 @@ fn train(src: &Source, value: &Value) -> Result<TrainField, Diagnostic> {
                     src.span(k.span()),
                     format!(
                         "`train` has no setting `{other}`{} — it holds {}",
-                        super::source::suggest(other, &TRAIN_KEYS),
+                        crate::source::suggest(other, &TRAIN_KEYS),
                         TRAIN_KEYS.join(", ")
                     ),
                 ));

@@ -9,8 +9,8 @@
 //! Rows of token-indexed matrices are named by token (or 1-based position); dimensions by
 //! 1-based number or, for embeddings, by name.
 
-use crate::spec::computed::{ResultGroup, ResultName};
-use crate::spec::source::suggest;
+use super::names::{ResultGroup, ResultName};
+use crate::source::suggest;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Index {

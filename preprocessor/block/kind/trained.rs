@@ -10,13 +10,13 @@
 //! held-out accuracy, the fall of the loss, and the worked gradient against its central
 //! difference. Runs are cached by their settings: several figures of one run train once.
 
-use super::fields::{Field, Fields, Key, PositionsField, Rows, TrainField};
-use super::kept;
-use super::source::{Diagnostic, Located, Place};
+use crate::block::keys::{Field, Fields, Key, PositionsField, Rows, TrainField};
 use crate::core::training::{
     self, ASKING, Measure, Snapshot, Training, TrainingConfig, WorkedStep,
 };
 use crate::format::fmt;
+use crate::kept;
+use crate::source::{Diagnostic, Located, Place};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 
@@ -44,7 +44,7 @@ pub fn apply(fields: &mut Fields) -> Result<Option<Trained>, Vec<Diagnostic>> {
     else {
         return Ok(None);
     };
-    super::fields::refuse_inputs(
+    crate::block::keys::refuse_inputs(
         fields,
         &[],
         "a block with `train` makes its own tokens, embeddings, positions and weights from the training run",

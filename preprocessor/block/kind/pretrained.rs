@@ -6,16 +6,16 @@
 //! "embeddings" `[q | k | v]` with identity `w_q`, `w_k`, `w_v` that pick each part out exactly,
 //! so every attention view, inline value and claim works on a real head unchanged.
 //!
-//! Runs are kept on disk ([`super::kept`]), by the model's identity (the checksums of all its
+//! Runs are kept on disk ([`crate::kept`]), by the model's identity (the checksums of all its
 //! files, [`ModelSource::identity`]), the text and the fingerprint of the code that computed
 //! them, so a warm build reads numbers instead of 90 MB of weights; a model whose files change is
 //! a new model, in this process (`serve`) as on disk.
 
-use super::fields::{Field, Fields, Key, Rows};
-use super::kept;
-use super::source::{Diagnostic, Located};
+use crate::block::keys::{Field, Fields, Key, Rows};
 use crate::core::bert;
-use crate::model::{Model, ModelSource};
+use crate::kept;
+use crate::pretrained::{Model, ModelSource};
+use crate::source::{Diagnostic, Located};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -206,7 +206,7 @@ pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnModel>, Ve
         }
         return Ok(None);
     };
-    super::fields::refuse_inputs(
+    crate::block::keys::refuse_inputs(
         fields,
         &[Key::Train],
         "a block with `model` takes its tokens, queries, keys and values from the model",
@@ -222,7 +222,7 @@ pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnModel>, Ve
             place,
             format!(
                 "there is no model `{name}`{} — {known}",
-                super::source::suggest(&name, &names)
+                crate::source::suggest(&name, &names)
             ),
         )]);
     };
@@ -438,11 +438,11 @@ fn run_once(
             let (tokens, ids) = model.tokenize(text).map_err(RunFailure::Text)?;
             // Refused before the run, which a long text makes slow and large (and whose block
             // would be refused after it).
-            if tokens.len() > super::MAX_TOKENS {
+            if tokens.len() > crate::block::MAX_TOKENS {
                 return Err(RunFailure::Text(format!(
                     "the model splits this text into {} word pieces, more than the {} tokens a block may have — shorten the text",
                     tokens.len(),
-                    super::MAX_TOKENS
+                    crate::block::MAX_TOKENS
                 )));
             }
             let out = bert::forward(&model.weights, &ids).map_err(RunFailure::Text)?;

@@ -7,8 +7,8 @@
 use super::binding::Bind;
 use super::heatmap::Heatmap;
 use super::views::Equation;
+use crate::block::{BlockSpec, Computed};
 use crate::core::{AttentionInput, AttentionResult};
-use crate::spec::{BlockSpec, Computed};
 
 /// One result of a widget as a view shows it: the block's words and settings, and which result
 /// (its inputs and its numbers). Views take this, never the whole widget.

@@ -4,20 +4,20 @@
 //!
 //! Every reader records its problems and goes on, so a block reports them all at once.
 
-use super::fields::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows, StepField};
-use super::source::{Diagnostic, Located, Place, suggest};
+use super::keys::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows, StepField};
 use super::{
-    BlockSpec, DEFAULT_ROPE_BASE, Examples, MAX_CELLS, MAX_DIMS, MAX_HEADS, MAX_TOKENS,
+    BlockSpec, DEFAULT_ROPE_BASE, ExampleKeys, MAX_CELLS, MAX_DIMS, MAX_HEADS, MAX_TOKENS,
     PositionsKind, ResultGroup, ResultName, Step, Variant, View,
 };
 use crate::core::{self, AttentionInput, Mask, QueryOverride};
+use crate::source::{Diagnostic, Located, Place, suggest};
 use ndarray::Array2;
 
 /// Checks the fields (after merging in the example) and assembles a spec.
 pub fn build(
     mut fields: Fields,
     place: Place,
-    examples: &Examples,
+    examples: &dyn ExampleKeys,
     as_example: bool,
 ) -> Result<BlockSpec, Vec<Diagnostic>> {
     // An example's keys first, as if the block had written them — `train` and `model` included —
@@ -38,8 +38,8 @@ pub fn build(
         None => problems,
     };
     // A model or a training run writes the keys it makes before anything reads them.
-    let on_model = super::model::apply(&mut fields, &examples.models).map_err(blame)?;
-    let trained = super::training::apply(&mut fields).map_err(blame)?;
+    let on_model = super::kind::pretrained::apply(&mut fields, examples.models()).map_err(blame)?;
+    let trained = super::kind::trained::apply(&mut fields).map_err(blame)?;
     // Several heads bring their own weights.
     let weights: &[Key] = if fields.contains_key(&Key::Heads) {
         &[]
@@ -100,7 +100,7 @@ fn blame_the_block(
 /// the line that names it.
 fn merge_example(
     fields: &mut Fields,
-    examples: &Examples,
+    examples: &dyn ExampleKeys,
 ) -> Result<Option<(String, Place)>, Vec<Diagnostic>> {
     let Some(Located {
         value: Field::Text(name),
@@ -116,8 +116,8 @@ fn merge_example(
             format!("the example `{name}` could not be computed — see {cause}"),
         )]);
     }
-    let Some(base) = examples.fields_of(&name) else {
-        let names: Vec<&str> = examples.names().collect();
+    let Some(base) = examples.keys_of(&name) else {
+        let names: Vec<&str> = examples.names();
         let listed = if names.is_empty() {
             "this book defines none: point `examples` in book.toml's [preprocessor.attention] at a TOML file".to_string()
         } else {
@@ -178,8 +178,8 @@ struct Builder<'f> {
     rope_base: Option<f64>,
     /// What sinusoidal or learned positions are multiplied by before they are added.
     position_scale: f64,
-    trained: Option<super::training::Trained>,
-    on_model: Option<super::model::OnModel>,
+    trained: Option<super::kind::trained::Trained>,
+    on_model: Option<super::kind::pretrained::OnModel>,
 }
 
 /// One head's weights, and its own scale if it has one.
@@ -310,7 +310,7 @@ impl<'f> Builder<'f> {
             } else if *base <= 1.0 {
                 let message = format!(
                     "`rope_base` is {}, but the base of rotary positions must be greater than 1 — the usual one is 10000",
-                    crate::spec::expr::human(*base)
+                    crate::format::human(*base)
                 );
                 self.problem(place.clone(), message);
             } else {
@@ -385,7 +385,7 @@ impl<'f> Builder<'f> {
             } else if !(scale.is_finite() && *scale > 0.0) {
                 let message = format!(
                     "`position_scale` is {}, but it must be a number above 0 — 0.1 makes waves of ±0.1",
-                    crate::spec::expr::human(*scale)
+                    crate::format::human(*scale)
                 );
                 self.problem(place.clone(), message);
             } else {
@@ -886,7 +886,7 @@ impl<'f> Builder<'f> {
 
     fn assert(&mut self) {
         for a in self.texts(Key::Assert) {
-            match super::expr::parse_assertion(&a.value) {
+            match crate::expr::parse_assertion(&a.value) {
                 Ok(claim) if claim.left.is_constant() && claim.right.is_constant() => {
                     let message = format!(
                         "the claim `{}` compares two constants, so it checks nothing in the figure — compare a reference like `weights[cat][black]` with a number",

@@ -1,10 +1,10 @@
 //! Evaluation: an [`Expr`] and a [`Scope`] → values, and claims checked with messages that say
 //! what the numbers really are. Equality allows an error of 1e-9.
 
-use super::syntax::{Expr, Function, Index, Op, Quantity, Ref, display_ref, parse_assertion};
-use crate::format::fmt;
-use crate::spec::computed::{Computed, Scope};
-use crate::spec::source::suggest;
+use crate::block::{Computed, Scope};
+use crate::expr::syntax::{Expr, Function, Index, Op, Quantity, Ref, display_ref, parse_assertion};
+use crate::format::{fmt, human};
+use crate::source::{Diagnostic, Place, suggest};
 
 /// How close two numbers must be for `==` to hold.
 pub const EQUALITY_TOLERANCE: f64 = 1e-9;
@@ -175,7 +175,7 @@ fn resolve<'s>(r: &Ref, scope: &'s dyn Scope) -> Result<&'s Computed, ExprError>
 type Labelled = (Vec<String>, Vec<Val>);
 
 /// The result a reference reads: the block's own, or the named one.
-fn result_of<'c>(c: &'c Computed, r: &Ref) -> Result<&'c crate::spec::NamedResult, String> {
+fn result_of<'c>(c: &'c Computed, r: &Ref) -> Result<&'c crate::block::NamedResult, String> {
     let Some(name) = &r.result else {
         return Ok(&c.results[0]);
     };
@@ -293,7 +293,7 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
         ),
         Quantity::Positions => match (&input.positions, &spec.positions) {
             (Some(p), _) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(p)),
-            (None, crate::spec::PositionsKind::Rope) => {
+            (None, crate::block::PositionsKind::Rope) => {
                 return Err(format!(
                     "`{}`: rotary positions are not added to the embeddings, they turn the queries and keys — compare `q` and `k` instead",
                     display_ref(r)
@@ -461,13 +461,6 @@ fn holds(left: &Val, op: Op, right: &Val) -> bool {
     }
 }
 
-/// A number as a person reads it in a message: at most 12 significant digits, so that the
-/// float's noise (0.8900000000000001) goes and any difference that matters stays.
-pub fn human(x: f64) -> String {
-    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
-    format!("{rounded}")
-}
-
 pub fn show_val(v: &Val) -> String {
     match v {
         Val::Num(x) => human(*x),
@@ -538,4 +531,41 @@ pub fn check(text: &str, scope: &dyn Scope) -> Result<(), ExprError> {
         None => Ok(()),
         Some((l, r)) => Err(why_false(text, l, r).into()),
     }
+}
+
+/// An expression's error at a place, a follow-on if it only repeats another failure.
+pub fn located(place: Place, e: ExprError) -> Diagnostic {
+    if e.follow_on {
+        Diagnostic::follow_on(place, e.message)
+    } else {
+        Diagnostic::new(place, e.message)
+    }
+}
+
+/// [`located`], underlining only what the message names: the first thing it quotes in
+/// backticks (`dgo` in "`dgo` is not one of the tokens"), where that occurs once in `text`, the
+/// expression as written at `place` between its quotes. Anything less certain — an escape in
+/// the string, a name that occurs twice — keeps the whole expression underlined.
+pub fn located_in(place: Place, text: &str, e: ExprError) -> Diagnostic {
+    located(narrow(place, text, &e.message), e)
+}
+
+/// The part of `place` (which holds `text` between two one-character quotes) that `message`
+/// names first in backticks, if that is certain; else `place` as it is.
+pub fn narrow(place: Place, text: &str, message: &str) -> Place {
+    let culprit = message
+        .split('`')
+        .nth(1)
+        .filter(|c| !c.is_empty() && c.len() < text.len());
+    let narrowed = culprit.and_then(|c| {
+        let at = text.find(c)?;
+        let once = text.matches(c).count() == 1;
+        let verbatim = place.width == text.chars().count() + 2 && place.column > 0;
+        (once && verbatim).then(|| Place {
+            column: place.column + 1 + text[..at].chars().count(),
+            width: c.chars().count(),
+            ..place.clone()
+        })
+    });
+    narrowed.unwrap_or(place)
 }

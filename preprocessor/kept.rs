@@ -33,19 +33,19 @@ const fn fingerprint(sources: &[&[u8]]) -> u64 {
 
 /// The core, the model reader and the two blocks that keep results.
 pub const CODE: u64 = fingerprint(&[
-    include_bytes!("../core/mod.rs"),
-    include_bytes!("../core/bert.rs"),
-    include_bytes!("../core/positions.rs"),
-    include_bytes!("../core/training.rs"),
-    include_bytes!("../model.rs"),
-    include_bytes!("model.rs"),
-    include_bytes!("training.rs"),
+    include_bytes!("core/mod.rs"),
+    include_bytes!("core/bert.rs"),
+    include_bytes!("core/positions.rs"),
+    include_bytes!("core/training.rs"),
+    include_bytes!("pretrained.rs"),
+    include_bytes!("block/kind/pretrained.rs"),
+    include_bytes!("block/kind/trained.rs"),
     include_bytes!("kept.rs"),
 ]);
 
 /// Where kept results live: beside the cached models (`ATTENTION_BOOK_CACHE` moves both).
 pub fn folder() -> PathBuf {
-    crate::model::cache_root().join("runs")
+    crate::pretrained::cache_root().join("runs")
 }
 
 /// A seal's length: a CRC-32 in hex (`{:08x}`).
