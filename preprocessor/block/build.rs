@@ -4,14 +4,29 @@
 //!
 //! Every reader records its problems and goes on, so a block reports them all at once.
 
-use super::keys::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows, StepField};
-use super::{
-    BlockSpec, DEFAULT_ROPE_BASE, ExampleKeys, MAX_CELLS, MAX_DIMS, MAX_HEADS, MAX_TOKENS,
-    PositionsKind, ResultGroup, ResultName, Step, Variant, View,
+use super::checked::{
+    BlockSpec, DEFAULT_ROPE_BASE, MAX_CELLS, MAX_DIMS, MAX_HEADS, MAX_TOKENS, PositionsKind, Step,
+    Variant, View,
 };
+use super::keys::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows, StepField};
+use super::kind::pretrained::Models;
 use crate::core::{self, AttentionInput, Mask, QueryOverride};
+use crate::expr::{ResultGroup, ResultName};
 use crate::source::{Diagnostic, Located, Place, suggest};
 use ndarray::Array2;
+
+/// Where `example = "NAME"` finds the keys of a named example (the book's examples, which sit
+/// above blocks: they are blocks computed and checked).
+pub trait ExampleKeys {
+    /// The keys of a named example, as written.
+    fn keys_of(&self, name: &str) -> Option<&Fields>;
+    /// Where the first problem of an example that failed is.
+    fn failure(&self, name: &str) -> Option<&Place>;
+    /// Every example's name, for "did you mean".
+    fn names(&self) -> Vec<&str>;
+    /// The real models book.toml names, for blocks with `model`.
+    fn models(&self) -> &Models;
+}
 
 /// Checks the fields (after merging in the example) and assembles a spec.
 pub fn build(

@@ -5,17 +5,11 @@
 //! named (`mask[causal]`, and later heads, training steps, positions) and computed from inputs
 //! that the spec derives. Views take one result; bindings and expressions say which.
 
-use super::BlockSpec;
+use super::checked::BlockSpec;
 use crate::core::{AttentionInput, AttentionResult};
 use crate::expr::ResultName;
+use crate::source::Diagnostic;
 use crate::source::Place;
-
-/// An input the spec derives from the block, to be computed beside the block's own.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Variant {
-    pub name: ResultName,
-    pub input: AttentionInput,
-}
 
 /// One attention computation of a widget and what it was computed from.
 #[derive(Debug, Clone)]
@@ -122,4 +116,46 @@ impl Scope for WithCurrent<'_> {
         names.extend(self.current.spec.id.clone());
         names
     }
+}
+
+/// The heads side by side and, with `w_o`, combined — when there is more than one head or a
+/// `w_o` to apply.
+fn combined(spec: &BlockSpec, results: &[NamedResult]) -> Option<Combined> {
+    if spec.heads < 2 && spec.w_o.is_none() {
+        return None;
+    }
+    let outputs: Vec<_> = results[..spec.heads]
+        .iter()
+        .map(|r| r.result.output.view())
+        .collect();
+    let concat = crate::core::positions::concat(&outputs);
+    let output = spec
+        .w_o
+        .as_ref()
+        .map(|w_o| crate::core::positions::combine(&concat, w_o));
+    Some(Combined { concat, output })
+}
+
+/// Computes every result of a spec: its own, then each variant's, then the heads combined.
+pub fn compute_results(spec: BlockSpec) -> Result<Computed, Vec<Diagnostic>> {
+    let own = std::iter::once((spec.own_name.as_ref(), &spec.input));
+    let variants = spec.variants.iter().map(|v| (Some(&v.name), &v.input));
+    let mut results = Vec::with_capacity(1 + spec.variants.len());
+    for (name, input) in own.chain(variants) {
+        let result = input.compute().map_err(|e| {
+            let whose = name.map_or(String::new(), |n| format!(" (the result `{n}`)"));
+            vec![Diagnostic::new(spec.place.clone(), format!("{e}{whose}"))]
+        })?;
+        results.push(NamedResult {
+            name: name.cloned(),
+            input: input.clone(),
+            result,
+        });
+    }
+    let combined = combined(&spec, &results);
+    Ok(Computed {
+        spec,
+        results,
+        combined,
+    })
 }

@@ -17,10 +17,12 @@
 //!   not the NaN that the bare formula would give.
 
 pub mod bert;
+pub mod linear;
 pub mod positions;
 pub mod training;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+pub use linear::{dot, project, projection_terms};
+use ndarray::{Array1, Array2};
 use thiserror::Error;
 
 /// Which positions each query may attend to.
@@ -201,21 +203,6 @@ pub enum AttentionError {
         row: usize,
         col: usize,
     },
-}
-
-/// `Σ a_i·b_i`, left to right from zero: the one dot product of the book.
-pub fn dot(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
-    a.iter().zip(b.iter()).fold(0.0, |sum, (x, y)| sum + x * y)
-}
-
-/// `x·Wᵀ` row by row: row `i` of `w` makes output dimension `i`.
-pub fn project(x: ArrayView2<f64>, w: ArrayView2<f64>) -> Array2<f64> {
-    Array2::from_shape_fn((x.nrows(), w.nrows()), |(t, i)| dot(x.row(t), w.row(i)))
-}
-
-/// The per-term products `w[row, j] · x[j]` whose sum is one projected entry.
-pub fn projection_terms(x: ArrayView1<f64>, w_row: ArrayView1<f64>) -> Vec<f64> {
-    w_row.iter().zip(x.iter()).map(|(w, x)| w * x).collect()
 }
 
 /// `e^(score − row max)` for each allowed entry of one row, `0` where masked: the numerators of

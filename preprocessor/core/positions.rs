@@ -10,7 +10,7 @@
 //! - Heads: their outputs side by side (concatenated), then `W_O` (`(d_model, H·d_v)`, row `i`
 //!   makes output dimension `i`), as `torch.nn.MultiheadAttention` without biases.
 
-use super::project;
+use super::linear::project;
 use ndarray::{Array2, ArrayView2, Axis, concatenate};
 
 /// The sinusoidal encodings of `n` positions in `d` dimensions.

@@ -2,8 +2,6 @@
 //! recompute it. [`Field`] is the one list of names; the script must know exactly these
 //! (`tests/contracts.rs`).
 
-use super::cells::push_int;
-
 named_enum! {
     /// Every field a binding may name.
     pub enum Field {
@@ -154,4 +152,9 @@ impl std::fmt::Display for Bind {
         self.write_to(&mut s);
         f.write_str(&s)
     }
+}
+
+/// An integer written in place, without the formatter's machinery (the heatmap writes many).
+pub(super) fn push_int(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
 }

@@ -5,14 +5,11 @@
 //! frame, but rendering each cell through it took 60% of a build under callgrind, so the two
 //! innermost loops live here. The markup is the same the templates would write.
 
-use super::binding::Bind;
-use super::escape_html;
-use super::figure::{Caption, Part, Row};
+use super::binding::{Bind, push_int};
+use super::figure::{Caption, Part, Row, Table};
+use super::html::{escape_html, render};
+use serde_json::json;
 use std::fmt::Write;
-
-pub(super) fn push_int(out: &mut String, n: impl itoa::Integer) {
-    out.push_str(itoa::Buffer::new().format(n));
-}
 
 pub struct HeatCell {
     pub x: u32,
@@ -264,4 +261,21 @@ fn push_class(out: &mut String, class: &str) {
         out.push_str(class);
         out.push('"');
     }
+}
+
+pub(super) fn render_table(t: &Table) -> String {
+    render(
+        "table",
+        json!({
+            "caption": caption_html(&t.caption),
+            "label": caption_text(&t.caption),
+            "head": table_head(&t.corner, &t.columns, t.marked),
+            "class": t.class,
+            "body": table_body(&t.rows, t.marked),
+        }),
+    )
+}
+
+pub(super) fn render_tables(tables: &[Table]) -> String {
+    tables.iter().map(render_table).collect()
 }

@@ -5,8 +5,6 @@
 //! focus token, the scale) are [`Part::Bound`], which the browser rewrites like any number.
 
 use super::binding::Bind;
-use super::heatmap::Heatmap;
-use super::views::Equation;
 use crate::block::{BlockSpec, Computed};
 use crate::core::{AttentionInput, AttentionResult};
 
@@ -150,4 +148,34 @@ pub struct Table {
     pub class: &'static str,
     /// A column picked out (the key a reader is asked to follow).
     pub marked: Option<usize>,
+}
+
+pub struct Heatmap {
+    /// The result shown: an index into the block's results, which the figure carries as
+    /// `data-r` so that the script redraws it from the same result.
+    pub which: usize,
+    /// The result whose cells this one's outlines compare with (`data-against`).
+    pub compare_to: Option<usize>,
+    pub heading: String,
+    pub title: String,
+    /// One of the compare view's pair: no focus-row outline, so outlines mean "changed" only.
+    pub in_compare: bool,
+    /// Always reads its own result, whichever head the step-by-step views follow.
+    pub pinned: bool,
+}
+
+/// One term `w×x = product` of a projection line.
+pub struct Term {
+    pub w: String,
+    pub x: (String, Bind),
+    pub product: (String, Bind),
+}
+
+/// One line of the projection view: `q_cat[1] = 1.00×0.20 + … = 0.20 + … = 0.41`.
+pub struct Equation {
+    pub matrix: &'static str,
+    pub out: &'static str,
+    pub row: usize,
+    pub terms: Vec<Term>,
+    pub result: (String, Bind),
 }

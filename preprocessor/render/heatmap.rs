@@ -9,9 +9,11 @@
 //! [`STRONG_OPACITY`], where attention.css's per-theme colours keep both at 4.5:1 or more.
 
 use super::binding::{Bind, Field};
+use super::cells::render_table;
 use super::cells::{self, HeatCell};
-use super::figure::{Figure, Row, Table, cell};
-use super::{Computed, escape_html, render, render_table};
+use super::figure::{Figure, Heatmap, Row, Table, cell};
+use super::html::{escape_html, render};
+use crate::block::Computed;
 use crate::block::{ResultGroup, ResultName};
 use crate::core::AttentionResult;
 use crate::format::{fmt, fmt_opt};
@@ -51,20 +53,6 @@ pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
     } else {
         format!("{from} → {to}: {shown}")
     }
-}
-
-pub struct Heatmap {
-    /// The result shown: an index into the block's results, which the figure carries as
-    /// `data-r` so that the script redraws it from the same result.
-    pub which: usize,
-    /// The result whose cells this one's outlines compare with (`data-against`).
-    pub compare_to: Option<usize>,
-    pub heading: String,
-    pub title: String,
-    /// One of the compare view's pair: no focus-row outline, so outlines mean "changed" only.
-    pub in_compare: bool,
-    /// Always reads its own result, whichever head the step-by-step views follow.
-    pub pinned: bool,
 }
 
 pub fn heatmap(c: &Computed, h: &Heatmap) -> String {

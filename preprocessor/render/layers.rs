@@ -2,8 +2,8 @@
 //! model view), on the book's colour scale, the block's own head outlined; and, as text, where
 //! each head sends the attention of the focus token.
 
-use super::escape_html;
 use super::figure::{Row, Table, cell};
+use super::html::escape_html;
 use crate::block::ModelRun;
 use crate::format::fmt;
 use std::fmt::Write;

@@ -3,8 +3,8 @@
 //! weight. The focus token's lines are drawn in the heatmap's hue, the others in grey, so the
 //! eye follows one word; its weights are written at the right-hand end.
 
-use super::escape_html;
 use super::figure::Shown;
+use super::html::escape_html;
 use crate::format::fmt;
 use std::fmt::Write;
 

@@ -13,6 +13,7 @@ mod cells;
 pub mod data;
 mod figure;
 mod heatmap;
+mod html;
 mod layers;
 mod lines;
 pub mod pencil;
@@ -22,7 +23,10 @@ mod training;
 mod views;
 
 pub use binding::Field as BindingField;
+use cells::{render_table, render_tables};
 pub use heatmap::{HEATMAP_CELL, HEATMAP_TEXT_UP_TO, STRONG_OPACITY, cell_class};
+pub use html::escape_html;
+use html::{FAILURE, render, script_json};
 pub use static_form::{markdown_text, static_markdown};
 
 use crate::block::Computed;
@@ -32,140 +36,10 @@ use crate::core::Mask;
 pub use crate::format;
 use crate::format::fmt;
 use data::WidgetData;
-use figure::{Figure, Shown, Table};
-use handlebars::Handlebars;
+use figure::{Figure, Shown};
 use serde_json::{Value, json};
-use std::cell::RefCell;
-use std::sync::LazyLock;
 
-static TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    hb.register_escape_fn(escape_html);
-    hb.register_helper("html", Box::new(write_html));
-    for (name, text) in [
-        ("widget", include_str!("templates/widget.hbs")),
-        ("table", include_str!("templates/table.hbs")),
-        ("projection", include_str!("templates/projection.hbs")),
-        ("heatmap", include_str!("templates/heatmap.hbs")),
-        ("controls", include_str!("templates/controls.hbs")),
-        ("training", include_str!("templates/training.hbs")),
-        ("order", include_str!("templates/order.hbs")),
-    ] {
-        // Templates break lines only between tags: joined here once, a widget is one line
-        // without a pass over every rendered megabyte.
-        hb.register_template_string(name, one_line(text))
-            .expect("embedded templates parse (a unit test renders each)");
-    }
-    hb
-});
-
-/// `{{html x}}`: markup our own writers made, written as it is. Unlike `{{{x}}}`, which copies
-/// the string once more before writing it, this writes it straight from the data — a figure
-/// of 64 tokens and 8 heads carries megabytes through three levels of templates.
-fn write_html(
-    h: &handlebars::Helper,
-    _: &Handlebars,
-    _: &handlebars::Context,
-    _: &mut handlebars::RenderContext,
-    out: &mut dyn handlebars::Output,
-) -> handlebars::HelperResult {
-    let param = h
-        .param(0)
-        .ok_or_else(|| handlebars::RenderErrorReason::ParamNotFoundForIndex("html", 0))?;
-    match param.value() {
-        Value::String(markup) => out.write(markup)?,
-        other => out.write(&handlebars::JsonRender::render(other))?,
-    }
-    Ok(())
-}
-
-/// Escapes text for HTML content and attribute values, newlines included, so a widget stays
-/// on one line and nothing in a block can open a tag.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut plain_from = 0;
-    // Every character escaped is ASCII, so byte positions are character boundaries.
-    for (at, byte) in s.bytes().enumerate() {
-        let escaped = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            b'\n' => "&#10;",
-            b'\r' => "&#13;",
-            _ => continue,
-        };
-        out.push_str(&s[plain_from..at]);
-        out.push_str(escaped);
-        plain_from = at + 1;
-    }
-    out.push_str(&s[plain_from..]);
-    out
-}
-
-/// JSON that is safe inside `<script>`: no `<`, `>` or `&` can end the element early.
-fn script_json(value: &impl serde::Serialize) -> Result<String, String> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| format!("the widget's data cannot be written: {e}"))?;
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut plain_from = 0;
-    for (at, c) in text.char_indices() {
-        let escaped = match c {
-            '<' => "\\u003c",
-            '>' => "\\u003e",
-            '&' => "\\u0026",
-            '\u{2028}' => "\\u2028",
-            '\u{2029}' => "\\u2029",
-            _ => continue,
-        };
-        out.push_str(&text[plain_from..at]);
-        out.push_str(escaped);
-        plain_from = at + c.len_utf8();
-    }
-    out.push_str(&text[plain_from..]);
-    Ok(out)
-}
-
-thread_local! {
-    /// The first template failure of the widget being rendered; `widget` turns it into an error.
-    static FAILURE: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Renders a template. The data is a `Value` handed over whole: `Registry::render` would
-/// serialize it once more, copying every pre-rendered string in it. A failure is remembered
-/// and reported by [`widget`] as a build error.
-fn render(name: &str, data: Value) -> String {
-    TEMPLATES
-        .render_with_context(name, &handlebars::Context::from(data))
-        .unwrap_or_else(|e| {
-            FAILURE.with(|f| {
-                f.borrow_mut()
-                    .get_or_insert_with(|| format!("the {name} template failed: {e}"));
-            });
-            String::new()
-        })
-}
-
-fn render_table(t: &Table) -> String {
-    render(
-        "table",
-        json!({
-            "caption": cells::caption_html(&t.caption),
-            "label": cells::caption_text(&t.caption),
-            "head": cells::table_head(&t.corner, &t.columns, t.marked),
-            "class": t.class,
-            "body": cells::table_body(&t.rows, t.marked),
-        }),
-    )
-}
-
-fn render_tables(tables: &[Table]) -> String {
-    tables.iter().map(render_table).collect()
-}
-
-fn projection_view(c: &Shown, equations: &[views::Equation]) -> String {
+fn projection_view(c: &Shown, equations: &[figure::Equation]) -> String {
     let equations: Vec<Value> = equations
         .iter()
         .map(|e| {
@@ -386,11 +260,6 @@ pub fn widget(c: &Computed) -> Result<String, String> {
     }
     debug_assert!(!body.contains('\n'), "a widget is one line of HTML");
     Ok(body)
-}
-
-/// Joins template lines: the templates break lines only between tags.
-fn one_line(html: &str) -> String {
-    html.lines().map(str::trim).collect::<Vec<_>>().join("")
 }
 
 #[cfg(test)]

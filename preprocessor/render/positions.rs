@@ -8,9 +8,9 @@
 //! as the heatmap ([`STRONG_OPACITY`]). The numbers are in the cells and, as text, in the table
 //! beside the map.
 
-use super::escape_html;
 use super::figure::{Row, Table, cell};
 use super::heatmap::STRONG_OPACITY;
+use super::html::escape_html;
 use crate::format::fmt;
 use ndarray::Array2;
 use std::fmt::Write;

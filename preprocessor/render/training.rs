@@ -4,8 +4,8 @@
 //! The loss curve is drawn here as SVG (its numbers are also a table in the Markdown form);
 //! the rest are tables and heatmaps of the book's usual kinds.
 
+use super::figure::Heatmap;
 use super::figure::{Row, Table, cell};
-use super::heatmap::Heatmap;
 use crate::block::{Computed, ResultGroup, ResultName};
 use crate::core::training::Training;
 use crate::format::fmt;
@@ -73,7 +73,7 @@ impl Chart<'_> {
         };
         let mut out = format!(
             "<svg class=\"attention-chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"{}\">",
-            super::escape_html(&self.summary())
+            super::html::escape_html(&self.summary())
         );
         // Axes, ticks and their labels.
         let _ = write!(

@@ -7,7 +7,7 @@
 
 use super::binding::{Bind, Field};
 use super::figure::{Caption, Cell, Row, Table, blank, cell};
-use super::figure::{Figure, Shown};
+use super::figure::{Equation, Figure, Shown, Term};
 use super::heatmap;
 use super::pencil;
 use super::training;
@@ -540,22 +540,6 @@ fn matmul(c: &Shown, marked: usize) -> Vec<Table> {
         marked: Some(marked),
     };
     vec![q, kt, product]
-}
-
-/// One term `w×x = product` of a projection line.
-pub struct Term {
-    pub w: String,
-    pub x: (String, Bind),
-    pub product: (String, Bind),
-}
-
-/// One line of the projection view: `q_cat[1] = 1.00×0.20 + … = 0.20 + … = 0.41`.
-pub struct Equation {
-    pub matrix: &'static str,
-    pub out: &'static str,
-    pub row: usize,
-    pub terms: Vec<Term>,
-    pub result: (String, Bind),
 }
 
 fn projection(c: &Shown) -> Vec<Equation> {

@@ -1,0 +1,139 @@
+//! A block, checked and ready to compute: what every block shares, and the limits a block
+//! must keep to.
+
+use super::kind::pretrained::ModelRun;
+use crate::core::AttentionInput;
+use crate::expr::ResultName;
+use crate::source::{Diagnostic, Located, Place};
+
+/// The most tokens one block may have: 128 tokens make a 16,384-cell heatmap, which still
+/// builds in milliseconds and redraws within a frame.
+pub const MAX_TOKENS: usize = 128;
+
+/// The most numbers one figure may draw, all its views together: a 128-token heatmap (16,384)
+/// with its tables fits, as do several heads of a shorter sentence; 16 heads of 128 tokens
+/// (262,144, some 60 MB of HTML) do not.
+pub const MAX_CELLS: usize = 65_536;
+/// The most dimensions (d, d_k or d_v): each gets a slider and a table column.
+pub const MAX_DIMS: usize = 64;
+/// The most heads one block may have: each gets a heatmap of its own.
+pub const MAX_HEADS: usize = 16;
+/// The base of rotary positions unless `rope_base` says otherwise (RoFormer's).
+pub const DEFAULT_ROPE_BASE: f64 = 10000.0;
+
+/// How a block tells the positions of its words apart.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PositionsKind {
+    /// Not at all: attention sees a bag of words.
+    None,
+    /// Sinusoidal encodings added to the embeddings.
+    Sinusoidal,
+    /// Rows given in the block, added to the embeddings.
+    Learned(ndarray::Array2<f64>),
+    /// Rotary embeddings applied to queries and keys.
+    Rope,
+}
+
+named_enum! {
+    /// What a block can show, in the order the book shows them.
+    pub enum View {
+        Embeddings = "embeddings",
+        Positions = "positions",
+        Matrices = "matrices",
+        Projection = "projection",
+        Qkv = "qkv",
+        Matmul = "matmul",
+        Scores = "scores",
+        Weights = "weights",
+        Softmax = "softmax",
+        Output = "output",
+        Heads = "heads",
+        Combine = "combine",
+        Residual = "residual",
+        Heatmap = "heatmap",
+        Lines = "lines",
+        Compare = "compare",
+        Order = "order",
+        Loss = "loss",
+        Gradient = "gradient",
+        Learning = "learning",
+        Snapshots = "snapshots",
+        Learned = "learned",
+        Layers = "layers",
+        Controls = "controls",
+    }
+}
+
+impl View {
+    /// Whether the view shows totals computed from numbers beside them (the pencil rule).
+    pub fn has_totals(self) -> bool {
+        matches!(
+            self,
+            View::Projection
+                | View::Matmul
+                | View::Scores
+                | View::Weights
+                | View::Softmax
+                | View::Output
+                | View::Combine
+                | View::Residual
+        )
+    }
+}
+
+/// A block, checked and ready to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockSpec {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub tokens: Vec<String>,
+    /// One name per embedding dimension.
+    pub dims: Vec<String>,
+    pub input: AttentionInput,
+    /// The token whose step-by-step arithmetic is shown.
+    pub focus: usize,
+    pub views: Vec<View>,
+    /// The token whose column matrix views pick out (`highlight`); `None`: where the focus
+    /// attends most.
+    pub highlight: Option<usize>,
+    /// Buttons that set entries of the focus token's query on the live figure.
+    pub steps: Vec<Step>,
+    /// Inputs computed beside the block's own, as named results (more heads, the compare
+    /// view's masks).
+    pub variants: Vec<Variant>,
+    /// The name of the block's own result when it has one (`heads[1]`).
+    pub own_name: Option<ResultName>,
+    /// How many heads: the own result and the first `heads − 1` variants.
+    pub heads: usize,
+    /// `(d_out, H·d_v)`: combines the heads' outputs.
+    pub w_o: Option<ndarray::Array2<f64>>,
+    pub positions: PositionsKind,
+    pub rope_base: Option<f64>,
+    pub assertions: Vec<Located<String>>,
+    /// Weights learned while the book builds (`train`); the block's own are the last step's.
+    pub training: Option<std::sync::Arc<crate::core::training::Training>>,
+    /// With `training`: the steps shown side by side, each a named result `step[N]`.
+    pub panels: Vec<usize>,
+    /// The order view's copy: the word standing at each of its places (empty without the view).
+    pub order: Vec<usize>,
+    /// A block on a real model: the text's run, and the layer and head shown (from 0).
+    pub model: Option<(std::sync::Arc<ModelRun>, usize, usize)>,
+    /// What is likely wrong but does not stop the build.
+    pub warnings: Vec<Diagnostic>,
+    /// Where the block starts, for messages with no better place.
+    pub place: Place,
+}
+
+/// One `steps` button: its label and the query entries it sets (0-based dimension, value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub label: String,
+    pub set_query: Vec<(usize, f64)>,
+}
+
+/// An input the spec derives from the block, to be computed beside the block's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub name: ResultName,
+    pub input: AttentionInput,
+}
