@@ -1,16 +1,43 @@
 //! The widgets' JavaScript and CSS, embedded from this repository's `theme/` (one source of
 //! truth), and their version, which `install` records in a book and the preprocessor checks.
 
-pub const ASSET_JS: &str = include_str!("../theme/attention.js");
+/// The one ordered list of the widget's scripts, each embedded: `(path under theme/, text)`.
+/// Classic scripts that each add to one namespace, so a page loads them in this order (the
+/// book's `additional-js`, `install` and the asset version all read this list).
+macro_rules! scripts {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../theme/", $name)))),*]
+    };
+}
+pub const SCRIPTS: &[(&str, &str)] = scripts![
+    "attention/core.js",
+    "attention/format.js",
+    "attention/pencil.js",
+    "attention/colour.js",
+    "attention/data.js",
+    "attention/bindings.js",
+    "attention/widget.js",
+    "attention/views/compare.js",
+    "attention/views/order.js",
+    "attention/views/layers.js",
+    "attention/serve.js",
+    "attention/start.js",
+];
 pub const ASSET_CSS: &str = include_str!("../theme/attention.css");
+/// The stylesheet's path under theme/.
+pub const STYLESHEET: &str = "attention.css";
 /// Where `install` puts the assets, relative to the book's root.
 pub const ASSET_DIR: &str = "theme";
+/// What books adopted before the script had rooms list in `additional-js`: `install` takes it
+/// out (the file stays, unread).
+pub const OLD_SCRIPT: &str = "attention.js";
 
 /// The version of the embedded assets: the crate version and a hash of their bytes.
 pub fn asset_version() -> String {
     // FNV-1a: stable across builds and platforms, unlike std's hasher.
-    let hash = ASSET_JS
-        .bytes()
+    let hash = SCRIPTS
+        .iter()
+        .flat_map(|(name, text)| name.bytes().chain(text.bytes()))
         .chain(ASSET_CSS.bytes())
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)

@@ -133,7 +133,7 @@ fn figure_record(c: &Computed, path: &str, line: usize, keys: &mut Keys) -> Figu
             fields.insert("combined".into(), exact(output));
         }
     }
-    if let Some(w_o) = &c.spec.w_o {
+    if let Some(w_o) = c.spec.kind.w_o() {
         fields.insert("w_o".into(), exact(w_o));
     }
     let strongest = (0..c.spec.tokens.len()).map(|i| r.strongest(i)).collect();

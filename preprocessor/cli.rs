@@ -270,7 +270,7 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     "installed{}{}",
                     if c { " — book.toml updated" } else { "" },
                     if a {
-                        " — theme/attention.js and theme/attention.css written"
+                        " — the widget scripts (theme/attention/) and theme/attention.css written"
                     } else {
                         ""
                     }

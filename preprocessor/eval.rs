@@ -325,7 +325,7 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
                 return Err(format!(
                     "`{}`: this block has {} — `concat` needs several heads (`heads = [...]`) and `combined` also `w_o`",
                     display_ref(r),
-                    if spec.heads > 1 {
+                    if spec.kind.heads() > 1 {
                         "several heads but no `w_o`".to_string()
                     } else {
                         "one head".to_string()

@@ -1,4 +1,4 @@
-//! The one number format of the book, mirrored by `fmt` in `theme/attention.js`.
+//! The one number format of the book, mirrored by `fmt` in `theme/attention/format.js`.
 //!
 //! Rule: two decimals (`0.41`) while |x| < 1e15, else three significant digits in scientific
 //! form (`1.23e18`); an exact tie rounds to the even digit (Rust's own `{:.2}`; the JS side

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
-pub use crate::assets::{ASSET_CSS, ASSET_DIR, ASSET_JS, asset_version};
+pub use crate::assets::{ASSET_CSS, ASSET_DIR, OLD_SCRIPT, SCRIPTS, STYLESHEET, asset_version};
 
 /// What `install` did, for the message.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -33,8 +33,11 @@ pub fn install(book_dir: &Path) -> anyhow::Result<Installed> {
     let mut doc: DocumentMut = text
         .parse()
         .with_context(|| format!("{} is not valid TOML", config_path.display()))?;
-    let js = format!("{ASSET_DIR}/attention.js");
-    let css = format!("{ASSET_DIR}/attention.css");
+    let css = format!("{ASSET_DIR}/{STYLESHEET}");
+    let scripts: Vec<String> = SCRIPTS
+        .iter()
+        .map(|(name, _)| format!("{ASSET_DIR}/{name}"))
+        .collect();
 
     let pre = table_at(&mut doc, &["preprocessor", "attention"])?;
     if !pre.contains_key("after") {
@@ -47,7 +50,7 @@ pub fn install(book_dir: &Path) -> anyhow::Result<Installed> {
         pre.insert("assets-version", value(version));
     }
     let html = table_at(&mut doc, &["output", "html"])?;
-    add_to_list(html, "additional-js", &js)?;
+    set_scripts(html, &scripts)?;
     add_to_list(html, "additional-css", &css)?;
     let mut new_text = doc.to_string();
     if text.contains("\r\n") {
@@ -68,11 +71,24 @@ pub fn install(book_dir: &Path) -> anyhow::Result<Installed> {
         Ok(_) => ensure_inside(&book, &dir)?,
         Err(_) => {}
     }
-    let assets = [
-        (book_dir.join(&js), ASSET_JS),
-        (book_dir.join(&css), ASSET_CSS),
-    ];
+    let mut assets: Vec<(PathBuf, &str)> = SCRIPTS
+        .iter()
+        .zip(&scripts)
+        .map(|((_, text), path)| (book_dir.join(path), *text))
+        .collect();
+    assets.push((book_dir.join(&css), ASSET_CSS));
     for (path, _) in &assets {
+        // The folders on the way (theme/attention/views) must lead nowhere outside either.
+        for folder in path.ancestors().skip(1).take_while(|f| f.starts_with(&dir)) {
+            match std::fs::symlink_metadata(folder) {
+                Ok(m) if m.file_type().is_symlink() => ensure_inside(&book, folder)?,
+                Ok(m) if !m.is_dir() => bail!(
+                    "{} is a file, but install puts widget scripts in a folder of that name — move the file away",
+                    folder.display()
+                ),
+                _ => {}
+            }
+        }
         if let Ok(m) = std::fs::symlink_metadata(path) {
             if m.is_dir() {
                 bail!(
@@ -88,8 +104,10 @@ pub fn install(book_dir: &Path) -> anyhow::Result<Installed> {
 
     // Then write: assets first, book.toml last.
     let mut done = Installed::default();
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for (path, content) in &assets {
+        let folder = path.parent().unwrap_or(&dir);
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
         if std::fs::read_to_string(path).ok().as_deref() != Some(*content) {
             write_whole(path, content)?;
             done.wrote_assets = true;
@@ -172,6 +190,38 @@ fn table_at<'d>(doc: &'d mut DocumentMut, path: &[&str]) -> anyhow::Result<&'d m
     }
     table.set_implicit(false);
     Ok(table)
+}
+
+/// Puts the widget's scripts in `additional-js` in their order: where the first of ours (or
+/// the single script of older installs) stood, every other entry kept where it was.
+fn set_scripts(table: &mut Table, scripts: &[String]) -> anyhow::Result<()> {
+    let key = "additional-js";
+    let item = table.entry(key).or_insert_with(|| value(Array::new()));
+    let Some(list) = item.as_array_mut() else {
+        bail!(
+            "book.toml: `{key}` in [output.html] is not a list — write it as {key} = [\"{}\"]",
+            scripts[0]
+        );
+    };
+    let old = format!("{ASSET_DIR}/{OLD_SCRIPT}");
+    let ours = |v: &toml_edit::Value| {
+        v.as_str()
+            .is_some_and(|s| s == old || scripts.iter().any(|m| m == s))
+    };
+    let current: Vec<&str> = list
+        .iter()
+        .filter(|v| ours(v))
+        .filter_map(|v| v.as_str())
+        .collect();
+    if current == scripts.iter().map(String::as_str).collect::<Vec<_>>() {
+        return Ok(());
+    }
+    let at = list.iter().position(ours).unwrap_or(list.len());
+    list.retain(|v| !ours(v));
+    for (k, script) in scripts.iter().enumerate() {
+        list.insert(at + k, script.as_str());
+    }
+    Ok(())
 }
 
 fn add_to_list(table: &mut Table, key: &str, entry: &str) -> anyhow::Result<()> {

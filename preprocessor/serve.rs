@@ -23,7 +23,7 @@ use tower_http::services::ServeDir;
 
 /// Where pages listen for rebuilds (mdBook writes the script; the path has no leading `/`).
 pub const RELOAD_ENDPOINT: &str = "__attention/reload";
-/// Where `theme/attention.js`, on a served page, hears the problems of a save that did not
+/// Where `theme/attention/serve.js`, on a served page, hears the problems of a save that did not
 /// build (and that they are gone), as `{"problems": TEXT}`; an empty text means none.
 pub const PROBLEMS_ENDPOINT: &str = "__attention/problems";
 /// The names a page on this machine reaches a loopback server by.

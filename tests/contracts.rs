@@ -1,5 +1,6 @@
 //! The names Rust writes and the script reads are one list: every binding field of
-//! `render::BindingField` is handled by `theme/attention.js` and it handles no other; the
+//! `render::BindingField` is a name of the script's binding map (`theme/attention/bindings.js`)
+//! and it has no other; the
 //! fields of the pencil rule and those read straight from a result are the same on both sides;
 //! a widget with every view writes only listed fields.
 
@@ -8,13 +9,14 @@ use mdbook_attention::examples::Examples;
 use mdbook_attention::render::BindingField;
 use std::collections::BTreeSet;
 
-const JS: &str = include_str!("../theme/attention.js");
+const BINDINGS_JS: &str = include_str!("../theme/attention/bindings.js");
+const PENCIL_JS: &str = include_str!("../theme/attention/pencil.js");
 
-fn js_list(name: &str) -> BTreeSet<String> {
-    let start = JS
+fn js_list(js: &str, name: &str) -> BTreeSet<String> {
+    let start = js
         .find(&format!("var {name} = ["))
         .unwrap_or_else(|| panic!("{name} in the script"));
-    let rest = &JS[start..];
+    let rest = &js[start..];
     let list = &rest[rest.find('[').unwrap() + 1..rest.find(']').unwrap()];
     list.split(',')
         .map(|s| s.trim().trim_matches('"').to_string())
@@ -22,37 +24,65 @@ fn js_list(name: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn js_text_cases() -> BTreeSet<String> {
-    let start = JS
-        .find("Widget.prototype.text = function")
-        .expect("the script's text()");
-    let body = &JS[start..start + JS[start..].find("\n  };").unwrap()];
-    body.match_indices("case \"")
-        .map(|(i, _)| {
-            let name = &body[i + 6..];
-            name[..name.find('"').unwrap()].to_string()
-        })
-        .collect()
+/// The names of the script's binding map (`var BINDINGS = { name: …, … }`), read at its top
+/// level, and those it adds for every field read straight from a result.
+fn js_binding_names() -> BTreeSet<String> {
+    let start = BINDINGS_JS
+        .find("var BINDINGS = {")
+        .expect("the script's binding map");
+    // Comments out first: their words and brackets are not code.
+    let body: String = BINDINGS_JS[start + "var BINDINGS = ".len()..]
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (mut depth, mut names, mut word) = (0, BTreeSet::new(), String::new());
+    let mut in_string = false;
+    for ch in body.chars() {
+        match ch {
+            '"' => in_string = !in_string,
+            _ if in_string => {}
+            '{' | '(' | '[' => {
+                depth += 1;
+                word.clear();
+            }
+            '}' | ')' | ']' => {
+                depth -= 1;
+                word.clear();
+                if depth == 0 {
+                    break;
+                }
+            }
+            ':' if depth == 1 && !word.is_empty() => {
+                names.insert(std::mem::take(&mut word));
+            }
+            c if c.is_ascii_alphanumeric() || c == '_' => word.push(c),
+            _ => word.clear(),
+        }
+    }
+    names
 }
 
 #[test]
 fn the_script_handles_exactly_the_bindings_rust_writes() {
     let rust: BTreeSet<String> = BindingField::NAMES.iter().map(|s| s.to_string()).collect();
-    let js: BTreeSet<String> = js_text_cases()
-        .union(&js_list("RESULT_FIELDS"))
-        .cloned()
-        .collect();
+    let results = js_list(BINDINGS_JS, "RESULT_FIELDS");
+    // The map is filled for every field of RESULT_FIELDS as well (`BINDINGS[field] = …`).
+    assert!(
+        BINDINGS_JS.contains("RESULT_FIELDS.forEach(function (field) {\n    BINDINGS[field] =")
+    );
+    let js: BTreeSet<String> = js_binding_names().union(&results).cloned().collect();
     assert_eq!(
         js, rust,
-        "attention.js (left) and render::BindingField (right)"
+        "theme/attention/bindings.js (left) and render::BindingField (right)"
     );
-    assert!(js_text_cases().is_disjoint(&js_list("RESULT_FIELDS")));
+    assert!(js_binding_names().is_disjoint(&results));
     let read_straight: BTreeSet<String> = BindingField::ALL
         .iter()
         .filter(|f| f.is_result_matrix())
         .map(|f| f.name().to_string())
         .collect();
-    assert_eq!(js_list("RESULT_FIELDS"), read_straight);
+    assert_eq!(js_list(BINDINGS_JS, "RESULT_FIELDS"), read_straight);
 }
 
 #[test]
@@ -63,7 +93,7 @@ fn the_pencil_fields_are_one_list() {
         .map(|f| f.name().to_string())
         .collect();
     assert!(rust.len() >= 10, "{rust:?}");
-    assert_eq!(js_list("PENCIL_FIELDS"), rust);
+    assert_eq!(js_list(PENCIL_JS, "PENCIL_FIELDS"), rust);
 }
 
 #[test]

@@ -49,9 +49,7 @@ fn history() -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
     let book = repo.path().join("book");
     common::copy_dir(&common::fixture("mini"), &book);
-    for f in ["attention.js", "attention.css"] {
-        std::fs::copy(Path::new(common::ROOT).join("theme").join(f), book.join(f)).unwrap();
-    }
+    mdbook_attention::install::install(&book).unwrap();
     git(repo.path(), &["init", "-q"]);
     commit(repo.path(), "base");
     edit(

@@ -1,7 +1,7 @@
 //! Other books adopt the widgets in one command; the built book packs into one archive.
 //! (The stock-CLI build of an installed book is in install_stock.rs: it changes PATH.)
 
-use mdbook_attention::install::{self, ASSET_CSS, ASSET_JS, Installed};
+use mdbook_attention::install::{self, ASSET_CSS, Installed, SCRIPTS};
 use std::process::Command;
 
 mod common;
@@ -37,18 +37,25 @@ fn install_adopts_a_fresh_book_keeps_its_comments_and_is_idempotent() {
         toml.contains("additional-css = [\"custom.css\", \"theme/attention.css\"]"),
         "{toml}"
     );
+    // Every script, in the one order a page must load them.
+    let listed: Vec<String> = SCRIPTS
+        .iter()
+        .map(|(name, _)| format!("\"theme/{name}\""))
+        .collect();
     assert!(
-        toml.contains("additional-js = [\"theme/attention.js\"]"),
+        toml.contains(&format!("additional-js = [{}]", listed.join(", "))),
         "{toml}"
     );
     assert!(toml.contains(&format!(
         "assets-version = \"{}\"",
         install::asset_version()
     )));
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("theme/attention.js")).unwrap(),
-        ASSET_JS
-    );
+    for (name, text) in SCRIPTS {
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("theme").join(name)).unwrap(),
+            *text
+        );
+    }
     assert_eq!(
         std::fs::read_to_string(dir.path().join("theme/attention.css")).unwrap(),
         ASSET_CSS
@@ -124,7 +131,8 @@ fn install_never_writes_through_a_link_out_of_the_book() {
     let victim = outside.path().join("precious.js");
     std::fs::write(&victim, "keep me").unwrap();
     std::fs::create_dir_all(dir.path().join("theme")).unwrap();
-    std::os::unix::fs::symlink(&victim, dir.path().join("theme/attention.js")).unwrap();
+    std::fs::create_dir_all(dir.path().join("theme/attention")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("theme/attention/core.js")).unwrap();
     let err = format!("{:#}", install::install(dir.path()).unwrap_err());
     assert!(err.contains("leads out of the book"), "{err}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
@@ -138,6 +146,82 @@ fn install_never_writes_through_a_link_out_of_the_book() {
     let err = format!("{:#}", install::install(dir.path()).unwrap_err());
     assert!(err.contains("leads out of the book"), "{err}");
     assert!(!outside.path().join("attention.css").exists());
+    // And so is a folder of scripts that leads out (theme/attention/views).
+    let dir = common::someone_elses_book(BOOK_TOML);
+    std::fs::create_dir_all(dir.path().join("theme/attention")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("theme/attention/views")).unwrap();
+    let err = format!("{:#}", install::install(dir.path()).unwrap_err());
+    assert!(err.contains("leads out of the book"), "{err}");
+    assert!(
+        std::fs::read_dir(outside.path())
+            .unwrap()
+            .all(|e| { e.unwrap().file_name() == "precious.js" })
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("book.toml")).unwrap(),
+        BOOK_TOML
+    );
+}
+
+/// A book adopted before the script had rooms lists `theme/attention.js`: install puts the
+/// scripts where it stood, in order, and keeps the book's own scripts around them.
+#[test]
+fn install_replaces_the_single_script_of_an_older_install_in_place() {
+    let dir = common::someone_elses_book(
+        "[book]\ntitle = \"Old\"\n\n[output.html]\nadditional-js = [\"mine.js\", \"theme/attention.js\", \"theirs.js\"]\n",
+    );
+    install::install(dir.path()).unwrap();
+    let toml = std::fs::read_to_string(dir.path().join("book.toml")).unwrap();
+    let listed: Vec<String> = SCRIPTS
+        .iter()
+        .map(|(name, _)| format!("\"theme/{name}\""))
+        .collect();
+    assert!(
+        toml.contains(&format!(
+            "additional-js = [\"mine.js\", {}, \"theirs.js\"]",
+            listed.join(", ")
+        )),
+        "{toml}"
+    );
+    assert!(!toml.contains("\"theme/attention.js\""), "{toml}");
+}
+
+/// The repository's own book loads the scripts exactly as `install` lists them (the browser
+/// tests and tests/js/load.js read this book.toml's order).
+#[test]
+fn the_books_own_script_list_is_the_one_install_writes() {
+    let toml =
+        std::fs::read_to_string(std::path::Path::new(common::ROOT).join("book.toml")).unwrap();
+    let doc: toml::Table = toml.parse().unwrap();
+    let listed: Vec<&str> = doc["output"]["html"]["additional-js"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let scripts: Vec<String> = SCRIPTS
+        .iter()
+        .map(|(name, _)| format!("theme/{name}"))
+        .collect();
+    assert_eq!(listed, scripts);
+    // Every script of the folder is in the list: none is forgotten by install or the hash.
+    let mut on_disk = Vec::new();
+    let mut folders = vec![std::path::Path::new(common::ROOT).join("theme/attention")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "js") {
+                let root = std::path::Path::new(common::ROOT);
+                on_disk.push(path.strip_prefix(root).unwrap().display().to_string());
+            }
+        }
+    }
+    on_disk.sort();
+    let mut sorted = scripts.clone();
+    sorted.sort();
+    assert_eq!(on_disk, sorted);
 }
 
 #[test]
@@ -182,7 +266,7 @@ fn install_keeps_each_files_mode() {
     install::install(dir.path()).unwrap();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&config), 0o664);
-    assert_eq!(mode(&dir.path().join("theme/attention.js")), 0o644);
+    assert_eq!(mode(&dir.path().join("theme/attention/core.js")), 0o644);
     assert_eq!(mode(&dir.path().join("theme/attention.css")), 0o644);
 }
 

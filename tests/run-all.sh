@@ -30,11 +30,13 @@ cargo test --release
 # Every block, inline value and claim, checked without building (as authors run it).
 cargo run --release --quiet -- check --deny-warnings
 cargo run --release --quiet -- build -d target/test-book
-# The hostile fixture names its assets beside book.toml; give it a copy of the theme.
-rm -rf target/hostile-book && cp -r tests/fixtures/hostile target/hostile-book && cp theme/attention.js theme/attention.css target/hostile-book/
+# The fixtures adopt the widgets as any book does: `install` writes the theme and lists it.
+rm -rf target/hostile-book && cp -r tests/fixtures/hostile target/hostile-book
+cargo run --release --quiet -- install target/hostile-book >/dev/null
 cargo run --release --quiet -- build target/hostile-book -d target/test-hostile
 # A block for every key, each widget compared before and after the script runs.
-rm -rf target/every-key-book && cp -r tests/fixtures/every-key target/every-key-book && cp theme/attention.js theme/attention.css target/every-key-book/
+rm -rf target/every-key-book && cp -r tests/fixtures/every-key target/every-key-book
+cargo run --release --quiet -- install target/every-key-book >/dev/null
 cargo run --release --quiet -- build target/every-key-book -d target/test-every-key
 cargo run --release --quiet -- archive --force -o target/attention-book.tar.gz
 cd tests/browser

@@ -9,7 +9,9 @@ use super::checked::{
     Variant, View,
 };
 use super::keys::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows, StepField};
+use super::kind::given::Heads;
 use super::kind::pretrained::Models;
+use super::kind::{Kind, KindName};
 use crate::core::{self, AttentionInput, Mask, QueryOverride};
 use crate::expr::{ResultGroup, ResultName};
 use crate::source::{Diagnostic, Located, Place, suggest};
@@ -194,7 +196,7 @@ struct Builder<'f> {
     /// What sinusoidal or learned positions are multiplied by before they are added.
     position_scale: f64,
     trained: Option<super::kind::trained::Trained>,
-    on_model: Option<super::kind::pretrained::OnModel>,
+    on_model: Option<super::kind::pretrained::OnHead>,
 }
 
 /// One head's weights, and its own scale if it has one.
@@ -961,7 +963,6 @@ impl<'f> Builder<'f> {
             }
         }
         let several = self.heads.len() >= 2;
-        let trained = self.trained.is_some();
         if self.views.contains(&View::Lines) && self.views.contains(&View::Controls) {
             let message = "the lines view is drawn once, at the build, and would not follow the controls — show it in a figure without \"controls\", or use \"heatmap\"";
             self.problem(self.at(Key::Show), message);
@@ -984,43 +985,19 @@ impl<'f> Builder<'f> {
             let message = "the order view moves the words to other places, and a mask decides what each place may see — the copy would change what each word sees as well as where it stands; use it on a block without a mask";
             self.problem(self.at(Key::Mask), message);
         }
-        if self.views.contains(&View::Layers) && self.on_model.is_none() {
-            let message = "the layers view shows every head of a real model — give the block `model = \"NAME\"` and `text = \"…\"`, or drop \"layers\" from `show`";
+        // Which kind this block is decides which views may draw it; each view says.
+        let kind = match (&self.trained, &self.on_model) {
+            (Some(_), _) => KindName::Trained,
+            (None, Some(_)) => KindName::Pretrained,
+            (None, None) => KindName::Given,
+        };
+        let refused: Vec<String> = View::ALL
+            .iter()
+            .filter(|v| self.views.contains(v))
+            .filter_map(|v| v.accepts(kind).err())
+            .collect();
+        for message in refused {
             self.problem(self.at(Key::Show), message);
-        }
-        if self.on_model.is_some() {
-            for view in [
-                View::Embeddings,
-                View::Matrices,
-                View::Projection,
-                View::Residual,
-                View::Positions,
-                View::Order,
-            ] {
-                if self.views.contains(&view) {
-                    let message = format!(
-                        "a block on a model starts from the head's queries, keys and values, which the model made from 384 numbers per word piece; the {} view would show them as if they were the input — use layers, heatmap, qkv, matmul, scores, softmax, weights or output",
-                        view.name()
-                    );
-                    self.problem(self.at(Key::Show), message);
-                }
-            }
-        }
-        for view in [
-            View::Loss,
-            View::Gradient,
-            View::Learning,
-            View::Snapshots,
-            View::Learned,
-        ] {
-            if self.views.contains(&view) && !trained {
-                let message = format!(
-                    "the {} view shows a training run — give the block `train = {{ … }}` (see \"Where the weights come from\"), or drop \"{}\" from `show`",
-                    view.name(),
-                    view.name()
-                );
-                self.problem(self.at(Key::Show), message);
-            }
         }
         for (view, ok, what) in [
             (
@@ -1188,6 +1165,14 @@ impl<'f> Builder<'f> {
                 });
             }
         }
+        let kind = match (self.trained, self.on_model) {
+            (Some(trained), _) => Kind::Trained(trained),
+            (None, Some(on_head)) => Kind::Pretrained(on_head),
+            (None, None) => Kind::Given(Heads {
+                count: self.heads.len().max(1),
+                w_o: self.w_o,
+            }),
+        };
         Ok(BlockSpec {
             id: self.id,
             title: self.title,
@@ -1195,8 +1180,7 @@ impl<'f> Builder<'f> {
             dims: self.dims,
             variants,
             own_name: self.has_heads.then(|| head_name(0)),
-            heads: self.heads.len().max(1),
-            w_o: self.w_o,
+            kind,
             positions: self.positions,
             rope_base: self.rope_base,
             input,
@@ -1206,13 +1190,6 @@ impl<'f> Builder<'f> {
             steps: self.steps,
             assertions: self.assertions,
             order,
-            panels: self
-                .trained
-                .as_ref()
-                .map(|t| t.panels.clone())
-                .unwrap_or_default(),
-            model: self.on_model.map(|m| (m.run, m.layer, m.head)),
-            training: self.trained.map(|t| t.run),
             warnings: self.warnings.into_iter().chain(drowned).collect(),
             place: self.place,
         })

@@ -1,7 +1,7 @@
 //! A block, checked and ready to compute: what every block shares, and the limits a block
 //! must keep to.
 
-use super::kind::pretrained::ModelRun;
+use super::kind::{Kind, KindName};
 use crate::core::AttentionInput;
 use crate::expr::ResultName;
 use crate::source::{Diagnostic, Located, Place};
@@ -81,6 +81,57 @@ impl View {
     }
 }
 
+/// Which kinds of block a view draws.
+enum Draws {
+    Every,
+    /// Only this kind; the words tell the author how to make a block of it.
+    Only(KindName, &'static str),
+    /// Every kind but this one, for the reason given.
+    AllBut(KindName, &'static str),
+}
+
+impl View {
+    fn draws(self) -> Draws {
+        match self {
+            View::Layers => Draws::Only(
+                KindName::Pretrained,
+                "shows every head of a real model — give the block `model = \"NAME\"` and `text = \"…\"`",
+            ),
+            View::Loss | View::Gradient | View::Learning | View::Snapshots | View::Learned => {
+                Draws::Only(
+                    KindName::Trained,
+                    "shows a training run — give the block `train = { … }` (see \"Where the weights come from\")",
+                )
+            }
+            // A real model's head starts from its queries, keys and values: there is no input
+            // of the block's own to show.
+            View::Embeddings
+            | View::Matrices
+            | View::Projection
+            | View::Residual
+            | View::Positions
+            | View::Order => Draws::AllBut(
+                KindName::Pretrained,
+                "a block on a model starts from the head's queries, keys and values, which the model made from 384 numbers per word piece; the {view} view would show them as if they were the input — use layers, heatmap, qkv, matmul, scores, softmax, weights or output",
+            ),
+            _ => Draws::Every,
+        }
+    }
+
+    /// Whether the view draws a block of `kind`; if not, what to tell the author.
+    pub fn accepts(self, kind: KindName) -> Result<(), String> {
+        match self.draws() {
+            Draws::Only(only, how) if only != kind => Err(format!(
+                "the {} view {how}, or drop \"{}\" from `show`",
+                self.name(),
+                self.name()
+            )),
+            Draws::AllBut(not, why) if not == kind => Err(why.replace("{view}", self.name())),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A block, checked and ready to compute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BlockSpec {
@@ -103,21 +154,13 @@ pub struct BlockSpec {
     pub variants: Vec<Variant>,
     /// The name of the block's own result when it has one (`heads[1]`).
     pub own_name: Option<ResultName>,
-    /// How many heads: the own result and the first `heads − 1` variants.
-    pub heads: usize,
-    /// `(d_out, H·d_v)`: combines the heads' outputs.
-    pub w_o: Option<ndarray::Array2<f64>>,
+    /// Where the block's attention comes from.
+    pub kind: Kind,
     pub positions: PositionsKind,
     pub rope_base: Option<f64>,
     pub assertions: Vec<Located<String>>,
-    /// Weights learned while the book builds (`train`); the block's own are the last step's.
-    pub training: Option<std::sync::Arc<crate::core::training::Training>>,
-    /// With `training`: the steps shown side by side, each a named result `step[N]`.
-    pub panels: Vec<usize>,
     /// The order view's copy: the word standing at each of its places (empty without the view).
     pub order: Vec<usize>,
-    /// A block on a real model: the text's run, and the layer and head shown (from 0).
-    pub model: Option<(std::sync::Arc<ModelRun>, usize, usize)>,
     /// What is likely wrong but does not stop the build.
     pub warnings: Vec<Diagnostic>,
     /// Where the block starts, for messages with no better place.

@@ -121,17 +121,17 @@ impl Scope for WithCurrent<'_> {
 /// The heads side by side and, with `w_o`, combined — when there is more than one head or a
 /// `w_o` to apply.
 fn combined(spec: &BlockSpec, results: &[NamedResult]) -> Option<Combined> {
-    if spec.heads < 2 && spec.w_o.is_none() {
+    if spec.kind.heads() < 2 && spec.kind.w_o().is_none() {
         return None;
     }
-    let outputs: Vec<_> = results[..spec.heads]
+    let outputs: Vec<_> = results[..spec.kind.heads()]
         .iter()
         .map(|r| r.result.output.view())
         .collect();
     let concat = crate::core::positions::concat(&outputs);
     let output = spec
-        .w_o
-        .as_ref()
+        .kind
+        .w_o()
         .map(|w_o| crate::core::positions::combine(&concat, w_o));
     Some(Combined { concat, output })
 }

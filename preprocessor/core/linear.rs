@@ -1,5 +1,5 @@
 //! The one dot product of the book and the projections built on it: sums run left to right
-//! from zero with no fused multiply-add, as `theme/attention.js` runs them.
+//! from zero with no fused multiply-add, as `theme/attention/core.js` runs them.
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
 

@@ -1,4 +1,4 @@
-//! Bindings: what a number or word of a widget shows, named so that `theme/attention.js` can
+//! Bindings: what a number or word of a widget shows, named so that `theme/attention/bindings.js` can
 //! recompute it. [`Field`] is the one list of names; the script must know exactly these
 //! (`tests/contracts.rs`).
 

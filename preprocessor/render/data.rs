@@ -1,4 +1,4 @@
-//! The data contract: the JSON embedded in each widget, which `theme/attention.js` reads and
+//! The data contract: the JSON embedded in each widget, which `theme/attention/` reads and
 //! which anyone may read to check our numbers. This struct is its only definition.
 //!
 //! Fields are declared in alphabetical order, the order they are written in.
@@ -289,7 +289,7 @@ pub struct WidgetData<'a> {
 impl<'a> WidgetData<'a> {
     pub fn of(c: &'a Computed) -> Self {
         // A head of a real model is given as its q, k and v: no embeddings or weights of its own.
-        let own_inputs = c.spec.model.is_none();
+        let own_inputs = c.spec.kind.on_head().is_none();
         let spec = &c.spec;
         let input = &spec.input;
         let r = c.result();
@@ -297,8 +297,8 @@ impl<'a> WidgetData<'a> {
             input: InputChanges::between(input, &n.input),
             name: n.name.as_ref().map(ToString::to_string).unwrap_or_default(),
         };
-        let heads = if spec.heads > 1 {
-            c.results[..spec.heads]
+        let heads = if spec.kind.heads() > 1 {
+            c.results[..spec.kind.heads()]
                 .iter()
                 .map(|h| HeadData {
                     k: Rows(&h.result.k),
@@ -347,29 +347,29 @@ impl<'a> WidgetData<'a> {
                 .map(|s: &Step| s.set_query.clone())
                 .collect(),
             tokens: &spec.tokens,
-            model: spec.model.as_ref().map(|(run, layer, head)| ModelData {
-                name: &run.model,
-                sha256: &run.sha256,
-                layer: *layer,
-                head: *head,
+            model: spec.kind.on_head().map(|on| ModelData {
+                name: &on.run.model,
+                sha256: &on.run.sha256,
+                layer: on.layer,
+                head: on.head,
             }),
             // Every head's weights, only where the layers view shows them (76 KB for a sentence of
             // seven word pieces).
             attention: spec
-                .model
-                .as_ref()
+                .kind
+                .on_head()
                 .filter(|_| spec.views.contains(&crate::block::View::Layers))
-                .map(|(run, ..)| run.attention.as_slice()),
-            text: spec.model.as_ref().map(|(run, ..)| run.text.as_str()),
+                .map(|on| on.run.attention.as_slice()),
+            text: spec.kind.on_head().map(|on| on.run.text.as_str()),
             training: spec
-                .training
-                .as_deref()
+                .kind
+                .training()
                 .filter(|_| spec.views.contains(&crate::block::View::Learning))
                 .map(|run| TrainingData::of(c, run)),
             v: Rows(&r.v),
             views: spec.views.iter().map(|v| v.name()).collect(),
             w_k: own_inputs.then_some(Rows(&input.w_k)),
-            w_o: spec.w_o.as_ref().map(Rows),
+            w_o: spec.kind.w_o().map(Rows),
             w_q: own_inputs.then_some(Rows(&input.w_q)),
             w_v: own_inputs.then_some(Rows(&input.w_v)),
             weights: Rows(&r.weights),

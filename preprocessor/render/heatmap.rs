@@ -46,7 +46,7 @@ pub fn opacity_of(weight: f64) -> f64 {
     weight.max(0.0).sqrt()
 }
 
-/// A cell's accessible name, which `theme/attention.js` (`cellName`) keeps true.
+/// A cell's accessible name, which `theme/attention/colour.js` (`cellName`) keeps true.
 pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
     if shown == crate::format::MASKED {
         format!("{from} → {to}: masked")
@@ -234,7 +234,7 @@ pub fn order(c: &Computed) -> Result<Figure, String> {
     })
 }
 
-/// How many weights the new order changed, as shown (`theme/attention.js`, `orderSummary`,
+/// How many weights the new order changed, as shown (`theme/attention/views/order.js`, `orderSummary`,
 /// writes the same words).
 pub fn order_summary(written: &AttentionResult, copy: &AttentionResult) -> String {
     let n = written.weights.nrows();
@@ -254,7 +254,7 @@ pub fn order_summary(written: &AttentionResult, copy: &AttentionResult) -> Strin
 
 /// One small heatmap per head, side by side, on the one colour scale of the book.
 pub fn head_panels(c: &Computed) -> Vec<Heatmap> {
-    (0..c.spec.heads)
+    (0..c.spec.kind.heads())
         .map(|h| Heatmap {
             which: h,
             compare_to: None,
@@ -305,7 +305,7 @@ pub fn heatmap_view(c: &Computed, panels: &[Heatmap]) -> String {
 }
 
 /// How many of the weights a word may still give moved under the compared mask, as shown
-/// (`theme/attention.js`, `compareSummary`, writes the same words).
+/// (`theme/attention/views/compare.js`, `compareSummary`, writes the same words).
 pub fn compare_summary(shown: &AttentionResult, against: &AttentionResult) -> String {
     let n = shown.weights.nrows();
     let cells = (0..n).flat_map(|i| (0..n).map(move |j| (i, j)));

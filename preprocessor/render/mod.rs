@@ -4,7 +4,7 @@
 //! `static_form.rs` as Markdown; heatmaps live in `heatmap.rs`; every frame is a handlebars
 //! template embedded in the binary. Every number (and every word) that the browser may
 //! recompute carries a `data-b` binding (`"q f 1"`: field, row, column; `f` is the focus
-//! token), so `theme/attention.js` redraws the same elements with the same formatter and the
+//! token), so `theme/attention/` redraws the same elements with the same formatter and the
 //! text of a widget is identical before and after the script runs. A template that fails is a
 //! build error, never a half-written page.
 
@@ -63,7 +63,7 @@ fn projection_view(c: &Shown, equations: &[figure::Equation]) -> String {
 }
 
 /// A slider's range: whole numbers around -2..2 that hold its value and every value its steps
-/// set, as the script writes them when the focus moves (attention.js, `sliderReach`).
+/// set, as the script writes them when the focus moves (theme/attention/widget.js, `sliderReach`).
 fn slider_reach(value: f64, extra: &[f64]) -> (i64, i64) {
     let all = extra.iter().copied().chain([value, -2.0, 2.0]);
     let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
@@ -132,8 +132,8 @@ fn controls_view(c: &Shown) -> String {
             "groups": groups,
             "steps": c.spec.steps.iter().enumerate().map(|(i, s)| json!({"index": i, "label": s.label})).collect::<Vec<_>>(),
             // Several heads: which one the step-by-step views follow.
-            "heads": if c.spec.heads > 1 {
-                (0..c.spec.heads).map(|h| json!({"index": h, "label": format!("head {}", h + 1), "selected": h == 0})).collect::<Vec<_>>()
+            "heads": if c.spec.kind.heads() > 1 {
+                (0..c.spec.kind.heads()).map(|h| json!({"index": h, "label": format!("head {}", h + 1), "selected": h == 0})).collect::<Vec<_>>()
             } else {
                 Vec::new()
             },
@@ -150,7 +150,7 @@ fn controls_view(c: &Shown) -> String {
 }
 
 /// Pickers of a layer and a head of a real model, shown by the script, which fills the table
-/// after them with the picked head (`theme/attention.js`, `headPicker`).
+/// after them with the picked head (`theme/attention/views/layers.js`, `headPicker`).
 fn head_picker((layers, heads, layer, head): (usize, usize, usize, usize)) -> String {
     let options = |count: usize, selected: usize| -> String {
         (0..count)

@@ -13,7 +13,7 @@ use std::fmt::Write;
 
 /// The run behind a view, or the message for a block without one.
 pub fn run_of(c: &Computed) -> Result<&Training, String> {
-    c.spec.training.as_deref().ok_or_else(|| {
+    c.spec.kind.training().ok_or_else(|| {
         "this view shows a training run — give the block `train = { … }`".to_string()
     })
 }
@@ -217,8 +217,8 @@ pub fn gradient(run: &Training) -> Table {
 /// own result `step[N]`.
 pub fn panels(c: &Computed) -> Result<Vec<Heatmap>, String> {
     run_of(c)?;
-    c.spec
-        .panels
+    let shown = c.spec.kind.trained().map_or(&[][..], |t| &t.panels[..]);
+    shown
         .iter()
         .map(|step| {
             let name = ResultName {

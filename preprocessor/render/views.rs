@@ -2,7 +2,7 @@
 //! HTML by `cells.rs` and as Markdown by `static_form.rs`.
 //!
 //! Totals follow the pencil rule (`pencil.rs`): the shown operands reproduce them, or they
-//! carry `≈`. Bindings (`data-b`) name what the browser recomputes; `theme/attention.js`
+//! carry `≈`. Bindings (`data-b`) name what the browser recomputes; `theme/attention/bindings.js`
 //! knows each name used here.
 
 use super::binding::{Bind, Field};
@@ -59,10 +59,11 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
             picker: None,
         },
         View::Layers => {
-            let (run, layer, head) =
-                c.spec.model.as_ref().ok_or(
+            let on =
+                c.spec.kind.on_head().ok_or(
                     "the layers view shows a real model — give the block `model = \"NAME\"`",
                 )?;
+            let (run, layer, head) = (&on.run, &on.layer, &on.head);
             let layers = run.attention.len();
             let heads = run.attention.first().map_or(0, Vec::len);
             Figure::Drawn {
@@ -135,7 +136,7 @@ fn embeddings(c: &Shown) -> Table {
 fn matrices(c: &Shown) -> Vec<Table> {
     let input = &c.input;
     // With several heads the reader may follow another head: the cells then follow too.
-    let follows = c.spec.heads > 1;
+    let follows = c.spec.kind.heads() > 1;
     [
         ("W_Q", "Q", &input.w_q, Field::MatrixQ),
         ("W_K", "K", &input.w_k, Field::MatrixK),
@@ -605,7 +606,7 @@ fn combine(c: &Shown) -> Result<Vec<Table>, String> {
     let Some(combined) = &c.c.combined else {
         return Err("the combine view shows several heads combined — give `heads = [...]` with two or more heads".into());
     };
-    let heads = c.spec.heads;
+    let heads = c.spec.kind.heads();
     let mut columns = Vec::new();
     for h in 0..heads {
         let d_v = c.c.results[h].result.v.ncols();
@@ -626,7 +627,7 @@ fn combine(c: &Shown) -> Result<Vec<Table>, String> {
         marked: None,
     };
     let mut tables = vec![side_by_side];
-    if let (Some(w_o), Some(output)) = (&c.spec.w_o, &combined.output) {
+    if let (Some(w_o), Some(output)) = (c.spec.kind.w_o(), &combined.output) {
         tables.push(Table {
             caption: "W_O: row i makes dimension i of the combined output".into(),
             corner: String::new(),

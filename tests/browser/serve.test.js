@@ -8,7 +8,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const net = require("node:net");
-const { spawn } = require("node:child_process");
+const { spawn, execFileSync } = require("node:child_process");
 const { launch, fileUrl } = require("./helpers.js");
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -38,7 +38,7 @@ test.after(async () => { await browser.close(); });
 test("a save that does not build shows its problems over the page until the next good build", async () => {
   const book = fs.mkdtempSync(path.join(os.tmpdir(), "attention-serve-"));
   fs.cpSync(path.join(ROOT, "tests/fixtures/mini"), book, { recursive: true });
-  for (const f of ["attention.js", "attention.css"]) fs.copyFileSync(path.join(ROOT, "theme", f), path.join(book, f));
+  execFileSync(BIN, ["install", book], { stdio: "ignore" });
   const port = await freePort();
   const server = spawn(BIN, ["serve", book, "-n", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";

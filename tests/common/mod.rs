@@ -57,13 +57,12 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(ROOT).join("tests/fixtures").join(name)
 }
 
-/// A fixture book in a temporary folder, with the theme files it names beside its book.toml.
+/// A fixture book in a temporary folder, adopted as any book adopts the widgets: `install`
+/// writes the scripts and the stylesheet and lists them in its book.toml.
 pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture(name), dir.path());
-    for f in ["attention.js", "attention.css"] {
-        std::fs::copy(Path::new(ROOT).join("theme").join(f), dir.path().join(f)).unwrap();
-    }
+    mdbook_attention::install::install(dir.path()).unwrap();
     dir
 }
 

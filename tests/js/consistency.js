@@ -1,10 +1,10 @@
 // Reads cases made by the Rust core (tests/consistency.rs) and recomputes each one with
-// theme/attention.js: every field must agree within 1e-12 relative, and every formatted
-// number must be the same string.
+// the widget's scripts (theme/attention/): every field must agree within 1e-12 relative, and
+// every formatted number must be the same string.
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const attention = require(path.join(__dirname, "../../theme/attention.js"));
+const attention = require("./load.js")();
 
 const TOLERANCE = 1e-12;
 const cases = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").map((l) => JSON.parse(l));

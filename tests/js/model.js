@@ -1,12 +1,12 @@
 // Reads the data of widgets on a real model's heads (tests/model.rs) and recomputes each head with
-// theme/attention.js as the page does: its q, k and v put side by side and picked out again
-// (givenInputs), then the same attention as every widget. Every weight, score and output must be
+// the widget's scripts (theme/attention/) as the page does: its q, k and v put side by side and
+// picked out again (givenInputs), then the same attention as every widget. Every weight, score and output must be
 // the core's within 1e-12 relative, every displayed string the same, and the weights those the
 // layers view embeds for that head.
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const attention = require(path.join(__dirname, "../../theme/attention.js"));
+const attention = require("./load.js")();
 
 const widgets = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 let compared = 0;

@@ -1,11 +1,12 @@
 // Reads the data of trained widgets (tests/training.rs) and, for every kept step, recomputes the
-// attention with theme/attention.js from that step's weights, as the training slider does: every
+// attention with the widget's scripts (theme/attention/) from that step's weights, as the
+// training slider does: every
 // weight must be the core's within 1e-12 relative (Math.exp and Rust's exp may differ in the last
 // bit) and every displayed string the same.
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const attention = require(path.join(__dirname, "../../theme/attention.js"));
+const attention = require("./load.js")();
 
 const widgets = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 let compared = 0;

@@ -1,5 +1,80 @@
-//! Where a block's attention comes from, one module per kind: weights learned while the book
-//! builds ([`trained`]), a real model's head ([`pretrained`]).
+//! Where a block's attention comes from: one [`Kind`] per block, each kind in its own module
+//! with the keys it reads, what it computes and its named results.
+//!
+//! - [`given`]: weights written in the block, one head or several (with `w_o`);
+//! - [`trained`]: weights learned while the book builds (`train`);
+//! - [`pretrained`]: a real model's head on a text (`model`, `text`, `layer`, `head`).
+//!
+//! A kind never names a view: each view says which kinds it draws (`View::accepts`).
 
+pub mod given;
 pub mod pretrained;
 pub mod trained;
+
+use crate::core::training::Training;
+use ndarray::Array2;
+
+/// Where a block's attention comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Given(given::Heads),
+    Trained(trained::Trained),
+    Pretrained(pretrained::OnHead),
+}
+
+named_enum! {
+    /// The kinds by name, as views list the kinds they draw.
+    pub enum KindName {
+        Given = "given",
+        Trained = "trained",
+        Pretrained = "pretrained",
+    }
+}
+
+impl Kind {
+    pub fn name(&self) -> KindName {
+        match self {
+            Kind::Given(_) => KindName::Given,
+            Kind::Trained(_) => KindName::Trained,
+            Kind::Pretrained(_) => KindName::Pretrained,
+        }
+    }
+
+    /// How many heads the block shows side by side: its own result and the first `heads − 1`
+    /// variants.
+    pub fn heads(&self) -> usize {
+        match self {
+            Kind::Given(h) => h.count,
+            Kind::Trained(_) | Kind::Pretrained(_) => 1,
+        }
+    }
+
+    /// `(d_out, H·d_v)`: combines the heads' outputs, when the block gives one.
+    pub fn w_o(&self) -> Option<&Array2<f64>> {
+        match self {
+            Kind::Given(h) => h.w_o.as_ref(),
+            Kind::Trained(_) | Kind::Pretrained(_) => None,
+        }
+    }
+
+    /// A trained block's run and the steps it shows side by side.
+    pub fn trained(&self) -> Option<&trained::Trained> {
+        match self {
+            Kind::Trained(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The training run of a trained block.
+    pub fn training(&self) -> Option<&Training> {
+        self.trained().map(|t| &*t.run)
+    }
+
+    /// The real model's run and the head shown, for a block on one.
+    pub fn on_head(&self) -> Option<&pretrained::OnHead> {
+        match self {
+            Kind::Pretrained(h) => Some(h),
+            _ => None,
+        }
+    }
+}

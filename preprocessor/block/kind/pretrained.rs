@@ -181,14 +181,15 @@ pub struct Models {
     pub failed: Arc<Mutex<Vec<String>>>,
 }
 
-/// The block on its chosen head, and which head that is (from 0).
-pub struct OnModel {
+/// The block on its chosen head: the text's run, and the layer and head shown (from 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnHead {
     pub run: Arc<ModelRun>,
     pub layer: usize,
     pub head: usize,
 }
 
-pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnModel>, Vec<Diagnostic>> {
+pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnHead>, Vec<Diagnostic>> {
     let Some(Located {
         value: Field::Text(name),
         place,
@@ -343,7 +344,7 @@ pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnModel>, Ve
         (Key::WK, rows(pick(d_k, d_k))),
         (Key::WV, rows(pick(2 * d_k, d_v))),
     ]);
-    Ok(Some(OnModel { run, layer, head }))
+    Ok(Some(OnHead { run, layer, head }))
 }
 
 /// Why a run could not be made: reported at the first block, a follow-on at the others (a model

@@ -29,7 +29,8 @@ pub const LOSS_FALLS_TO: f64 = 0.1;
 pub const GRADIENT_AGREES: f64 = 1e-6;
 const MAX_STEPS: usize = 2000;
 
-/// A run and the steps to show side by side.
+/// A run and the steps to show side by side (each a named result `step[N]`).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Trained {
     pub run: Arc<Training>,
     pub panels: Vec<usize>,

@@ -1,218 +1,15 @@
-// attention.js — brings the book's attention widgets to life.
-//
-// The first half mirrors preprocessor/core (same operations, same order: sums left to right
-// from zero) and render/format.rs (the one number format). The second half hydrates every
-// .attention-widget: it reads the embedded JSON, recomputes, and rewrites each element that
-// carries a data-b binding ("q f 1": field, row, column; f = the focus token). No framework,
-// no network, no ids, no inline script: it works from file://, in print.html and in any theme.
-(function () {
+// widget.js — one widget: its embedded data read, its state (what the reader changed), every
+// bound element recomputed and rewritten on each change, its controls wired (sliders, pickers,
+// keyboard) and the tooltip. Each view's own drawing is in views/.
+var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+(function (ns) {
   "use strict";
+  var fmt = ns.fmt, APPROX = ns.APPROX, PENCIL_FIELDS = ns.PENCIL_FIELDS;
+  var compute = ns.compute, project = ns.project, rowMax = ns.rowMax, exps = ns.exps, combineHeads = ns.combineHeads;
+  var opacity = ns.opacity, cellClass = ns.cellClass, weightIn = ns.weightIn, cellName = ns.cellName;
+  var pencilSumOfProducts = ns.pencilSumOfProducts, givenInputs = ns.givenInputs, sum = ns.sum;
 
-  // ---- the core, mirrored -------------------------------------------------------------------
-  function dot(a, b) {
-    var sum = 0;
-    for (var i = 0; i < a.length; i++) sum = sum + a[i] * b[i];
-    return sum;
-  }
-  function project(x, w) {
-    return x.map(function (row) { return w.map(function (wr) { return dot(row, wr); }); });
-  }
-  function allows(mask, i, j) {
-    if (mask === "none") return true;
-    if (mask === "causal") return j <= i;
-    return mask[i][j];
-  }
-  // The largest allowed score of a row (null when every entry is masked), and e^(score - max).
-  function rowMax(scores) {
-    var max = null;
-    scores.forEach(function (s) { if (s !== null && (max === null || s > max)) max = s; });
-    return max;
-  }
-  function exps(scores) {
-    var max = rowMax(scores);
-    if (max === null) max = 0;
-    return scores.map(function (s) { return s === null ? 0 : Math.exp(s - max); });
-  }
-  function softmax(scores) {
-    if (rowMax(scores) === null) return scores.map(function () { return 0; });
-    var e = exps(scores);
-    var total = 0;
-    e.forEach(function (x) { total = total + x; });
-    return e.map(function (x) { return x / total; });
-  }
-  // Attention from Q, K, V; scale null means 1/sqrt(d_k).
-  function attend(q, k, v, mask, scale) {
-    var n = q.length;
-    var s = scale === null ? 1 / Math.sqrt(q[0].length) : scale;
-    var dots = [], scores = [], weights = [], output = [];
-    for (var i = 0; i < n; i++) {
-      dots.push([]); scores.push([]);
-      for (var j = 0; j < n; j++) {
-        var d = allows(mask, i, j) ? dot(q[i], k[j]) : null;
-        dots[i].push(d);
-        scores[i].push(d === null ? null : d * s);
-      }
-      weights.push(softmax(scores[i]));
-    }
-    for (var r = 0; r < n; r++) {
-      var row = [];
-      for (var c = 0; c < v[0].length; c++) {
-        var sum = 0;
-        for (var t = 0; t < n; t++) sum = sum + weights[r][t] * v[t][c];
-        row.push(sum);
-      }
-      output.push(row);
-    }
-    return { q: q, k: k, v: v, scale: s, dots: dots, scores: scores, weights: weights, output: output };
-  }
-  // The whole computation: embeddings -> Q, K, V (query overrides applied) -> attention.
-  // What is projected: the embeddings, plus the positions when the widget adds them.
-  function inputs(input) {
-    var p = input.positions;
-    if (!p) return input.embeddings;
-    return input.embeddings.map(function (row, i) { return row.map(function (e, j) { return e + p[i][j]; }); });
-  }
-  // Rotary positions: each pair (2i, 2i+1) of a row turned by the angle of its position, from
-  // the cosines and sines the core computed (render/data.rs, RopeData).
-  function rotate(m, rope) {
-    return m.map(function (row, p) {
-      var out = row.slice(), cos = rope.cos[p] || [], sin = rope.sin[p] || [];
-      for (var i = 0; i < cos.length && 2 * i + 1 < row.length; i++) {
-        var a = row[2 * i], b = row[2 * i + 1];
-        out[2 * i] = a * cos[i] - b * sin[i];
-        out[2 * i + 1] = a * sin[i] + b * cos[i];
-      }
-      return out;
-    });
-  }
-  function compute(input) {
-    var x = inputs(input);
-    var q = project(x, input.w_q);
-    (input.query_overrides || []).forEach(function (o) { q[o[0]][o[1]] = o[2]; });
-    var k = project(x, input.w_k);
-    if (input.rope) { q = rotate(q, input.rope); k = rotate(k, input.rope); }
-    var v = project(x, input.w_v);
-    var r = attend(q, k, v, input.mask, input.scale);
-    r.x = x;
-    return r;
-  }
-  // Several heads: their outputs side by side, then W_O (core/positions.rs).
-  function combineHeads(outputs, wO) {
-    var concat = outputs[0].map(function (_, i) { return [].concat.apply([], outputs.map(function (o) { return o[i]; })); });
-    return { concat: concat, output: wO ? project(concat, wO) : null };
-  }
-
-  // ---- the one number format (see render/format.rs) -----------------------------------------
-  var MASKED = "\u2A2F";
-  function roundHalfEvenDigits(digits, keep) {
-    // digits: a string of decimal digits; returns the first `keep` digits rounded half-even,
-    // possibly one digit longer after a carry.
-    var head = digits.slice(0, keep), rest = digits.slice(keep);
-    var up = rest[0] > "5" || (rest[0] === "5" && (/[1-9]/.test(rest.slice(1)) || head[head.length - 1] % 2 === 1));
-    if (!up) return head;
-    return (BigInt(head) + 1n).toString().padStart(keep, "0");
-  }
-  function fmt(x) {
-    if (x === null) return MASKED;
-    var neg = x < 0, a = Math.abs(x), s;
-    if (a >= 1e15) {
-      if (Number.isInteger(a)) {
-        var digits = BigInt(a).toString();
-        var exp = digits.length - 1;
-        var m = roundHalfEvenDigits(digits, 3);
-        if (m.length > 3) { m = m.slice(0, 3); exp += 1; }
-        s = m[0] + "." + m.slice(1) + "e" + exp;
-      } else {
-        s = a.toExponential(2).replace("e+", "e");
-      }
-    } else {
-      s = a.toFixed(2);
-      var eighths = a * 8;
-      if (Number.isInteger(eighths) && eighths % 2 === 1) {
-        // An exact tie: toFixed rounded away from zero; Rust rounds to even.
-        var hundredths = (BigInt(eighths) * 25n - 1n) / 2n;
-        if (hundredths % 2n === 1n) hundredths += 1n;
-        var str = hundredths.toString().padStart(3, "0");
-        s = str.slice(0, -2) + "." + str.slice(-2);
-      }
-    }
-    if (neg) s = "-" + s;
-    return s === "-0.00" ? "0.00" : s;
-  }
-  // ---- the pencil rule (see render/pencil.rs) ----------------------------------------------
-  // A total is shown "≈ x" when redoing its arithmetic on the shown, rounded operands would not
-  // give x. Shown numbers are exact decimals: count them in hundredths, with BigInt.
-  var APPROX = "\u2248 ";
-  // The bindings whose numbers follow the rule (render/pencil.rs, FIELDS).
-  var PENCIL_FIELDS = ["qt", "kt", "vt", "qp", "kp", "vp", "md", "ss", "wsum", "sm", "esum", "sw", "wv", "osum", "rsum", "mo", "wc"];
-  function hundredths(shown) {
-    var m = /^(-?)(\d+)\.(\d\d)$/.exec(shown);
-    if (!m) return null;
-    var v = BigInt(m[2]) * 100n + BigInt(m[3]);
-    return m[1] ? -v : v;
-  }
-  function roundToHundredths(x) {
-    var r = ((x % 100n) + 100n) % 100n, q = (x - r) / 100n;
-    return r > 50n || (r === 50n && ((q % 2n) + 2n) % 2n === 1n) ? q + 1n : q;
-  }
-  function pencilSumOfProducts(total, pairs) {
-    var shown = fmt(total), acc = 0n;
-    for (var i = 0; i < pairs.length; i++) {
-      var a = hundredths(fmt(pairs[i][0])), b = hundredths(fmt(pairs[i][1]));
-      if (a === null || b === null) return APPROX + shown;
-      acc += a * b;
-    }
-    var s = hundredths(shown);
-    return s !== null && roundToHundredths(acc) === s ? shown : APPROX + shown;
-  }
-  function pencilSum(total, terms) {
-    return pencilSumOfProducts(total, terms.map(function (t) { return [t, 1]; }));
-  }
-  function pencilQuotient(total, a, b) {
-    var shown = fmt(total), x = Number(fmt(a)), y = Number(fmt(b));
-    return y !== 0 && isFinite(x) && isFinite(y) && fmt(x / y) === shown ? shown : APPROX + shown;
-  }
-
-  // ---- heatmap colour (see render/heatmap.rs) -----------------------------------------------
-  var STRONG_OPACITY = 0.7;
-  function opacity(weight) { return fmt(weight === null ? 0 : Math.sqrt(Math.max(weight, 0))); }
-  function cellClass(weight) {
-    if (weight === null) return "masked";
-    return Number(opacity(weight)) > STRONG_OPACITY ? "strong" : "";
-  }
-
-  // A head of a real model comes as its q, k and v (data.given, render/data.rs): its inputs are
-  // the three side by side, picked out by identities, as the core builds them (spec/model.rs).
-  function givenInputs(data) {
-    var dk = data.q[0].length, dv = data.v[0].length, width = 2 * dk + dv;
-    var pick = function (from, count) {
-      var rows = [];
-      for (var i = 0; i < count; i++) {
-        var row = [];
-        for (var j = 0; j < width; j++) row.push(j === from + i ? 1 : 0);
-        rows.push(row);
-      }
-      return rows;
-    };
-    // With queries set by hand, `q` holds the values set: the model's own come as `embeddings`.
-    if (!data.embeddings) data.embeddings = data.q.map(function (q, t) { return q.concat(data.k[t], data.v[t]); });
-    data.w_q = pick(0, dk); data.w_k = pick(dk, dk); data.w_v = pick(2 * dk, dv);
-  }
-
-  var api = {
-    dot: dot, project: project, softmax: softmax, exps: exps, rowMax: rowMax, attend: attend, compute: compute, fmt: fmt,
-    rotate: rotate, combineHeads: combineHeads,
-    pencilSum: pencilSum, pencilSumOfProducts: pencilSumOfProducts, pencilQuotient: pencilQuotient,
-    opacity: opacity, cellClass: cellClass, givenInputs: givenInputs
-  };
-  if (typeof module !== "undefined" && module.exports) module.exports = api;
-  if (typeof document === "undefined" || window.attentionBook) return;
-  window.attentionBook = api;
-
-  // ---- widgets ------------------------------------------------------------------------------
   function clone(x) { return JSON.parse(JSON.stringify(x)); }
-  function sum(xs) { var t = 0; xs.forEach(function (x) { t = t + x; }); return t; }
-  function range(n) { var out = []; for (var i = 0; i < n; i++) out.push(i); return out; }
   // Views of the chapters before q·k is explained (the introduction promises the dot product
   // behind a weight in every chapter after): a widget of only these leaves it out of tooltips.
   var BEFORE_DOTS = ["weights", "compare", "embeddings"];
@@ -340,62 +137,13 @@
   // The result a binding reads: its figure's, or the followed head's.
   Widget.prototype.resultIndex = function (b) { return b.r === null ? this.state.head : b.r; };
 
-  // Bindings read straight from the result (render/cells.rs, FIELDS, lists every binding).
-  var RESULT_FIELDS = ["q", "k", "v", "dots", "scores", "weights", "output"];
-
-  // The words and numbers of one binding: the browser's twin of render/views.rs.
+  // The words and numbers of one binding (bindings.js, by its field's name).
   Widget.prototype.text = function (b) {
-    var st = this.state, k = this.resultIndex(b), r = this.results[k], i = b.focusRow ? st.focus : b.i, j = b.j, c = b.c;
-    var x = r.x, inp = this.inputOf(k);
-    var products = function (w, row) { return x[i].map(function (e, col) { return [w[row][col], e]; }); };
-    switch (b.field) {
-      case "tok": return this.data.tokens[i];
-      case "x": return fmt(st.embeddings[i][j]);
-      case "scale": return fmt(r.scale);
-      case "w": return fmt(weightIn(r, i, j));
-      // After minus before (the cell's data-against): the scores view's "change".
-      case "wc": {
-        var after = weightIn(r, i, j), was = weightIn(this.results[b.against], i, j);
-        return after === null || was === null ? MASKED : pencilSumOfProducts(after - was, [[after, 1], [was, -1]]);
-      }
-      case "wsum":
-        return pencilSum(sum(r.weights[i]), range(r.weights[i].length).filter(function (t) { return r.scores[i][t] !== null; }).map(function (t) { return r.weights[i][t]; }));
-      case "ss": return r.dots[i][j] === null ? MASKED : pencilSumOfProducts(r.scores[i][j], [[r.dots[i][j], r.scale]]);
-      case "wv": return pencilSumOfProducts(r.weights[i][j] * r.v[j][c], [[r.weights[i][j], r.v[j][c]]]);
-      case "osum": return pencilSum(r.output[i][j], r.v.map(function (v, t) { return r.weights[i][t] * v[j]; }));
-      // One product w·x of a projection (core::projection_terms): "qt f row term"; "qp f row" their sum.
-      case "qt": return pencilSumOfProducts(inp.w_q[j][c] * x[i][c], [[inp.w_q[j][c], x[i][c]]]);
-      case "kt": return pencilSumOfProducts(inp.w_k[j][c] * x[i][c], [[inp.w_k[j][c], x[i][c]]]);
-      case "vt": return pencilSumOfProducts(inp.w_v[j][c] * x[i][c], [[inp.w_v[j][c], x[i][c]]]);
-      case "qp": return pencilSum(r.qp[i][j], products(inp.w_q, j).map(function (p) { return p[0] * p[1]; }));
-      case "kp": return pencilSum(r.kp[i][j], products(inp.w_k, j).map(function (p) { return p[0] * p[1]; }));
-      case "vp": return pencilSum(r.vp[i][j], products(inp.w_v, j).map(function (p) { return p[0] * p[1]; }));
-      case "md": return pencilSumOfProducts(dot(r.q[i], r.k[j]), r.q[i].map(function (x, d) { return [x, r.k[j][d]]; }));
-      case "smax": return fmt(r.smax);
-      case "sm": return r.scores[i][j] === null || r.smax === null ? MASKED : pencilSumOfProducts(r.scores[i][j] - r.smax, [[r.scores[i][j], 1], [r.smax, -1]]);
-      case "ex": return fmt(r.ex[j]);
-      case "esum": return pencilSum(r.esum, r.ex);
-      case "sw": return r.scores[i][j] === null || r.smax === null ? fmt(0) : pencilQuotient(r.weights[i][j], r.ex[j], r.esum);
-      case "rsum": return pencilSum(x[i][j] + r.output[i][j], [x[i][j], r.output[i][j]]);
-      case "xi": return fmt(x[i][j]);
-      case "made": return st.positions ? "Embeddings + positions" : "Embeddings alone, the positions switched off";
-      case "mq": return fmt(inp.w_q[i][j]);
-      case "mk": return fmt(inp.w_k[i][j]);
-      case "mv": return fmt(inp.w_v[i][j]);
-      case "hc": return fmt(this.combined.concat[i][j]);
-      case "mo":
-        var heads = this.combined, wO = this.data.w_o;
-        return pencilSumOfProducts(heads.output[i][j], heads.concat[i].map(function (h, t) { return [h, wO[j][t]]; }));
-      default:
-        if (RESULT_FIELDS.indexOf(b.field) < 0) throw new Error("unknown binding " + b.field);
-        return fmt(r[b.field][i][j]);
-    }
+    var st = this.state, k = this.resultIndex(b), r = this.results[k];
+    var show = ns.BINDINGS[b.field];
+    if (!show) throw new Error("unknown binding " + b.field);
+    return show({ w: this, b: b, st: st, r: r, inp: this.inputOf(k), x: r.x, i: b.focusRow ? st.focus : b.i, j: b.j, c: b.c });
   };
-  // A heatmap cell's accessible name (render/heatmap.rs, cell_name).
-  function cellName(from, to, shown) { return from + " \u2192 " + to + ": " + (shown === MASKED ? "masked" : shown); }
-
-  // The weight of a result behind a heatmap binding; null if masked.
-  function weightIn(r, i, j) { return r.scores[i][j] === null ? null : r.weights[i][j]; }
 
   // One short sentence for screen readers after the reader changes the figure, once the
   // control comes to rest (not on every slider tick).
@@ -451,7 +199,7 @@
     // The comparison's count in words (render/heatmap.rs, compare_summary).
     Array.prototype.forEach.call(this.root.querySelectorAll(".attention-compare-summary"), function (p) {
       var pair = p.getAttribute("data-compare").split(" ");
-      var said = compareSummary(results[+pair[0]], results[+pair[1]]);
+      var said = ns.compareSummary(results[+pair[0]], results[+pair[1]]);
       if (p.textContent !== said) p.textContent = said;
     });
     var f = this.state.focus;
@@ -469,7 +217,7 @@
       if (region.getAttribute("aria-label") !== label) region.setAttribute("aria-label", label);
     });
     if (this.orderSummary) {
-      var said = orderSummary(results[0], results[this.copyIndex]);
+      var said = ns.orderSummary(results[0], results[this.copyIndex]);
       if (this.orderSummary.textContent !== said) this.orderSummary.textContent = said;
     }
     this.syncControls();
@@ -605,151 +353,6 @@
     if (mask) mask.value = typeof this.initial.mask === "string" ? this.initial.mask : "custom";
     if (this.resetOrder) this.resetOrder();
     this.update(true);
-  };
-
-  // A real model's every head (the layers view): pick a layer and a head and read that head's
-  // weights in full in the table after the pickers (render/layers.rs, `picked`, writes the first),
-  // on the heatmap's colour scale. The weights are the core's (data.attention).
-  Widget.prototype.headPicker = function () {
-    var data = this.data, picker = this.root.querySelector(".attention-head-picker");
-    if (!picker || !data.attention) return;
-    var layer = picker.querySelector(".attention-pick-layer"), head = picker.querySelector(".attention-pick-head");
-    var table = this.root.querySelector("table.attention-picked");
-    var region = table.closest("[role='region']");
-    var own = this.root.querySelector(".attention-layers-own"), mark = this.root.querySelector(".attention-layers-picked");
-    var draw = function () {
-      var l = +layer.value, h = +head.value, w = data.attention[l][h];
-      // The picked head outlined in the grid too, unless it is the block's own.
-      if (mark && own) {
-        var at = function (r, attr, k) { return +r.getAttribute(attr) + k * +r.getAttribute("data-step-" + attr); };
-        mark.setAttribute("x", at(own, "x", h - data.model.head));
-        mark.setAttribute("y", at(own, "y", l - data.model.layer));
-        mark.setAttribute("visibility", l === data.model.layer && h === data.model.head ? "hidden" : "visible");
-      }
-      var caption = "Layer " + (l + 1) + ", head " + (h + 1) + ": row = the word piece attending, column = the one attended to";
-      table.querySelector("caption").textContent = caption;
-      var shown = table.closest(".attention-scroll").previousElementSibling;
-      if (shown && shown.classList.contains("attention-caption")) shown.textContent = caption;
-      if (region) region.setAttribute("aria-label", caption);
-      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr, i) {
-        Array.prototype.forEach.call(tr.querySelectorAll("td"), function (td, j) {
-          var x = w[i][j];
-          td.textContent = fmt(x);
-          td.style.setProperty("--attention-picked", opacity(x));
-          if (cellClass(x)) td.className = cellClass(x); else td.removeAttribute("class");
-        });
-      });
-    };
-    layer.addEventListener("change", draw);
-    head.addEventListener("change", draw);
-    picker.hidden = false;
-    draw();
-  };
-
-  // The order view (render/heatmap.rs, `order`): the same words at other places. Each word keeps
-  // its row; what moves is the row of positions added to it, or the turn of its query and key —
-  // rows of the core's own matrices, moved, never computed here. The reader shuffles again, goes
-  // back to the book's order, and switches the positions off and on.
-  Widget.prototype.orderControl = function () {
-    var self = this, data = this.data, root = this.root;
-    var view = root.querySelector(".attention-view[data-view='order']");
-    if (!view || !data.order) return;
-    var names = this.named.map(function (n) { return n.name; });
-    var copy = this.named[names.indexOf("order[shuffled]")];
-    var heading = view.querySelectorAll(".attention-heatmap-heading")[1];
-    var on = view.querySelector(".attention-positions-on"), back = view.querySelector(".attention-unshuffle");
-    var tokensOf = function (order) { return order.map(function (i) { return data.tokens[i]; }); };
-    var words = function (order) { return "\u201C" + tokensOf(order).join(" ") + "\u201D"; };
-    var place = function () {
-      var at = [], withPositions = !on || on.checked;
-      self.order.forEach(function (word, p) { at[word] = p; });
-      var moved = function (m) { return at.map(function (p) { return m[p]; }); };
-      self.state.positions = withPositions ? self.initial.positions : null;
-      self.state.rope = withPositions ? self.initial.rope : null;
-      copy.input.positions = withPositions && data.positions ? moved(data.positions) : null;
-      copy.input.rope = withPositions && data.rope ? { base: data.rope.base, cos: moved(data.rope.cos), sin: moved(data.rope.sin) } : null;
-      heading.textContent = "Shuffled: " + words(self.order);
-      back.disabled = self.order.join() === data.order.join();
-    };
-    this.copyIndex = names.indexOf("order[shuffled]") + 1;
-    this.orderSummary = view.querySelector(".attention-order-summary");
-    this.resetOrder = function () { self.order = data.order.slice(); if (on) on.checked = true; place(); };
-    this.resetOrder();
-    // A new order reads differently from the one shown and from the sentence as written (the
-    // build refuses a sentence every order of which reads the same). Two words have only one
-    // other order, which the copy already shows.
-    var reads = function (order) { return tokensOf(order).join("\u0000"); };
-    var shuffle = view.querySelector(".attention-shuffle"), written = data.tokens.join("\u0000");
-    shuffle.disabled = data.tokens.length < 3;
-    shuffle.addEventListener("click", function () {
-      var before = reads(self.order), next = self.order.slice();
-      for (var tries = 0; tries < 1000; tries++) {
-        // Fisher–Yates.
-        for (var i = next.length - 1; i > 0; i--) {
-          var j = Math.floor(Math.random() * (i + 1)), t = next[i];
-          next[i] = next[j]; next[j] = t;
-        }
-        if (reads(next) !== before && reads(next) !== written) break;
-      }
-      if (reads(next) === before || reads(next) === written) return;
-      self.order = next;
-      place();
-      self.update(true);
-    });
-    back.addEventListener("click", function () {
-      self.order = data.order.slice();
-      place();
-      self.update(true);
-      // The button has just disabled itself: the keyboard stays in the controls.
-      shuffle.focus();
-    });
-    if (on) on.addEventListener("change", function () { place(); self.update(true); });
-    view.querySelector(".attention-order-controls").hidden = false;
-  };
-
-  // How many weights the new order changed, as shown: render/heatmap.rs, `order_summary`.
-  function compareSummary(shown, against) {
-    var n = shown.weights.length, open = 0, moved = 0;
-    for (var i = 0; i < n; i++) {
-      for (var j = 0; j < n; j++) {
-        var w = weightIn(shown, i, j);
-        if (w === null) continue;
-        open++;
-        if (fmt(w) !== fmt(weightIn(against, i, j))) moved++;
-      }
-    }
-    return "Outlined: " + moved + " of the " + open + " weights a word may still give changed under the mask; the cells marked \u2A2F are the ones it hides.";
-  }
-
-  function orderSummary(written, copy) {
-    var n = written.weights.length, differ = 0;
-    for (var i = 0; i < n; i++) {
-      for (var j = 0; j < n; j++) if (fmt(weightIn(written, i, j)) !== fmt(weightIn(copy, i, j))) differ++;
-    }
-    return differ === 0
-      ? "Every weight is the same in both orders: moving the words only moved their rows and columns."
-      : differ + " of the " + n * n + " weights differ: the words\u2019 places changed what they attend to.";
-  }
-
-  // A real model's every head follows the focus token: its row marked beside all the small maps,
-  // and the table of where each head sends its attention (render/layers.rs, `strongest`).
-  Widget.prototype.layersFocus = function () {
-    var data = this.data, f = this.state.focus, root = this.root;
-    var path = root.querySelector(".attention-layers-focus"), table = root.querySelector("table.attention-strongest");
-    if (!path || !table || this.layersFocused === f) return;
-    this.layersFocused = f;
-    path.setAttribute("transform", "translate(0 " + f * +path.getAttribute("data-cell") + ")");
-    var caption = "Where each head sends the attention of \u201C" + data.tokens[f] + "\u201D: the word piece it attends to most, and its weight";
-    table.querySelector("caption").textContent = caption;
-    var shown = table.closest(".attention-scroll").previousElementSibling;
-    if (shown && shown.classList.contains("attention-caption")) shown.textContent = caption;
-    Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr, h) {
-      Array.prototype.forEach.call(tr.querySelectorAll("td"), function (td, l) {
-        var row = data.attention[l][h][f], best = 0;
-        for (var j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
-        td.textContent = data.tokens[best] + " " + fmt(row[best]);
-      });
-    });
   };
 
   Widget.prototype.wire = function () {
@@ -900,75 +503,5 @@
     tip.hidden = false;
   };
 
-  // "Predict first": an answer is written open, so it shows without script and on paper; with
-  // script it waits behind its summary until the reader asks, and opens for printing.
-  function hideAnswers() {
-    var answers = document.querySelectorAll("details.attention-answer");
-    Array.prototype.forEach.call(answers, function (d) { d.open = false; });
-    window.addEventListener("beforeprint", function () {
-      Array.prototype.forEach.call(answers, function (d) { d.open = true; });
-    });
-  }
-
-  function hydrate() {
-    hideAnswers();
-    Array.prototype.forEach.call(document.querySelectorAll(".attention-widget"), function (root) {
-      if (root.attentionWidget) return;
-      try { root.attentionWidget = new Widget(root); } catch (err) {
-        // The build-time HTML stays: a reader still sees every number.
-        console.warn("attention widget left static:", err);
-      }
-    });
-  }
-  // Under `mdbook-attention serve` only (its pages carry mdBook's live-reload script, pointed at
-  // our endpoint; a published book has none): a save that did not build shows its problems over
-  // the last good page, and the next good build takes them away (and reloads the page).
-  var RELOAD_ENDPOINT = "__attention/reload", PROBLEMS_ENDPOINT = "__attention/problems";
-  function watchProblems() {
-    var served = Array.prototype.some.call(document.scripts, function (s) { return s.textContent.indexOf(RELOAD_ENDPOINT) >= 0; });
-    if (!served || typeof WebSocket === "undefined") return;
-    var socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/" + PROBLEMS_ENDPOINT);
-    socket.onmessage = function (e) {
-      var message;
-      try { message = JSON.parse(e.data); } catch (err) { return; }
-      showProblems(message.problems || "");
-    };
-  }
-  function showProblems(text) {
-    var box = document.querySelector(".attention-problems");
-    if (!text) { if (box) box.remove(); return; }
-    if (!box) {
-      box = document.createElement("div");
-      box.className = "attention-problems";
-      box.setAttribute("role", "alertdialog");
-      box.setAttribute("aria-labelledby", "attention-problems-title");
-      box.setAttribute("aria-describedby", "attention-problems-text");
-      box.tabIndex = -1;
-      var title = document.createElement("p");
-      title.id = "attention-problems-title";
-      title.className = "attention-problems-title";
-      title.textContent = "Your last save was not built";
-      var help = document.createElement("p");
-      help.textContent = "This page is the last good build. Fix what is listed and save again; Escape hides this.";
-      var pre = document.createElement("pre");
-      pre.id = "attention-problems-text";
-      var hide = document.createElement("button");
-      hide.type = "button";
-      hide.textContent = "Hide";
-      hide.addEventListener("click", function () { box.hidden = true; });
-      box.addEventListener("keydown", function (e) { if (e.key === "Escape") box.hidden = true; });
-      box.append(title, help, pre, hide);
-      document.body.appendChild(box);
-    }
-    box.querySelector("pre").textContent = text;
-    box.hidden = false;
-    box.focus();
-  }
-  document.addEventListener("keydown", function (e) {
-    var box = document.querySelector(".attention-problems");
-    if (e.key === "Escape" && box && !box.hidden) box.hidden = true;
-  });
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { hydrate(); watchProblems(); });
-  else { hydrate(); watchProblems(); }
-})();
+  ns.Widget = Widget;
+})(attentionBook);

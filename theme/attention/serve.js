@@ -1,0 +1,57 @@
+// serve.js — only under `mdbook-attention serve` (preprocessor/serve.rs): a save that did not
+// build shows its problems over the last good page.
+var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+(function (ns) {
+  "use strict";
+
+  // Under `mdbook-attention serve` only (its pages carry mdBook's live-reload script, pointed at
+  // our endpoint; a published book has none): a save that did not build shows its problems over
+  // the last good page, and the next good build takes them away (and reloads the page).
+  var RELOAD_ENDPOINT = "__attention/reload", PROBLEMS_ENDPOINT = "__attention/problems";
+  function watchProblems() {
+    var served = Array.prototype.some.call(document.scripts, function (s) { return s.textContent.indexOf(RELOAD_ENDPOINT) >= 0; });
+    if (!served || typeof WebSocket === "undefined") return;
+    document.addEventListener("keydown", function (e) {
+      var box = document.querySelector(".attention-problems");
+      if (e.key === "Escape" && box && !box.hidden) box.hidden = true;
+    });
+    var socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/" + PROBLEMS_ENDPOINT);
+    socket.onmessage = function (e) {
+      var message;
+      try { message = JSON.parse(e.data); } catch (err) { return; }
+      showProblems(message.problems || "");
+    };
+  }
+  function showProblems(text) {
+    var box = document.querySelector(".attention-problems");
+    if (!text) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "attention-problems";
+      box.setAttribute("role", "alertdialog");
+      box.setAttribute("aria-labelledby", "attention-problems-title");
+      box.setAttribute("aria-describedby", "attention-problems-text");
+      box.tabIndex = -1;
+      var title = document.createElement("p");
+      title.id = "attention-problems-title";
+      title.className = "attention-problems-title";
+      title.textContent = "Your last save was not built";
+      var help = document.createElement("p");
+      help.textContent = "This page is the last good build. Fix what is listed and save again; Escape hides this.";
+      var pre = document.createElement("pre");
+      pre.id = "attention-problems-text";
+      var hide = document.createElement("button");
+      hide.type = "button";
+      hide.textContent = "Hide";
+      hide.addEventListener("click", function () { box.hidden = true; });
+      box.addEventListener("keydown", function (e) { if (e.key === "Escape") box.hidden = true; });
+      box.append(title, help, pre, hide);
+      document.body.appendChild(box);
+    }
+    box.querySelector("pre").textContent = text;
+    box.hidden = false;
+    box.focus();
+  }
+
+  ns.watchProblems = watchProblems;
+})(attentionBook);
