@@ -12,9 +12,6 @@ macro_rules! scripts {
 pub const SCRIPTS: &[(&str, &str)] = scripts![
     "attention/core.js",
     "attention/format.js",
-    "attention/pencil.js",
-    "attention/colour.js",
-    "attention/data.js",
     "attention/bindings.js",
     "attention/widget.js",
     "attention/views/compare.js",

@@ -10,7 +10,7 @@ use mdbook_attention::render::BindingField;
 use std::collections::BTreeSet;
 
 const BINDINGS_JS: &str = include_str!("../theme/attention/bindings.js");
-const PENCIL_JS: &str = include_str!("../theme/attention/pencil.js");
+const FORMAT_JS: &str = include_str!("../theme/attention/format.js");
 
 fn js_list(js: &str, name: &str) -> BTreeSet<String> {
     let start = js
@@ -93,7 +93,7 @@ fn the_pencil_fields_are_one_list() {
         .map(|f| f.name().to_string())
         .collect();
     assert!(rust.len() >= 10, "{rust:?}");
-    assert_eq!(js_list(PENCIL_JS, "PENCIL_FIELDS"), rust);
+    assert_eq!(js_list(FORMAT_JS, "PENCIL_FIELDS"), rust);
 }
 
 #[test]

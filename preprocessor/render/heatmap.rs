@@ -46,7 +46,7 @@ pub fn opacity_of(weight: f64) -> f64 {
     weight.max(0.0).sqrt()
 }
 
-/// A cell's accessible name, which `theme/attention/colour.js` (`cellName`) keeps true.
+/// A cell's accessible name, which `theme/attention/format.js` (`cellName`) keeps true.
 pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
     if shown == crate::format::MASKED {
         format!("{from} → {to}: masked")

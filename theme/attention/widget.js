@@ -1,4 +1,4 @@
-// widget.js — one widget: its embedded data read, its state (what the reader changed), every
+// widget.js — one widget: its embedded data read (render/data.rs), its state (what the reader changed), every
 // bound element recomputed and rewritten on each change, its controls wired (sliders, pickers,
 // keyboard) and the tooltip. Each view's own drawing is in views/.
 var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
@@ -7,7 +7,27 @@ var attentionBook = typeof attentionBook === "object" && attentionBook ? attenti
   var fmt = ns.fmt, APPROX = ns.APPROX, PENCIL_FIELDS = ns.PENCIL_FIELDS;
   var compute = ns.compute, project = ns.project, rowMax = ns.rowMax, exps = ns.exps, combineHeads = ns.combineHeads;
   var opacity = ns.opacity, cellClass = ns.cellClass, weightIn = ns.weightIn, cellName = ns.cellName;
-  var pencilSumOfProducts = ns.pencilSumOfProducts, givenInputs = ns.givenInputs, sum = ns.sum;
+  var pencilSumOfProducts = ns.pencilSumOfProducts, sum = ns.sum;
+
+  // A head of a real model comes as its q, k and v (data.given, render/data.rs): its inputs are
+  // the three side by side, picked out by identities, as the core builds them (block/kind/pretrained.rs).
+  function givenInputs(data) {
+    var dk = data.q[0].length, dv = data.v[0].length, width = 2 * dk + dv;
+    var pick = function (from, count) {
+      var rows = [];
+      for (var i = 0; i < count; i++) {
+        var row = [];
+        for (var j = 0; j < width; j++) row.push(j === from + i ? 1 : 0);
+        rows.push(row);
+      }
+      return rows;
+    };
+    // With queries set by hand, `q` holds the values set: the model's own come as `embeddings`.
+    if (!data.embeddings) data.embeddings = data.q.map(function (q, t) { return q.concat(data.k[t], data.v[t]); });
+    data.w_q = pick(0, dk); data.w_k = pick(dk, dk); data.w_v = pick(2 * dk, dv);
+  }
+
+  ns.givenInputs = givenInputs;
 
   function clone(x) { return JSON.parse(JSON.stringify(x)); }
   // Views of the chapters before q·k is explained (the introduction promises the dot product
