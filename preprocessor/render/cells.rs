@@ -12,20 +12,14 @@ use serde_json::json;
 use std::fmt::Write;
 
 pub struct HeatCell {
-    pub x: u32,
-    pub y: u32,
-    pub opacity: String,
+    /// The cell's colour: its opacity as written (`None`: masked, drawn as such).
+    pub opacity: Option<String>,
     pub text: String,
     pub class: &'static str,
     pub bind: Bind,
-    /// What a screen reader says for the cell: "cat → black: 0.64".
-    pub name: String,
     /// In a compared heatmap: whether the cell differs from the other one.
     pub changed: Option<bool>,
 }
-
-/// How far a changed-cell outline sits inside its cell, so its whole stroke shows.
-pub const OUTLINE_INSET: u32 = 2;
 
 /// The book's notation for readers, one rule for the markup and for the words it reads as: the
 /// prose writes W<sub>Q</sub>, e<sup>score − max</sup>, 10000<sup>2i/d</sup> and d<sub>k</sub>,
@@ -151,106 +145,85 @@ pub fn table_body(rows: &[Row], marked: Option<usize>) -> String {
     out
 }
 
-/// The geometry and words of one heatmap.
+/// The words of one heatmap: its rows (the queries) and columns (the keys).
 pub struct Grid<'a> {
-    pub tokens: &'a [String],
-    /// Room for the labels, left and top.
-    pub label: u32,
-    pub cell: u32,
-    /// Column labels turned 45°, for long tokens.
+    pub queries: &'a [String],
+    pub keys: &'a [String],
+    /// The row outlined as the focus token's, if any (not in a comparison).
+    pub focus: Option<usize>,
+    /// Column labels turned, for long tokens.
     pub rotate: bool,
-    /// Numbers in the cells (small heatmaps only).
-    pub show_text: bool,
 }
 
-/// A heatmap's body as an ARIA grid a screen reader can walk: a row of column headers, then one
-/// row per token, its header first, then one named gridcell per weight. The numbers drawn in the
-/// cells are hidden from assistive technology, which reads each cell's name instead. Size,
-/// anchor and colours come from attention.css, so each cell carries only what varies. Changed-
-/// cell outlines come last, inside their cells, so no later cell paints over them.
-pub fn heat_grid(g: &Grid, cells: &[HeatCell]) -> String {
-    let n = g.tokens.len();
-    let mut out = String::with_capacity(cells.len() * if g.show_text { 220 } else { 140 });
-    let top = g.label - 8;
-    out.push_str("<g role=\"row\">");
-    for (j, t) in g.tokens.iter().enumerate() {
-        let mid = g.label + j as u32 * g.cell + g.cell / 2;
-        let turn = if g.rotate {
-            format!(" transform=\"rotate(-45 {mid} {top})\" text-anchor=\"start\"")
+/// A heatmap as a table a screen reader walks as a grid: a row of column headers (the keys),
+/// then one row per query, its header first, then one cell per weight — one element each,
+/// coloured by its `--w` (attention.css), the number written in it. Row headers carry
+/// `data-token` (a click follows the word); where the focus row is outlined, rows carry
+/// `data-row` and the focus row the class `focus`.
+pub fn heat_table(g: &Grid, cells: &[HeatCell]) -> String {
+    let n_keys = g.keys.len();
+    let mut out = String::with_capacity(cells.len() * 64 + 256);
+    out.push_str("<thead");
+    if g.rotate {
+        out.push_str(" class=\"attention-turned\"");
+    }
+    out.push_str("><tr><th scope=\"col\" class=\"attention-corner\">attending ↓ / attended →</th>");
+    for (j, t) in g.keys.iter().enumerate() {
+        // A turned label needs a box of its own to turn in.
+        let (open, close) = if g.rotate {
+            ("<span>", "</span>")
         } else {
-            " text-anchor=\"middle\"".to_string()
+            ("", "")
         };
         let _ = write!(
             out,
-            "<text role=\"columnheader\" class=\"attention-col-label\" x=\"{mid}\" y=\"{top}\"{turn} data-token=\"{j}\">{}</text>",
+            "<th scope=\"col\" data-token=\"{j}\">{open}{}{close}</th>",
             escape_html(t)
         );
     }
-    out.push_str("</g>");
-    for (i, row) in cells.chunks(n.max(1)).enumerate() {
-        let mid = g.label + i as u32 * g.cell + g.cell / 2;
+    out.push_str("</tr></thead><tbody>");
+    for (i, row) in cells.chunks(n_keys.max(1)).enumerate() {
+        out.push_str("<tr");
+        // Only a heatmap that outlines the focus row names its rows for the script.
+        if let Some(focus) = g.focus {
+            out.push_str(" data-row=\"");
+            push_int(&mut out, i);
+            out.push('"');
+            if focus == i {
+                out.push_str(" class=\"focus\"");
+            }
+        }
         let _ = write!(
             out,
-            "<g role=\"row\"><text role=\"rowheader\" class=\"attention-row-label\" x=\"{}\" y=\"{mid}\" dy=\"4\" text-anchor=\"end\" data-token=\"{i}\">{}</text>",
-            g.label - 6,
-            escape_html(&g.tokens[i])
+            "><th scope=\"row\" data-token=\"{i}\">{}</th>",
+            escape_html(&g.queries[i])
         );
         for c in row {
-            out.push_str("<rect role=\"gridcell\" aria-label=\"");
-            out.push_str(&escape_html(&c.name));
-            out.push_str("\" x=\"");
-            push_int(&mut out, c.x);
-            out.push_str("\" y=\"");
-            push_int(&mut out, c.y);
-            out.push('"');
-            push_class(&mut out, c.class);
-            out.push_str(" fill-opacity=\"");
-            out.push_str(&c.opacity);
-            out.push_str("\" data-c=\"");
+            out.push_str("<td data-c=\"");
             c.bind.write_to(&mut out);
-            out.push_str("\"></rect>");
-        }
-        if g.show_text {
-            out.push_str("<g class=\"attention-cell-texts\" aria-hidden=\"true\">");
-            for c in row {
-                out.push_str("<text x=\"");
-                push_int(&mut out, c.x + g.cell / 2);
-                out.push_str("\" y=\"");
-                push_int(&mut out, c.y + g.cell / 2 + 4);
+            out.push('"');
+            if let Some(o) = &c.opacity {
+                out.push_str(" style=\"--w:");
+                out.push_str(o);
                 out.push('"');
-                push_class(&mut out, c.class);
-                out.push_str(" data-b=\"");
-                c.bind.write_to(&mut out);
-                out.push_str("\">");
-                out.push_str(&escape_html(&c.text));
-                out.push_str("</text>");
             }
-            out.push_str("</g>");
+            let changed = if c.changed == Some(true) {
+                "changed"
+            } else {
+                ""
+            };
+            match (c.class, changed) {
+                ("", "") => {}
+                (class, "") | ("", class) => push_class(&mut out, class),
+                (class, changed) => push_class(&mut out, &format!("{class} {changed}")),
+            }
+            out.push('>');
+            out.push_str(&escape_html(&c.text));
+            out.push_str("</td>");
         }
-        out.push_str("</g>");
+        out.push_str("</tr>");
     }
-    if cells.iter().any(|c| c.changed.is_some()) {
-        out.push_str("<g class=\"attention-changes\" aria-hidden=\"true\">");
-        for c in cells {
-            out.push_str("<rect x=\"");
-            push_int(&mut out, c.x + OUTLINE_INSET);
-            out.push_str("\" y=\"");
-            push_int(&mut out, c.y + OUTLINE_INSET);
-            out.push('"');
-            push_class(
-                &mut out,
-                if c.changed == Some(true) {
-                    "changed"
-                } else {
-                    ""
-                },
-            );
-            out.push_str(" data-o=\"");
-            c.bind.write_to(&mut out);
-            out.push_str("\"></rect>");
-        }
-        out.push_str("</g>");
-    }
+    out.push_str("</tbody>");
     out
 }
 

@@ -1,5 +1,7 @@
-//! The heatmap and compare views: weights as colour, with a legend, the focus row picked out,
-//! and a table of the same numbers for screen readers, print and readers without script.
+//! The heatmap and compare views: weights as colour, with a legend and the focus row picked
+//! out. A heatmap is a table, one element per weight (its colour a CSS variable, its number its
+//! text), so screen readers, print and readers without script read the numbers where the
+//! colours are.
 //!
 //! Colour: a cell's opacity is the square root of its weight, on one scale for the whole book.
 //! The root spreads the weights a figure really holds (most lie between 0.05 and 0.7) over most
@@ -9,9 +11,8 @@
 //! [`STRONG_OPACITY`], where attention.css's per-theme colours keep both at 4.5:1 or more.
 
 use super::binding::{Bind, Field};
-use super::cells::render_table;
 use super::cells::{self, HeatCell};
-use super::figure::{Figure, Heatmap, Row, Table, cell};
+use super::figure::{Figure, Heatmap};
 use super::html::{escape_html, render};
 use crate::block::Computed;
 use crate::block::{ResultGroup, ResultName};
@@ -19,8 +20,8 @@ use crate::core::AttentionResult;
 use crate::format::{fmt, fmt_opt};
 use serde_json::json;
 
-/// Heatmaps write their weights in the cells up to this many tokens; beyond, the table below
-/// the heatmap carries the numbers.
+/// Heatmaps show their weights in the cells up to this many tokens; beyond, the numbers are in
+/// the cells unseen (screen readers, copying and the tooltip read them).
 pub const HEATMAP_TEXT_UP_TO: usize = 24;
 /// The side of a heatmap cell, in pixels.
 pub const HEATMAP_CELL: u32 = 40;
@@ -46,76 +47,37 @@ pub fn opacity_of(weight: f64) -> f64 {
     weight.max(0.0).sqrt()
 }
 
-/// A cell's accessible name, which `theme/attention/format.js` (`cellName`) keeps true.
-pub fn cell_name(from: &str, to: &str, shown: &str) -> String {
-    if shown == crate::format::MASKED {
-        format!("{from} → {to}: masked")
-    } else {
-        format!("{from} → {to}: {shown}")
-    }
-}
-
 pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
-    let n = c.spec.tokens.len();
-    let longest = c
-        .spec
-        .tokens
+    let axes = c.spec.kind.axes(&c.spec.tokens);
+    let (n_q, n_k) = (axes.queries.len(), axes.keys.len());
+    let longest = axes
+        .keys
         .iter()
         .map(|t| t.chars().count())
         .max()
         .unwrap_or(1) as u32;
-    // Whole pixels keep the geometry cheap to write and identical wherever it is written.
-    let label = (longest * 15 / 2 + 12).clamp(30, 140);
-    let show_text = n <= HEATMAP_TEXT_UP_TO;
     let result = &c.results[h.which].result;
     let compare_to = h.compare_to.map(|k| &c.results[k].result);
-    let mut heat = Vec::with_capacity(n * n);
-    let mut alt_rows = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut alt_cells = Vec::with_capacity(n);
-        for j in 0..n {
+    let mut heat = Vec::with_capacity(n_q * n_k);
+    for i in 0..n_q {
+        for j in 0..n_k {
             let weight = result.weight(i, j);
             let text = fmt_opt(weight);
-            let bind = Bind::at(Field::Weight, i, j);
-            let opacity = opacity(weight);
+            let opacity = weight.map(|w| opacity(Some(w)));
             heat.push(HeatCell {
-                name: cell_name(&c.spec.tokens[i], &c.spec.tokens[j], &text),
-                x: label + j as u32 * HEATMAP_CELL,
-                y: label + i as u32 * HEATMAP_CELL,
-                class: cell_class(weight.map(|_| opacity.parse().unwrap_or(0.0))),
+                // The class follows the opacity as written, as the script reads it.
+                class: cell_class(opacity.as_deref().map(|o| o.parse().unwrap_or(0.0))),
                 opacity,
-                text: text.clone(),
-                bind,
+                bind: Bind::at(Field::Weight, i, j),
                 // Only a weight that is there can have changed: a masked cell shows ⨯, and
                 // outlining every ⨯ of a causal map would drown the few weights that moved.
                 changed: compare_to.map(|b| weight.is_some() && text != fmt_opt(b.weight(i, j))),
+                text,
             });
-            alt_cells.push(cell(text, bind));
         }
-        alt_rows.push(Row {
-            header: c.spec.tokens[i].clone(),
-            focus: i == c.spec.focus,
-            token: Some(i),
-            cells: alt_cells,
-        });
     }
-    let size = label + n as u32 * HEATMAP_CELL;
-    // Turned column labels lean to the right: the last one may need room past the grid.
+    // Column labels longer than a cell turn, so the grid keeps its square cells.
     let rotate = longest * 15 / 2 > HEATMAP_CELL;
-    let last = c.spec.tokens.last().map_or(0, |t| t.chars().count()) as u32;
-    let overhang = if rotate {
-        (last * 15 / 2 * 3 / 4 + 4).saturating_sub(HEATMAP_CELL / 2)
-    } else {
-        0
-    };
-    let alt = Table {
-        caption: h.title.as_str().into(),
-        corner: "attending ↓ / attended →".into(),
-        columns: c.spec.tokens.clone(),
-        rows: alt_rows,
-        class: "attention-matrix",
-        marked: None,
-    };
     render(
         "heatmap",
         json!({
@@ -124,28 +86,18 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
             "which": h.which,
             "reads": h.pinned || h.which > 0,
             "against": h.compare_to,
-            "size": size,
-            "width": size + overhang,
             "cell": HEATMAP_CELL,
-            "inner_cell": HEATMAP_CELL - 2,
-            "innermost_cell": HEATMAP_CELL - 7,
-            "inner": n as u32 * HEATMAP_CELL,
-            "origin": label,
-            "focus_y": label + c.spec.focus as u32 * HEATMAP_CELL,
-            "grid": cells::heat_grid(
+            "quiet": n_q.max(n_k) > HEATMAP_TEXT_UP_TO,
+            "grid": cells::heat_table(
                 &cells::Grid {
-                    tokens: &c.spec.tokens,
-                    label,
-                    cell: HEATMAP_CELL,
+                    queries: axes.queries,
+                    keys: axes.keys,
+                    focus: (!h.in_compare).then_some(c.spec.focus),
                     rotate,
-                    show_text,
                 },
                 &heat,
             ),
             "compare": h.compare_to.is_some(),
-            "in_compare": h.in_compare,
-            "summary": "The same weights as a table",
-            "table": render_table(&alt),
         }),
     )
 }

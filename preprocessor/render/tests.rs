@@ -101,7 +101,7 @@ fn masked_scores_are_null_in_the_data_and_a_cross_in_the_html() {
     let c = computed(&format!("{SMALL}\nmask = \"causal\"\n"));
     let data = serde_json::to_value(data::WidgetData::of(&c)).unwrap();
     assert_eq!(data["scores"][0][1], Value::Null);
-    assert!(html(&c).contains(">⨯</text>"));
+    assert!(html(&c).contains("<td data-c=\"w 0 1\" class=\"masked\">⨯</td>"));
 }
 
 #[test]
@@ -109,17 +109,26 @@ fn tables_are_real_tables_with_headers_and_heatmaps_are_named_grids() {
     let html = html(&computed(SMALL));
     assert!(html.contains("<th scope=\"col\">"));
     assert!(html.contains("<th scope=\"row\">"));
-    assert_eq!(html.matches("<svg").count(), 3);
+    // A heatmap is a table a screen reader walks as a grid: columns the keys, rows the
+    // queries, each weight one cell under its column's header and beside its row's.
     assert_eq!(
-        html.matches("<svg class=\"attention-heatmap\" role=\"grid\"")
+        html.matches("<table class=\"attention-heatmap\" role=\"grid\" aria-label=\"")
             .count(),
         3
     );
     assert_eq!(
-        html.matches("role=\"gridcell\" aria-label=\"a → b: ")
+        html.matches("<th scope=\"col\" data-token=\"1\">b</th>")
             .count(),
         3
     );
+    assert_eq!(
+        html.matches("<th scope=\"row\" data-token=\"0\">a</th><td data-c=\"w 0 0\"")
+            .count(),
+        3
+    );
+    // One element per weight: no drawing beside the cells, no second table of the same numbers.
+    assert!(!html.contains("<svg class=\"attention-heatmap"));
+    assert!(!html.contains("The same weights as a table"));
 }
 
 #[test]
@@ -163,7 +172,7 @@ fn heatmap_colour_is_the_square_root_of_the_weight_on_one_scale() {
     assert_eq!(heatmap::opacity(None), "0.00");
     let html = html(&computed(&format!("{SMALL}\nmask = \"causal\"\n")));
     // The first token under the causal mask gives itself everything: full colour.
-    assert!(html.contains("fill-opacity=\"1.00\""));
+    assert!(html.contains("<td data-c=\"w 0 0\" style=\"--w:1.00\" class=\"strong\">1.00</td>"));
     assert!(html.contains("class=\"attention-legend\""));
 }
 
@@ -172,17 +181,20 @@ fn causal_cells_whose_weight_moved_are_outlined_masked_ones_never() {
     let html = html(&computed(SMALL));
     // "a" may not see "b" under the causal mask: a ⨯ is no weight that moved, so no outline
     // (a causal map would otherwise outline every masked cell and drown the few that moved).
+    let causal = &html[html
+        .find("data-r=\"2\" data-against=\"1\"")
+        .expect("the causal panel")..];
     assert!(
-        html.contains("<rect x=\"72\" y=\"32\" data-o=\"w 0 1\">"),
-        "the masked cell has an outline to draw, unlit"
+        causal.contains("<td data-c=\"w 0 1\" class=\"masked\">⨯</td>"),
+        "the masked cell is not outlined"
     );
-    assert!(!html.contains("class=\"changed\" data-o=\"w 0 1\""));
     // "a" alone: 1.00 under the mask against 0.67 without it.
-    assert!(html.contains("class=\"changed\" data-o=\"w 0 0\""));
     assert!(
-        html.contains("\" data-o=\"w 1 1\"") || html.contains("class=\"changed\" data-o=\"w 1 1\""),
-        "every cell of the pair has an outline, shown or not"
+        causal
+            .contains("<td data-c=\"w 0 0\" style=\"--w:1.00\" class=\"strong changed\">1.00</td>")
     );
+    // A comparison outlines no focus row: its outlines mean "changed" only.
+    assert!(!causal[..causal.find("</table>").unwrap()].contains("class=\"focus\""));
 }
 
 #[test]
@@ -201,7 +213,7 @@ fn a_template_that_fails_is_an_error_not_a_page() {
 }
 
 #[test]
-fn big_heatmaps_leave_the_numbers_to_the_table() {
+fn big_heatmaps_keep_their_numbers_in_the_cells_unseen() {
     let n = HEATMAP_TEXT_UP_TO + 1;
     let tokens: Vec<String> = (0..n).map(|i| format!("\"t{i}\"")).collect();
     let emb: Vec<String> = (0..n).map(|i| format!("[{}.0, 1.0]", i % 3)).collect();
@@ -211,8 +223,15 @@ fn big_heatmaps_leave_the_numbers_to_the_table() {
         emb.join(", ")
     );
     let html = html(&computed(&body));
-    assert!(!html.contains("attention-cell-texts"));
-    assert_eq!(html.matches("role=\"gridcell\"").count(), n * n);
+    assert!(
+        html.contains("<table class=\"attention-heatmap attention-heatmap-quiet\" role=\"grid\"")
+    );
+    assert_eq!(html.matches("<td data-c=\"w ").count(), n * n);
+    // Every number is there for screen readers and copying.
+    assert_eq!(
+        html.matches("<td data-c=\"w ").count(),
+        html.matches(r#"">0."#).count() + html.matches(r#"">1.00<"#).count()
+    );
 }
 
 #[test]

@@ -319,10 +319,12 @@ fn main() {
     for (name, figure) in figures.into_iter().chain(heads) {
         let book = scratch.path().join(&name);
         std::fs::create_dir_all(book.join("src")).unwrap();
-        std::fs::write(book.join("book.toml"), "[book]\ntitle = \"bench\"\n[preprocessor.attention]\n[output.html]\nadditional-js = [\"attention.js\"]\nadditional-css = [\"attention.css\"]\n").unwrap();
-        for f in ["attention.js", "attention.css"] {
-            std::fs::copy(Path::new(ROOT).join("theme").join(f), book.join(f)).unwrap();
-        }
+        std::fs::write(
+            book.join("book.toml"),
+            "[book]\ntitle = \"bench\"\n[preprocessor.attention]\n",
+        )
+        .unwrap();
+        mdbook_attention::install::install(&book).unwrap();
         std::fs::write(book.join("src/SUMMARY.md"), "# S\n\n- [W](w.md)\n").unwrap();
         std::fs::write(book.join("src/w.md"), format!("# W\n\n{figure}")).unwrap();
         cli::build(&book, Some(&out.join(&name))).unwrap();

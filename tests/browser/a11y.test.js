@@ -42,7 +42,7 @@ async function interact(page) {
   }
   const row = await page.$(".attention-widget tr[data-token='1'] > th");
   if (row) await row.evaluate((el) => el.click());
-  const cell = await page.$(".attention-widget rect[data-c][tabindex='0']");
+  const cell = await page.$(".attention-widget td[data-c][tabindex='0']");
   if (cell) await cell.focus();
   await page.waitForTimeout(300);
 }
@@ -70,21 +70,24 @@ test("axe: no serious or critical violation inside any widget, in all five theme
   if (elsewhere.size) console.log("outside widgets (mdBook's theme):", Object.fromEntries(elsewhere));
 });
 
-test("the heatmap is a grid a screen reader can walk: named cells, row and column headers, live names", async () => {
+test("the heatmap is a table a screen reader walks as a grid: each weight one cell under its column's header and beside its row's", async () => {
   const page = await browser.newPage();
   await page.goto(fileUrl("experiment.html"));
   const live = await page.$(".attention-widget:has(.attention-control-panel)");
   const grid = await live.evaluate((w) => {
-    const svg = w.querySelector("svg.attention-heatmap");
-    const rows = [...svg.querySelectorAll(":scope > [role='row']")];
+    const table = w.querySelector("table.attention-heatmap");
+    const rows = [...table.rows];
+    const headersOf = (td) => [td.parentNode.querySelector("th[scope='row']").textContent, rows[0].cells[td.cellIndex].textContent, td.textContent];
     return {
-      role: svg.getAttribute("role"), label: svg.getAttribute("aria-label"),
+      role: table.getAttribute("role"), label: table.getAttribute("aria-label"),
       rows: rows.length,
-      columnheaders: rows[0].querySelectorAll("[role='columnheader']").length,
-      rowheaders: rows.slice(1).map((r) => r.querySelectorAll("[role='rowheader']").length),
-      cells: rows.slice(1).map((r) => r.querySelectorAll("[role='gridcell']").length),
-      name: svg.querySelector("[data-c='w 2 1']").getAttribute("aria-label"),
-      hiddenNumbers: svg.querySelector(".attention-cell-texts").getAttribute("aria-hidden"),
+      columnheaders: rows[0].querySelectorAll("th[scope='col'][data-token]").length,
+      rowheaders: rows.slice(1).map((r) => r.querySelectorAll("th[scope='row']").length),
+      cells: rows.slice(1).map((r) => r.querySelectorAll("td[data-c]").length),
+      catBlack: headersOf(table.querySelector("[data-c='w 2 1']")),
+      // One element per weight: the cells, their rows and headers, nothing drawn beside them.
+      elements: table.querySelectorAll("*").length,
+      drawn: w.querySelectorAll(".attention-heatmap-panel svg, .attention-heatmap-panel details").length,
     };
   });
   assert.equal(grid.role, "grid");
@@ -93,30 +96,36 @@ test("the heatmap is a grid a screen reader can walk: named cells, row and colum
   assert.equal(grid.columnheaders, 5);
   assert.deepEqual(grid.rowheaders, [1, 1, 1, 1, 1]);
   assert.deepEqual(grid.cells, [5, 5, 5, 5, 5]);
-  assert.equal(grid.name, "cat → black: 0.64");
-  assert.equal(grid.hiddenNumbers, "true");
-  // The accessibility tree Chromium builds: a grid, its rows, named cells.
+  assert.deepEqual(grid.catBlack, ["cat", "black", "0.64"]);
+  // 25 cells, 6 column headers (the corner with them), 5 row headers, 6 rows, thead and tbody.
+  assert.equal(grid.elements, 25 + 6 + 5 + 6 + 2, "one element per weight, besides the headers");
+  assert.equal(grid.drawn, 0);
+  // The accessibility tree Chromium builds: a grid named by its title, header cells, and cells
+  // read as their numbers (a screen reader adds the row's and column's headers).
   const cdp = await page.context().newCDPSession(page);
   const { nodes } = await cdp.send("Accessibility.getFullAXTree");
   const roles = nodes.filter((n) => !n.ignored).map((n) => [n.role && n.role.value, n.name && n.name.value]);
   assert.ok(roles.some(([r, name]) => r === "grid" && name.startsWith("Attention weights")), "a grid named by its title");
-  assert.ok(roles.some(([r, name]) => r === "gridcell" && name === "cat → black: 0.64"), "a cell named by its words and weight");
+  assert.ok(roles.some(([r, name]) => r === "gridcell" && name === "0.64"), "a cell read as its weight");
   assert.ok(roles.some(([r, name]) => r === "rowheader" && name === "cat"));
-  // Names follow the figure.
+  assert.ok(roles.some(([r, name]) => r === "columnheader" && name === "black"));
+  // The numbers follow the figure.
   await live.$eval(".attention-step", (b) => b.click());
-  const after = await live.$eval("[data-c='w 2 1']", (e) => e.getAttribute("aria-label"));
-  const shown = await live.$eval("text[data-b='w 2 1']", (e) => e.textContent);
-  assert.equal(after, `cat → black: ${shown}`);
-  // Keyboard: one tab stop, arrows move, the focus ring shows on top of the cell.
-  const cell = await live.$("rect[data-c='w 0 0']");
+  const [after, expected] = await live.evaluate((w) => [
+    w.querySelector("[data-c='w 2 1']").textContent,
+    window.attentionBook.fmt(w.attentionWidget.results[0].weights[2][1]),
+  ]);
+  assert.equal(after, expected);
+  // Keyboard: one tab stop, arrows move, the focus ring shows on the cell.
+  const cell = await live.$("td[data-c='w 0 0']");
   await cell.focus();
   await page.keyboard.press("ArrowDown");
   const [focused, ring] = await page.evaluate(() => {
-    const ring = document.activeElement.ownerSVGElement.querySelector(".attention-focus-cell");
-    return [document.activeElement.getAttribute("data-c"), [ring.classList.contains("on"), ring.getAttribute("transform")]];
+    const style = getComputedStyle(document.activeElement);
+    return [document.activeElement.getAttribute("data-c"), [style.outlineStyle, style.outlineWidth]];
   });
   assert.equal(focused, "w 1 0");
-  assert.deepEqual(ring, [true, `translate(${await live.$eval("rect[data-c='w 1 0']", (e) => e.getAttribute("x") + " " + e.getAttribute("y"))})`]);
+  assert.deepEqual(ring, ["solid", "3px"]);
   await page.close();
 });
 
@@ -152,21 +161,21 @@ test("forced colours: heatmap numbers readable, changed cells and focus still ma
     const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
     const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
     const low = [];
-    document.querySelectorAll(".attention-cell-texts text").forEach((t) => {
-      const rect = t.closest("svg").querySelector(`rect[data-c="${t.getAttribute("data-b")}"]`);
-      const r = ratio(rgb(getComputedStyle(t).fill), rgb(getComputedStyle(rect).fill));
-      if (r < 4.5) low.push(`${t.getAttribute("data-b")} ${r.toFixed(2)}`);
+    document.querySelectorAll(".attention-heatmap td[data-c]").forEach((td) => {
+      const style = getComputedStyle(td);
+      const r = ratio(rgb(style.color), rgb(style.backgroundColor));
+      if (r < 4.5) low.push(`${td.getAttribute("data-c")} ${r.toFixed(2)}`);
     });
-    const changed = document.querySelector(".attention-changes rect.changed");
-    return { low, changedStroke: getComputedStyle(changed).stroke, changedDash: getComputedStyle(changed).strokeDasharray, forced: matchMedia("(forced-colors: active)").matches };
+    const changed = getComputedStyle(document.querySelector(".attention-heatmap td.changed"));
+    return { low, cells: document.querySelectorAll(".attention-heatmap td[data-c]").length, changed: [changed.outlineStyle, changed.outlineWidth], forced: matchMedia("(forced-colors: active)").matches };
   });
   assert.equal(result.forced, true);
+  assert.ok(result.cells >= 50, `cells checked: ${result.cells}`);
   assert.deepEqual(result.low, []);
-  assert.notEqual(result.changedStroke, "none");
-  assert.notEqual(result.changedDash, "none", "changed cells are told apart by a dashed outline, not colour alone");
-  const cell = await page.$("rect[data-c][tabindex='0']");
+  assert.deepEqual(result.changed, ["dashed", "3px"], "changed cells are told apart by a dashed outline, not colour alone");
+  const cell = await page.$("td[data-c][tabindex='0']");
   await cell.focus();
-  assert.notEqual(await page.$eval(".attention-focus-cell.on .attention-focus-outer", (e) => getComputedStyle(e).stroke), "none");
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), "none");
   await context.close();
 });
 

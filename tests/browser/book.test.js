@@ -166,7 +166,7 @@ test("keyboard and clicks change the focus token; cells tell their exact value",
   assert.equal(await live.$eval("input[data-kind='q'][data-dim='0']", (e) => e.getAttribute("aria-label")), "Query of black, dimension 1");
   await live.$eval("tr[data-token='3'] > th", (e) => e.click());
   assert.equal(await live.$eval("legend span", (e) => e.textContent), "ate");
-  const cell = await live.$("rect[data-c='w 2 1']");
+  const cell = await live.$("td[data-c='w 2 1']");
   await cell.focus();
   const tip = await page.$eval(".attention-tip", (e) => e.textContent);
   const exact = await live.$eval("script.attention-data", (e) => JSON.parse(e.textContent).weights[2][1]);
@@ -186,7 +186,8 @@ test("the mask and scale controls recompute; causal masks the future", async () 
   const live = await widgetHandle(page, 0);
   await live.$eval(".attention-mask", (s) => { s.value = "causal"; s.dispatchEvent(new Event("change", { bubbles: true })); });
   assert.equal(await live.$eval("[data-b='w f 3']", (e) => e.textContent), "⨯");
-  assert.match(await live.$eval("rect[data-c='w 0 1']", (e) => e.getAttribute("class")), /masked/);
+  assert.match(await live.$eval("td[data-c='w 0 1']", (e) => e.getAttribute("class")), /masked/);
+  assert.equal(await live.$eval("td[data-c='w 0 1']", (e) => e.textContent), "⨯");
   await live.$eval(".attention-scale-mode", (s) => { s.value = "one"; s.dispatchEvent(new Event("change", { bubbles: true })); });
   assert.equal(await live.$eval("output[data-b='scale']", (e) => e.textContent), "1.00");
   await page.close();
@@ -206,8 +207,15 @@ test("print.html holds every widget, alive, with no errors", async () => {
   await context.close();
 });
 
+// A computed colour's red, green and blue from 0 to 255: `rgb(…)`, or the `color(srgb …)` of a
+// colour-mix (components from 0 to 1).
+function channels(colour) {
+  const parts = colour.match(/\d+(\.\d+)?(e-?\d+)?/g).slice(0, 3).map(Number);
+  return colour.startsWith("color(srgb") ? parts.map((c) => c * 255) : parts;
+}
+
 function luminance(rgb) {
-  const [r, g, b] = rgb.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((c) => {
+  const [r, g, b] = channels(rgb).map((c) => {
     c /= 255;
     return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   });
@@ -242,10 +250,14 @@ test("all five themes: readable text and a heatmap hue that stands out from the 
     assert.equal(await page.evaluate(() => document.documentElement.classList.contains(localStorage.getItem("mdbook-theme"))), true);
     const c = await page.evaluate(() => {
       const bg = getComputedStyle(document.documentElement).backgroundColor;
-      const cell = document.querySelector(".attention-heatmap rect[data-c]:not(.masked)");
-      const text = document.querySelector(".attention-heatmap text");
-      const td = document.querySelector(".attention-alt td") || document.querySelector(".attention-widget td");
-      return { bg, fill: getComputedStyle(cell).fill, text: getComputedStyle(text).fill, td: getComputedStyle(td).color };
+      // A full-weight cell's own colour, and a heatmap's word labels.
+      const probe = document.querySelector(".attention-heatmap td[data-c]:not(.masked)").cloneNode();
+      probe.style.setProperty("--w", "1");
+      document.querySelector(".attention-heatmap tbody tr").appendChild(probe);
+      const fill = getComputedStyle(probe).backgroundColor;
+      probe.remove();
+      const text = document.querySelector(".attention-heatmap th[scope='row']");
+      return { bg, fill, text: getComputedStyle(text).color };
     });
     assert.ok(contrast(c.text, c.bg) >= 4.5, `${theme}: label contrast ${contrast(c.text, c.bg)}`);
     assert.ok(contrast(c.fill, c.bg) >= 3, `${theme}: full-weight cell contrast ${contrast(c.fill, c.bg)}`);
@@ -295,23 +307,21 @@ test("named results follow the widget's live inputs, each with its own mask", as
       widget.querySelectorAll("[data-r]").forEach((panel) => {
         const r = expected[+panel.getAttribute("data-r") - 1];
         const shown = (i, j) => api.fmt(r.scores[i][j] === null ? null : r.weights[i][j]);
-        panel.querySelectorAll("text[data-b]").forEach((t) => {
-          const [, i, j] = t.getAttribute("data-b").split(" ").map(Number);
-          cells++;
-          if (t.textContent !== shown(i, j)) wrong.push(`${t.getAttribute("data-b")} in result ${panel.getAttribute("data-r")}: ${t.textContent} ≠ ${shown(i, j)}`);
-        });
         const against = panel.getAttribute("data-against");
-        panel.querySelectorAll("[data-o]").forEach((o) => {
-          const [, i, j] = o.getAttribute("data-o").split(" ").map(Number);
+        panel.querySelectorAll("td[data-c]").forEach((t) => {
+          const [, i, j] = t.getAttribute("data-c").split(" ").map(Number);
+          cells++;
+          if (t.textContent !== shown(i, j)) wrong.push(`${t.getAttribute("data-c")} in result ${panel.getAttribute("data-r")}: ${t.textContent} ≠ ${shown(i, j)}`);
+          if (against === null) return;
           const other = expected[+against - 1];
           // Only a weight that is there can have moved: a masked cell (⨯) is never outlined.
           const differs = r.scores[i][j] !== null && shown(i, j) !== api.fmt(other.scores[i][j] === null ? null : other.weights[i][j]);
-          if (o.classList.contains("changed") !== differs) wrong.push(`outline ${i} ${j}`);
+          if (t.classList.contains("changed") !== differs) wrong.push(`outline ${i} ${j}`);
         });
       });
       // The count in words is the number of cells outlined.
       const summary = widget.querySelector(".attention-compare-summary");
-      const outlined = widget.querySelectorAll("[data-o].changed").length;
+      const outlined = widget.querySelectorAll("td.changed").length;
       if (!summary || !summary.textContent.startsWith(`Outlined: ${outlined} of the `)) wrong.push(`summary "${summary && summary.textContent}" for ${outlined} outlined`);
       return { wrong, cells };
     });

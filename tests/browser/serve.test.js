@@ -63,7 +63,7 @@ test("a save that does not build shows its problems over the page until the next
     // The terminal says it too (its pipe may reach this process after the page's socket).
     await until("the terminal to say it", async () => stderr.includes("unknown view `heatmapp`"), 10000);
     // The last good page stays under it, its figure alive.
-    assert.ok(await page.$(".attention-widget svg"));
+    assert.ok(await page.$(".attention-widget table.attention-heatmap"));
     assert.equal(await page.evaluate(() => document.activeElement.className), "attention-problems", "focus moves to the dialog");
     assert.equal(await box.getAttribute("role"), "alertdialog");
 
@@ -84,7 +84,7 @@ test("a save that does not build shows its problems over the page until the next
     // Fixed: the page reloads with the figure and without the overlay.
     fs.writeFileSync(chapter, good);
     await until("the overlay to go", async () => {
-      try { return (await page.$(".attention-problems")) === null && (await page.$(".attention-widget svg")) !== null; } catch { return false; }
+      try { return (await page.$(".attention-problems")) === null && (await page.$(".attention-widget table.attention-heatmap")) !== null; } catch { return false; }
     });
   } finally {
     await page.close();

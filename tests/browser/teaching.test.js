@@ -168,7 +168,7 @@ test("pencil rule: every total stays true while every control of every widget mo
 test("pencil rule: a heatmap tooltip's dot product adds up or says ≈", async () => {
   const page = await browser.newPage();
   await page.goto(fileUrl("experiment.html"));
-  const cells = await page.$$(".attention-widget rect[data-c]");
+  const cells = await page.$$(".attention-widget td[data-c]");
   let seen = 0;
   for (const cell of cells.slice(0, 25)) {
     await cell.focus();
@@ -190,7 +190,7 @@ test("pencil rule: a heatmap tooltip's dot product adds up or says ≈", async (
 test("a tooltip never covers the heatmap it describes", async () => {
   const page = await browser.newPage();
   await page.goto(fileUrl("experiment.html"));
-  const cell = await page.$(".attention-widget rect[data-c='w 2 1']");
+  const cell = await page.$(".attention-widget td[data-c='w 2 1']");
   await cell.focus();
   const [tip, box] = await page.evaluate(() => [
     document.querySelector(".attention-tip").getBoundingClientRect().toJSON(),
@@ -210,13 +210,15 @@ function cellContrasts() {
   const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
   const bg = rgb(getComputedStyle(document.documentElement).backgroundColor);
   const out = [];
-  document.querySelectorAll(".attention-cell-texts text").forEach((t) => {
-    const svg = t.closest("svg");
-    const rect = svg.querySelector(`rect[data-c="${t.getAttribute("data-b")}"]`);
-    const style = getComputedStyle(rect);
-    const fill = rgb(style.fill), a = Number(style.fillOpacity);
+  document.querySelectorAll(".attention-heatmap:not(.attention-heatmap-quiet) td[data-c]").forEach((td) => {
+    // The cell's colour is its theme hue mixed with transparency: composited on the page.
+    // Chromium writes a colour-mix as `color(srgb r g b / a)`, each from 0 to 1.
+    const style = getComputedStyle(td), parts = style.backgroundColor.match(/[\d.]+(e-?\d+)?/g).map(Number);
+    const srgb = style.backgroundColor.startsWith("color(srgb");
+    const fill = parts.slice(0, 3).map((c) => (srgb ? c * 255 : c));
+    const a = parts.length > 3 ? parts[3] : 1;
     const under = bg.map((c, i) => c * (1 - a) + fill[i] * a);
-    out.push([t.getAttribute("data-b"), t.textContent, ratio(rgb(getComputedStyle(t).fill), under)]);
+    out.push([td.getAttribute("data-c"), td.textContent, ratio(rgb(style.color), under)]);
   });
   return out;
 }
@@ -391,9 +393,9 @@ test("the head picker opens any head in full, and its sliders move that head onl
   }
   const panel = (k) => `[data-view='heads'] .attention-heatmap-panel[data-r='${k}']`;
   // The focus row of a head's map, and the weight column of the step-by-step table.
-  const mapRow = (k) => widget.$$eval(`${panel(k)} text[data-b]`, (ts) => {
+  const mapRow = (k) => widget.$$eval(`${panel(k)} td[data-c]`, (ts) => {
     const focus = document.querySelector(".attention-focus").value;
-    return ts.filter((t) => t.getAttribute("data-b").split(" ")[1] === focus).map((t) => t.textContent);
+    return ts.filter((t) => t.getAttribute("data-c").split(" ")[1] === focus).map((t) => t.textContent);
   });
   const steps = () => widget.$$eval("[data-view='scores'] td[data-b^='w f']", (tds) => tds.map((t) => t.textContent));
   assert.deepEqual(await steps(), await mapRow(0), "head 1 at first");
@@ -427,7 +429,7 @@ test("the training slider walks through the kept steps by keyboard, each map the
   const data = await widget.$eval("script.attention-data", (s) => JSON.parse(s.textContent));
   const snaps = data.training.snapshots;
   // What the map shows, row by row, and what the core computed for a step, formatted alike.
-  const shown = () => widget.$$eval("[data-view='learning'] text[data-b^='w ']", (ts) => ts.map((t) => t.textContent));
+  const shown = () => widget.$$eval("[data-view='learning'] td[data-c^='w ']", (ts) => ts.map((t) => t.textContent));
   const expected = (k) => page.evaluate((w) => w.flat().map((x) => window.attentionBook.fmt(x)), snaps[k].weights);
   const slider = await widget.$(".attention-training-step");
   assert.equal(await slider.isVisible(), true);
@@ -485,7 +487,7 @@ test("a real model's layers view opens any head in full, by keyboard, with the c
   })), { a: data.attention, tokens: data.tokens, f });
   assert.deepEqual(await strongest(), await expectedStrongest(data.focus), "as built");
   for (const f of [data.tokens.length - 1, 0, 2]) {
-    await (await widget.$(`svg.attention-heatmap [data-token="${f}"]`)).click();
+    await (await widget.$(`table.attention-heatmap th[scope="row"][data-token="${f}"]`)).click();
     assert.deepEqual(await strongest(), await expectedStrongest(f), `focus on ${data.tokens[f]}`);
     assert.ok((await widget.$eval("table.attention-strongest caption", (c) => c.textContent)).includes(`“${data.tokens[f]}”`));
     const shift = await widget.$eval(".attention-layers-focus", (p) => p.getAttribute("transform"));
@@ -503,7 +505,7 @@ test("the order view shuffles, goes back and switches the positions, by keyboard
   const data = await widget.$eval("script.attention-data", (s) => JSON.parse(s.textContent));
   const view = await widget.$(".attention-view[data-view='order']");
   const panel = async (k) => (await view.$$(".attention-heatmap-panel"))[k];
-  const cells = async (k) => (await panel(k)).$$eval(".attention-cell-texts [data-b^='w ']", (ts) => ts.map((t) => t.textContent));
+  const cells = async (k) => (await panel(k)).$$eval("td[data-c^='w ']", (ts) => ts.map((t) => t.textContent));
   const heading = async () => (await panel(1)).$eval(".attention-heatmap-heading", (h) => h.textContent);
   const summary = () => view.$eval(".attention-order-summary", (p) => p.textContent);
   const back = await view.$(".attention-unshuffle");
@@ -522,7 +524,7 @@ test("the order view shuffles, goes back and switches the positions, by keyboard
       return data.tokens.flatMap((_, i) => data.tokens.map((_, j) => window.attentionBook.fmt(r.weights[at[i]][at[j]])));
     }, { data, order, withPositions });
   };
-  const outlined = async () => (await panel(1)).$$eval("[data-o].changed", (os) => os.length);
+  const outlined = async () => (await panel(1)).$$eval("td.changed", (os) => os.length);
   const counted = async () => { const m = (await summary()).match(/^(\d+) of the/); return m ? +m[1] : 0; };
   const written = await summary();
   assert.equal(await heading(), "Shuffled: “fish ate cat”");

@@ -27,7 +27,7 @@ test("hostile text injects nothing and shows literally, with and without the scr
     const count = await widget.$$eval(".attention-focus option", (o) => o.length);
     for (let i = 0; i < count; i++) {
       await widget.$eval(".attention-focus", (s, i) => { s.value = String(i); s.dispatchEvent(new Event("change", { bubbles: true })); }, i);
-      await widget.$eval("rect[data-c]", (r) => r.dispatchEvent(new Event("pointerover", { bubbles: true })));
+      await widget.$eval("td[data-c]", (r) => r.dispatchEvent(new Event("pointerover", { bubbles: true })));
     }
     await widget.$eval(".attention-mask", (s) => { s.value = "causal"; s.dispatchEvent(new Event("change", { bubbles: true })); });
     const state = await page.evaluate(() => ({

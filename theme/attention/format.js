@@ -91,8 +91,6 @@ var attentionBook = typeof attentionBook === "object" && attentionBook ? attenti
   }
   // The weight of a result behind a heatmap binding; null if masked.
   function weightIn(r, i, j) { return r.scores[i][j] === null ? null : r.weights[i][j]; }
-  // A heatmap cell's accessible name (render/heatmap.rs, cell_name).
-  function cellName(from, to, shown) { return from + " \u2192 " + to + ": " + (shown === MASKED ? "masked" : shown); }
 
-  ns.opacity = opacity; ns.cellClass = cellClass; ns.weightIn = weightIn; ns.cellName = cellName;
+  ns.opacity = opacity; ns.cellClass = cellClass; ns.weightIn = weightIn;
 })(attentionBook);

@@ -6,7 +6,7 @@ var attentionBook = typeof attentionBook === "object" && attentionBook ? attenti
   "use strict";
   var fmt = ns.fmt, APPROX = ns.APPROX, PENCIL_FIELDS = ns.PENCIL_FIELDS;
   var compute = ns.compute, project = ns.project, rowMax = ns.rowMax, exps = ns.exps, combineHeads = ns.combineHeads;
-  var opacity = ns.opacity, cellClass = ns.cellClass, weightIn = ns.weightIn, cellName = ns.cellName;
+  var opacity = ns.opacity, cellClass = ns.cellClass, weightIn = ns.weightIn;
   var pencilSumOfProducts = ns.pencilSumOfProducts, sum = ns.sum;
 
   // A head of a real model comes as its q, k and v (data.given, render/data.rs): its inputs are
@@ -66,17 +66,17 @@ var attentionBook = typeof attentionBook === "object" && attentionBook ? attenti
       return {
         el: el, field: p[0], focusRow: p[1] === "f", i: +p[1], j: +p[2], c: +p[3],
         r: resultOf(el, "data-r"), against: resultOf(el, "data-against"),
-        cell: el.parentNode.classList.contains("attention-cell-texts"),
-        last: attr === "data-c" ? el.getAttribute("fill-opacity") : attr === "data-b" ? el.textContent : null,
+        // A heatmap cell: its colour (`--w`, none where masked) and its number.
+        last: attr === "data-c" ? el.style.getPropertyValue("--w").trim() : el.textContent,
+        text: el.textContent,
         lastClass: el.getAttribute("class") || ""
       };
     };
     var all = function (sel, attr) { return Array.prototype.map.call(root.querySelectorAll(sel), function (el) { return parse(el, attr); }); };
     this.bound = all("[data-b]", "data-b");
     this.cells = all("[data-c]", "data-c");
-    this.outlines = all("[data-o]", "data-o");
-    this.rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-token]"));
-    this.focusRows = Array.prototype.slice.call(root.querySelectorAll(".attention-focus-row"));
+    // Rows that follow the focus token: a table's (by their token) and a heatmap's (by row).
+    this.rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-token], tr[data-row]"));
     this.regions = Array.prototype.filter.call(root.querySelectorAll(".attention-scroll[role='region']"), function (r) { return r.querySelector("caption"); });
     // Named results (more heads, the compare view's masks): the widget's live inputs with theirs
     // put over.
@@ -185,36 +185,33 @@ var attentionBook = typeof attentionBook === "object" && attentionBook ? attenti
     if (changedByReader) this.announce();
     this.recompute();
     var self = this, results = this.results, unchanged = this.unchanged;
-    var skip = function (b) { return b.r !== null && unchanged[b.r]; };
+    // A figure pinned to a result that did not move keeps its numbers, unless they are the
+    // focus row's and the focus moved.
+    var focusMoved = this.drawnFocus !== this.state.focus;
+    this.drawnFocus = this.state.focus;
+    var skip = function (b) { return b.r !== null && unchanged[b.r] && !(b.focusRow && focusMoved); };
     this.bound.forEach(function (b) {
       if (skip(b)) return;
       var t = self.text(b);
       if (b.last !== t) { b.el.textContent = t; b.last = t; }
-      if (b.cell) self.setClass(b, cellClass(weightIn(results[self.resultIndex(b)], b.i, b.j)));
     });
-    var tokens = this.data.tokens;
+    // A heatmap cell: its colour, its number, and its class (render/cells.rs, heat_table).
     this.cells.forEach(function (b) {
-      if (skip(b)) return;
-      var w = weightIn(results[self.resultIndex(b)], b.i, b.j), o = opacity(w);
+      if (skip(b) && (b.against === null || unchanged[b.against])) return;
+      var w = weightIn(results[self.resultIndex(b)], b.i, b.j), o = w === null ? "" : opacity(w), t = fmt(w);
       if (b.last !== o) {
-        b.el.setAttribute("fill-opacity", o);
+        // Written as the build writes it (`--w:0.71`), so a figure moved back reads the same.
+        if (o) b.el.setAttribute("style", "--w:" + o); else b.el.removeAttribute("style");
         b.last = o;
       }
-      // The name follows the number, not the colour: two weights of one shade read differently.
-      var name = cellName(tokens[b.i], tokens[b.j], fmt(w));
-      if (b.name !== name) {
-        b.el.setAttribute("aria-label", name);
-        b.name = name;
+      if (b.text !== t) { b.el.textContent = t; b.text = t; }
+      var cls = cellClass(w);
+      // Outlined: a weight that reads differently from the same cell of the result it is set
+      // against (a masked cell never is: only a weight that moved).
+      if (b.against !== null && w !== null && t !== fmt(weightIn(results[b.against], b.i, b.j))) {
+        cls = cls ? cls + " changed" : "changed";
       }
-      self.setClass(b, cellClass(w));
-    });
-    // Outlined: a cell that reads differently from the same cell of the result it is set against.
-    this.outlines.forEach(function (b) {
-      if (skip(b) && unchanged[b.against]) return;
-      // As render/heatmap.rs: a masked cell is never outlined, only a weight that moved.
-      var mine = weightIn(results[self.resultIndex(b)], b.i, b.j);
-      var changed = mine !== null && fmt(mine) !== fmt(weightIn(results[b.against], b.i, b.j));
-      self.setClass(b, changed ? "changed" : "");
+      self.setClass(b, cls);
     });
     // The comparison's count in words (render/heatmap.rs, compare_summary).
     Array.prototype.forEach.call(this.root.querySelectorAll(".attention-compare-summary"), function (p) {
@@ -224,11 +221,9 @@ var attentionBook = typeof attentionBook === "object" && attentionBook ? attenti
     });
     var f = this.state.focus;
     this.rows.forEach(function (tr) {
-      tr.classList.toggle("focus", +tr.getAttribute("data-token") === f);
+      var at = tr.hasAttribute("data-row") ? tr.getAttribute("data-row") : tr.getAttribute("data-token");
+      tr.classList.toggle("focus", +at === f);
       if (!tr.classList.length) tr.removeAttribute("class");
-    });
-    this.focusRows.forEach(function (rect) {
-      rect.setAttribute("y", +rect.getAttribute("data-origin") + f * +rect.getAttribute("height"));
     });
     this.layersFocus();
     // Region labels are their tables' captions, which may have just changed.
@@ -458,10 +453,12 @@ var attentionBook = typeof attentionBook === "object" && attentionBook ? attenti
         self.tip(t);
       } else if (t.matches("[data-c]") && /^Arrow/.test(e.key)) {
         e.preventDefault();
-        var p = t.getAttribute("data-c").split(" "), n = self.data.tokens.length;
+        // Within the heatmap's rows (the queries) and columns (the keys).
+        var p = t.getAttribute("data-c").split(" "), body = t.closest("tbody");
+        var rows = body.rows.length, cols = body.rows[0].cells.length - 1;
         var i = +p[1] + (e.key === "ArrowDown") - (e.key === "ArrowUp");
         var j = +p[2] + (e.key === "ArrowRight") - (e.key === "ArrowLeft");
-        var next = t.ownerSVGElement.querySelector("[data-c='" + p[0] + " " + Math.max(0, Math.min(n - 1, i)) + " " + Math.max(0, Math.min(n - 1, j)) + "']");
+        var next = body.querySelector("[data-c='" + p[0] + " " + Math.max(0, Math.min(rows - 1, i)) + " " + Math.max(0, Math.min(cols - 1, j)) + "']");
         if (next) { t.setAttribute("tabindex", "-1"); next.setAttribute("tabindex", "0"); next.focus(); }
       }
     });
@@ -487,11 +484,10 @@ var attentionBook = typeof attentionBook === "object" && attentionBook ? attenti
       tip.setAttribute("role", "status");
       document.body.appendChild(tip);
     }
-    Array.prototype.forEach.call(this.root.querySelectorAll(".attention-focus-cell"), function (ring) {
-      var mine = cell && ring.ownerSVGElement === cell.ownerSVGElement && document.activeElement === cell;
-      ring.classList.toggle("on", Boolean(mine));
-      if (mine) ring.setAttribute("transform", "translate(" + cell.getAttribute("x") + " " + cell.getAttribute("y") + ")");
-    });
+    // The cell last explained keeps no stale words: a cell's name is its number, read with its
+    // row and column headers.
+    if (Widget.explained && Widget.explained !== cell) Widget.explained.removeAttribute("aria-label");
+    Widget.explained = cell;
     if (!cell) { tip.hidden = true; return; }
     var p = cell.getAttribute("data-c").split(" "), i = +p[1], j = +p[2];
     var holder = cell.closest("[data-r]"), res = this.results[holder ? +holder.getAttribute("data-r") : this.state.head];

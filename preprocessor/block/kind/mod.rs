@@ -31,7 +31,23 @@ named_enum! {
     }
 }
 
+/// The labels of a figure's rows (the queries) and columns (the keys).
+pub struct Axes<'a> {
+    pub queries: &'a [String],
+    pub keys: &'a [String],
+}
+
 impl Kind {
+    /// What labels the rows and columns. Every kind so far attends within one sentence, so its
+    /// tokens label both; cross-attention (a translation's words against the source's) and a
+    /// decoding step (one query against the cached keys) will label them apart.
+    pub fn axes<'a>(&self, tokens: &'a [String]) -> Axes<'a> {
+        Axes {
+            queries: tokens,
+            keys: tokens,
+        }
+    }
+
     pub fn name(&self) -> KindName {
         match self {
             Kind::Given(_) => KindName::Given,
