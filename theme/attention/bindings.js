@@ -2,7 +2,7 @@
 // (`data-b="qp f 1"`: the field, then row, column and term; `f` is the focus token). The
 // browser's twin of render/views.rs; tests/contracts.rs checks that the names here are exactly
 // the Rust side's `BindingField`.
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
   var fmt = ns.fmt, MASKED = ns.MASKED, dot = ns.dot, weightIn = ns.weightIn;

@@ -3,9 +3,10 @@
 // digit shown.
 //
 // The widget's script is in rooms, one file each, loaded in the order assets.rs lists them
-// (SCRIPTS); each adds to the one namespace `attentionBook`. Classic scripts, no build step:
-// the book works from file://, in print and without a server.
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+// (SCRIPTS); each adds to the one namespace `attentionBook` (a global `var`, so an element with
+// that id cannot stand in for it). Classic scripts, no build step: the book works from file://,
+// in print and without a server.
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
 

@@ -2,7 +2,7 @@
 // half to even, exponents past 1e15, ⨯ for a masked entry; the pencil rule that marks a total
 // "≈" when its shown operands would not give it (render/pencil.rs); and the heatmap's one
 // colour scale (render/heatmap.rs).
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
 

@@ -1,6 +1,6 @@
 // serve.js — only under `mdbook-attention serve` (preprocessor/serve.rs): a save that did not
 // build shows its problems over the last good page.
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
 

@@ -1,6 +1,6 @@
 // start.js — last of the scripts: brings every widget of the page to life once the page is
 // read, and keeps the "predict first" answers closed until asked (open in print).
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
 

@@ -1,7 +1,7 @@
 // widget.js — one widget: its embedded data read (render/data.rs), its state (what the reader changed), every
 // bound element recomputed and rewritten on each change, its controls wired (sliders, pickers,
 // keyboard) and the tooltip. Each view's own drawing is in views/.
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
   var fmt = ns.fmt, APPROX = ns.APPROX, PENCIL_FIELDS = ns.PENCIL_FIELDS;

@@ -1,6 +1,6 @@
 // views/compare.js — the compare view (render/heatmap.rs): the same words under two masks, the
 // weights that changed outlined and counted in words.
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
   var fmt = ns.fmt, weightIn = ns.weightIn;

@@ -1,6 +1,6 @@
 // views/layers.js — a real model's every head (render/layers.rs): the picked head's weights in
 // full, and where each head sends the focus token's attention.
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
   var fmt = ns.fmt, opacity = ns.opacity, cellClass = ns.cellClass;

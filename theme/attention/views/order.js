@@ -1,6 +1,6 @@
 // views/order.js — the order view (render/heatmap.rs, `order`): the same words at other places,
 // shuffled again by the reader, the positions switched off and on.
-var attentionBook = typeof attentionBook === "object" && attentionBook ? attentionBook : {};
+var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
   var fmt = ns.fmt, weightIn = ns.weightIn;
