@@ -1,6 +1,6 @@
-//! Spec + result → one line of HTML per widget.
+//! A computed block → one line of HTML per widget.
 //!
-//! Table views build a figure model (`views.rs`, `model.rs`) that `cells.rs` writes as HTML and
+//! Table views build a figure model (`views/`, `figure.rs`) that `cells.rs` writes as HTML and
 //! `static_form.rs` as Markdown; heatmaps live in `heatmap.rs`; every frame is a handlebars
 //! template embedded in the binary. Every number (and every word) that the browser may
 //! recompute carries a `data-b` binding (`"q f 1"`: field, row, column; `f` is the focus
