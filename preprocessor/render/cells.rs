@@ -157,9 +157,9 @@ pub struct Grid<'a> {
 
 /// A heatmap as a table a screen reader walks as a grid: a row of column headers (the keys),
 /// then one row per query, its header first, then one cell per weight — one element each,
-/// coloured by its `--w` (attention.css), the number written in it. Row headers carry
-/// `data-token` (a click follows the word); where the focus row is outlined, rows carry
-/// `data-row` and the focus row the class `focus`.
+/// coloured by its `--w` (attention.css), the number written in it, named in words only where
+/// masked or changed. Where the figure outlines the focus row, rows carry `data-row`, row
+/// headers `data-token` (a click follows the word) and the focus row the class `focus`.
 pub fn heat_table(g: &Grid, cells: &[HeatCell]) -> String {
     let n_keys = g.keys.len();
     let mut out = String::with_capacity(cells.len() * 64 + 256);
@@ -167,8 +167,12 @@ pub fn heat_table(g: &Grid, cells: &[HeatCell]) -> String {
     if g.rotate {
         out.push_str(" class=\"attention-turned\"");
     }
-    out.push_str("><tr><th scope=\"col\" class=\"attention-corner\">attending ↓ / attended →</th>");
-    for (j, t) in g.keys.iter().enumerate() {
+    // The corner says which way the axes read; hidden from screen readers, which would read it
+    // as the header of the row headers.
+    out.push_str(
+        "><tr><td class=\"attention-corner\" aria-hidden=\"true\">attending ↓ / attended →</td>",
+    );
+    for t in g.keys {
         // A turned label needs a box of its own to turn in.
         let (open, close) = if g.rotate {
             ("<span>", "</span>")
@@ -177,7 +181,7 @@ pub fn heat_table(g: &Grid, cells: &[HeatCell]) -> String {
         };
         let _ = write!(
             out,
-            "<th scope=\"col\" data-token=\"{j}\">{open}{}{close}</th>",
+            "<th scope=\"col\">{open}{}{close}</th>",
             escape_html(t)
         );
     }
@@ -193,11 +197,20 @@ pub fn heat_table(g: &Grid, cells: &[HeatCell]) -> String {
                 out.push_str(" class=\"focus\"");
             }
         }
-        let _ = write!(
-            out,
-            "><th scope=\"row\" data-token=\"{i}\">{}</th>",
-            escape_html(&g.queries[i])
-        );
+        // A row's word is followed on a click only where the figure outlines the focus row.
+        if g.focus.is_some() {
+            let _ = write!(
+                out,
+                "><th scope=\"row\" data-token=\"{i}\">{}</th>",
+                escape_html(&g.queries[i])
+            );
+        } else {
+            let _ = write!(
+                out,
+                "><th scope=\"row\">{}</th>",
+                escape_html(&g.queries[i])
+            );
+        }
         for c in row {
             out.push_str("<td data-c=\"");
             c.bind.write_to(&mut out);
@@ -217,6 +230,12 @@ pub fn heat_table(g: &Grid, cells: &[HeatCell]) -> String {
                 (class, "") | ("", class) => push_class(&mut out, class),
                 (class, changed) => push_class(&mut out, &format!("{class} {changed}")),
             }
+            // What the colour and the outline say, in words: ⨯ reads as nothing useful.
+            if let Some(name) = cell_name(c) {
+                out.push_str(" aria-label=\"");
+                out.push_str(&name);
+                out.push('"');
+            }
             out.push('>');
             out.push_str(&escape_html(&c.text));
             out.push_str("</td>");
@@ -225,6 +244,18 @@ pub fn heat_table(g: &Grid, cells: &[HeatCell]) -> String {
     }
     out.push_str("</tbody>");
     out
+}
+
+/// A heatmap cell's name where its number alone would not say it all: "masked", or the weight
+/// and "changed" (`theme/attention/widget.js` keeps it true).
+pub fn cell_name(c: &HeatCell) -> Option<String> {
+    if c.opacity.is_none() {
+        Some("masked".to_string())
+    } else if c.changed == Some(true) {
+        Some(format!("{}, changed", c.text))
+    } else {
+        None
+    }
 }
 
 /// ` class="…"`, or nothing for no class: most cells have none, and a heatmap has thousands.

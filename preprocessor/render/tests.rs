@@ -101,7 +101,10 @@ fn masked_scores_are_null_in_the_data_and_a_cross_in_the_html() {
     let c = computed(&format!("{SMALL}\nmask = \"causal\"\n"));
     let data = serde_json::to_value(data::WidgetData::of(&c)).unwrap();
     assert_eq!(data["scores"][0][1], Value::Null);
-    assert!(html(&c).contains("<td data-c=\"w 0 1\" class=\"masked\">⨯</td>"));
+    // Named in words: a screen reader reads ⨯ as "vector or cross product", or not at all.
+    assert!(
+        html(&c).contains("<td data-c=\"w 0 1\" class=\"masked\" aria-label=\"masked\">⨯</td>")
+    );
 }
 
 #[test]
@@ -112,19 +115,32 @@ fn tables_are_real_tables_with_headers_and_heatmaps_are_named_grids() {
     // A heatmap is a table a screen reader walks as a grid: columns the keys, rows the
     // queries, each weight one cell under its column's header and beside its row's.
     assert_eq!(
-        html.matches("<table class=\"attention-heatmap\" role=\"grid\" aria-label=\"")
-            .count(),
+        html.matches(
+            "<table class=\"attention-heatmap\" role=\"grid\" aria-readonly=\"true\" aria-label=\""
+        )
+        .count(),
         3
     );
-    assert_eq!(
-        html.matches("<th scope=\"col\" data-token=\"1\">b</th>")
-            .count(),
-        3
-    );
+    let heatmaps: Vec<&str> = html
+        .split("<table class=\"attention-heatmap\"")
+        .skip(1)
+        .map(|t| &t[..t.find("</table>").unwrap()])
+        .collect();
+    assert_eq!(heatmaps.len(), 3);
+    for t in &heatmaps {
+        assert!(t.contains("<th scope=\"col\">a</th><th scope=\"col\">b</th></tr></thead>"));
+        assert_eq!(t.matches("<td data-c=").count(), 4);
+    }
+    // The heatmap follows a word on a click; the compare view's pair follows none.
     assert_eq!(
         html.matches("<th scope=\"row\" data-token=\"0\">a</th><td data-c=\"w 0 0\"")
             .count(),
-        3
+        1
+    );
+    assert_eq!(
+        html.matches("<th scope=\"row\">a</th><td data-c=\"w 0 0\"")
+            .count(),
+        2
     );
     // One element per weight: no drawing beside the cells, no second table of the same numbers.
     assert!(!html.contains("<svg class=\"attention-heatmap"));
@@ -185,14 +201,15 @@ fn causal_cells_whose_weight_moved_are_outlined_masked_ones_never() {
         .find("data-r=\"2\" data-against=\"1\"")
         .expect("the causal panel")..];
     assert!(
-        causal.contains("<td data-c=\"w 0 1\" class=\"masked\">⨯</td>"),
+        causal.contains("<td data-c=\"w 0 1\" class=\"masked\" aria-label=\"masked\">⨯</td>"),
         "the masked cell is not outlined"
     );
     // "a" alone: 1.00 under the mask against 0.67 without it.
-    assert!(
-        causal
-            .contains("<td data-c=\"w 0 0\" style=\"--w:1.00\" class=\"strong changed\">1.00</td>")
-    );
+    assert!(causal.contains(
+        "<td data-c=\"w 0 0\" style=\"--w:1.00\" class=\"strong changed\" aria-label=\"1.00, changed\">1.00</td>"
+    ));
+    // A figure that outlines no focus row follows no word on a click.
+    assert!(causal.contains("<th scope=\"row\">a</th>"));
     // A comparison outlines no focus row: its outlines mean "changed" only.
     assert!(!causal[..causal.find("</table>").unwrap()].contains("class=\"focus\""));
 }

@@ -81,7 +81,9 @@ test("the heatmap is a table a screen reader walks as a grid: each weight one ce
     return {
       role: table.getAttribute("role"), label: table.getAttribute("aria-label"),
       rows: rows.length,
-      columnheaders: rows[0].querySelectorAll("th[scope='col'][data-token]").length,
+      columnheaders: rows[0].querySelectorAll("th[scope='col']").length,
+      corner: rows[0].querySelector(".attention-corner").getAttribute("aria-hidden"),
+      readonly: table.getAttribute("aria-readonly"),
       rowheaders: rows.slice(1).map((r) => r.querySelectorAll("th[scope='row']").length),
       cells: rows.slice(1).map((r) => r.querySelectorAll("td[data-c]").length),
       catBlack: headersOf(table.querySelector("[data-c='w 2 1']")),
@@ -97,7 +99,10 @@ test("the heatmap is a table a screen reader walks as a grid: each weight one ce
   assert.deepEqual(grid.rowheaders, [1, 1, 1, 1, 1]);
   assert.deepEqual(grid.cells, [5, 5, 5, 5, 5]);
   assert.deepEqual(grid.catBlack, ["cat", "black", "0.64"]);
-  // 25 cells, 6 column headers (the corner with them), 5 row headers, 6 rows, thead and tbody.
+  // The corner's words are for the eye: read as a header, they would name the row headers.
+  assert.equal(grid.corner, "true");
+  assert.equal(grid.readonly, "true");
+  // 25 cells, the corner and 5 column headers, 5 row headers, 6 rows, thead and tbody.
   assert.equal(grid.elements, 25 + 6 + 5 + 6 + 2, "one element per weight, besides the headers");
   assert.equal(grid.drawn, 0);
   // The accessibility tree Chromium builds: a grid named by its title, header cells, and cells
@@ -116,6 +121,13 @@ test("the heatmap is a table a screen reader walks as a grid: each weight one ce
     window.attentionBook.fmt(w.attentionWidget.results[0].weights[2][1]),
   ]);
   assert.equal(after, expected);
+  // A masked cell is named "masked" (⨯ reads as nothing useful), and is a weight again after.
+  const mask = (value) => live.$eval(".attention-mask", (s, value) => { s.value = value; s.dispatchEvent(new Event("change", { bubbles: true })); }, value);
+  const nameOf = () => live.$eval("td[data-c='w 0 1']", (e) => [e.getAttribute("aria-label"), e.textContent]);
+  await mask("causal");
+  assert.deepEqual(await nameOf(), ["masked", "⨯"]);
+  await mask("none");
+  assert.equal((await nameOf())[0], null);
   // Keyboard: one tab stop, arrows move, the focus ring shows on the cell.
   const cell = await live.$("td[data-c='w 0 0']");
   await cell.focus();

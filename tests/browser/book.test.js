@@ -317,6 +317,8 @@ test("named results follow the widget's live inputs, each with its own mask", as
           // Only a weight that is there can have moved: a masked cell (⨯) is never outlined.
           const differs = r.scores[i][j] !== null && shown(i, j) !== api.fmt(other.scores[i][j] === null ? null : other.weights[i][j]);
           if (t.classList.contains("changed") !== differs) wrong.push(`outline ${i} ${j}`);
+          // Said in words too: a screen reader hears "0.23, changed".
+          if ((t.getAttribute("aria-label") || "").endsWith(", changed") !== differs) wrong.push(`name ${i} ${j}: ${t.getAttribute("aria-label")}`);
         });
       });
       // The count in words is the number of cells outlined.

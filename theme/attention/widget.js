@@ -69,12 +69,14 @@ var attentionBook = attentionBook || {};
         // A heatmap cell: its colour (`--w`, none where masked) and its number.
         last: attr === "data-c" ? el.style.getPropertyValue("--w").trim() : el.textContent,
         text: el.textContent,
+        name: el.getAttribute("aria-label"),
         lastClass: el.getAttribute("class") || ""
       };
     };
     var all = function (sel, attr) { return Array.prototype.map.call(root.querySelectorAll(sel), function (el) { return parse(el, attr); }); };
     this.bound = all("[data-b]", "data-b");
     this.cells = all("[data-c]", "data-c");
+    this.cells.forEach(function (b) { b.el.attentionName = b.name; });
     // Rows that follow the focus token: a table's (by their token) and a heatmap's (by row).
     this.rows = Array.prototype.slice.call(root.querySelectorAll("tr[data-token], tr[data-row]"));
     this.regions = Array.prototype.filter.call(root.querySelectorAll(".attention-scroll[role='region']"), function (r) { return r.querySelector("caption"); });
@@ -208,10 +210,16 @@ var attentionBook = attentionBook || {};
       var cls = cellClass(w);
       // Outlined: a weight that reads differently from the same cell of the result it is set
       // against (a masked cell never is: only a weight that moved).
-      if (b.against !== null && w !== null && t !== fmt(weightIn(results[b.against], b.i, b.j))) {
-        cls = cls ? cls + " changed" : "changed";
-      }
+      var changed = b.against !== null && w !== null && t !== fmt(weightIn(results[b.against], b.i, b.j));
+      if (changed) cls = cls ? cls + " changed" : "changed";
       self.setClass(b, cls);
+      // Its name in words where the number alone does not say it (render/cells.rs, cell_name).
+      var name = w === null ? "masked" : changed ? t + ", changed" : null;
+      if (b.name !== name) {
+        b.name = b.el.attentionName = name;
+        // The cell the tooltip explains keeps the explanation until the tip moves on.
+        if (b.el !== Widget.explained) nameCell(b.el);
+      }
     });
     // The comparison's count in words (render/heatmap.rs, compare_summary).
     Array.prototype.forEach.call(this.root.querySelectorAll(".attention-compare-summary"), function (p) {
@@ -426,7 +434,8 @@ var attentionBook = attentionBook || {};
         self.update(true);
         return;
       }
-      var cell = e.target.closest("[data-c]");
+      // A heatmap cell follows its row's word where the figure outlines the focus row.
+      var cell = e.target.closest("tr[data-row] > [data-c]");
       if (cell && root.contains(cell)) { self.state.focus = +cell.getAttribute("data-c").split(" ")[1]; self.update(true); return; }
       var token = e.target.closest("[data-token]");
       if (token && root.contains(token)) { self.state.focus = +token.getAttribute("data-token"); self.update(true); }
@@ -448,8 +457,10 @@ var attentionBook = attentionBook || {};
         self.update(true);
       } else if ((e.key === "Enter" || e.key === " ") && t.matches("[data-c]")) {
         e.preventDefault();
-        self.state.focus = +t.getAttribute("data-c").split(" ")[1];
-        self.update(true);
+        if (t.closest("tr[data-row]")) {
+          self.state.focus = +t.getAttribute("data-c").split(" ")[1];
+          self.update(true);
+        }
         self.tip(t);
       } else if (t.matches("[data-c]") && /^Arrow/.test(e.key)) {
         e.preventDefault();
@@ -486,7 +497,7 @@ var attentionBook = attentionBook || {};
     }
     // The cell last explained keeps no stale words: a cell's name is its number, read with its
     // row and column headers.
-    if (Widget.explained && Widget.explained !== cell) Widget.explained.removeAttribute("aria-label");
+    if (Widget.explained && Widget.explained !== cell) nameCell(Widget.explained);
     Widget.explained = cell;
     if (!cell) { tip.hidden = true; return; }
     var p = cell.getAttribute("data-c").split(" "), i = +p[1], j = +p[2];
@@ -518,6 +529,11 @@ var attentionBook = attentionBook || {};
     tip.style.top = (window.scrollY + box.bottom + 4) + "px";
     tip.hidden = false;
   };
+
+  // A heatmap cell's own name back (its `attentionName`: "masked", "0.23, changed", or none).
+  function nameCell(el) {
+    if (el.attentionName) el.setAttribute("aria-label", el.attentionName); else el.removeAttribute("aria-label");
+  }
 
   ns.Widget = Widget;
 })(attentionBook);
