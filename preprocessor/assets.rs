@@ -17,9 +17,15 @@ pub const SCRIPTS: &[(&str, &str)] = scripts![
     "attention/views/compare.js",
     "attention/views/order.js",
     "attention/views/layers.js",
-    "attention/serve.js",
     "attention/start.js",
 ];
+/// The overlay of `mdbook-attention serve` (a save that did not build, shown over the page):
+/// written by `install` beside the others, loaded only by the pages `serve` builds, so a
+/// published book carries none of it.
+pub const SERVE_SCRIPT: (&str, &str) = (
+    "attention/serve.js",
+    include_str!("../theme/attention/serve.js"),
+);
 pub const ASSET_CSS: &str = include_str!("../theme/attention.css");
 /// The stylesheet's path under theme/.
 pub const STYLESHEET: &str = "attention.css";
@@ -34,6 +40,7 @@ pub fn asset_version() -> String {
     // FNV-1a: stable across builds and platforms, unlike std's hasher.
     let hash = SCRIPTS
         .iter()
+        .chain([&SERVE_SCRIPT])
         .flat_map(|(name, text)| name.bytes().chain(text.bytes()))
         .chain(ASSET_CSS.bytes())
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {

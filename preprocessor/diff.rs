@@ -111,9 +111,13 @@ fn checkout(book_dir: &Path, rev: &str) -> anyhow::Result<Checkout> {
         .spawn()
         .context("cannot run git — `diff --base` needs git on the PATH")?;
     let dir = tempfile::tempdir().context("cannot make a temporary folder")?;
-    let unpacked = tar::Archive::new(child.stdout.take().expect("piped"))
+    let mut archive = tar::Archive::new(child.stdout.take().expect("piped"));
+    let unpacked = archive
         .unpack(dir.path())
         .with_context(|| format!("cannot unpack `{rev}`"));
+    // tar stops at the end-of-archive marker; git may still be writing the padding after it,
+    // and would die of a broken pipe (failing with nothing said) if no one read it.
+    let _ = std::io::copy(&mut archive.into_inner(), &mut std::io::sink());
     let finished = child
         .wait_with_output()
         .context("git archive did not finish")?;

@@ -9,7 +9,9 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
-pub use crate::assets::{ASSET_CSS, ASSET_DIR, OLD_SCRIPT, SCRIPTS, STYLESHEET, asset_version};
+pub use crate::assets::{
+    ASSET_CSS, ASSET_DIR, OLD_SCRIPT, SCRIPTS, SERVE_SCRIPT, STYLESHEET, asset_version,
+};
 
 /// What `install` did, for the message.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -76,6 +78,11 @@ pub fn install(book_dir: &Path) -> anyhow::Result<Installed> {
         .zip(&scripts)
         .map(|((_, text), path)| (book_dir.join(path), *text))
         .collect();
+    // The serve overlay is written but not listed: `serve` adds it to the pages it builds.
+    assets.push((
+        book_dir.join(format!("{ASSET_DIR}/{}", SERVE_SCRIPT.0)),
+        SERVE_SCRIPT.1,
+    ));
     assets.push((book_dir.join(&css), ASSET_CSS));
     for (path, _) in &assets {
         // The folders on the way (theme/attention/views) must lead nowhere outside either.

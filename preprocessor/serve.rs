@@ -82,9 +82,31 @@ pub fn build_for_serving(book_dir: &Path, base: &Path) -> anyhow::Result<tempfil
     book.config
         .set("output.html.live-reload-endpoint", RELOAD_ENDPOINT)
         .context("cannot set the live-reload endpoint")?;
+    with_overlay(&mut book.config)?;
     book.build()?;
     crate::mdbook::unpublish_examples(&book)?;
     Ok(dir)
+}
+
+/// Adds the serve overlay's script beside the widgets' own (where the book lists
+/// `…attention/start.js`, the overlay is `…attention/serve.js`): only served pages load it.
+fn with_overlay(config: &mut mdbook_driver::config::Config) -> anyhow::Result<()> {
+    let key = "output.html.additional-js";
+    let mut scripts: Vec<String> = config.get(key).ok().flatten().unwrap_or_default();
+    let start = crate::assets::SCRIPTS.last().map_or("", |(name, _)| name);
+    let overlay = scripts
+        .iter()
+        .find_map(|s| s.strip_suffix(start))
+        .map(|dir| format!("{dir}{}", crate::assets::SERVE_SCRIPT.0));
+    if let Some(overlay) = overlay
+        && !scripts.contains(&overlay)
+    {
+        scripts.push(overlay);
+        config
+            .set(key, scripts)
+            .context("cannot add the serve overlay's script")?;
+    }
+    Ok(())
 }
 
 /// Text without ANSI colour sequences (`ESC [ … m`).

@@ -1,7 +1,7 @@
 //! Other books adopt the widgets in one command; the built book packs into one archive.
 //! (The stock-CLI build of an installed book is in install_stock.rs: it changes PATH.)
 
-use mdbook_attention::install::{self, ASSET_CSS, Installed, SCRIPTS};
+use mdbook_attention::install::{self, ASSET_CSS, Installed, SCRIPTS, SERVE_SCRIPT};
 use std::process::Command;
 
 mod common;
@@ -50,12 +50,14 @@ fn install_adopts_a_fresh_book_keeps_its_comments_and_is_idempotent() {
         "assets-version = \"{}\"",
         install::asset_version()
     )));
-    for (name, text) in SCRIPTS {
+    for (name, text) in SCRIPTS.iter().chain([&SERVE_SCRIPT]) {
         assert_eq!(
             std::fs::read_to_string(dir.path().join("theme").join(name)).unwrap(),
             *text
         );
     }
+    // The serve overlay is on disk for `serve`, never in a published page's list.
+    assert!(!toml.contains(SERVE_SCRIPT.0), "{toml}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("theme/attention.css")).unwrap(),
         ASSET_CSS
@@ -220,8 +222,12 @@ fn the_books_own_script_list_is_the_one_install_writes() {
     }
     on_disk.sort();
     let mut sorted = scripts.clone();
+    sorted.push(format!("theme/{}", SERVE_SCRIPT.0));
     sorted.sort();
-    assert_eq!(on_disk, sorted);
+    assert_eq!(
+        on_disk, sorted,
+        "every script is listed, or is the serve overlay"
+    );
 }
 
 #[test]

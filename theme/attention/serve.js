@@ -53,5 +53,10 @@ var attentionBook = attentionBook || {};
     box.focus();
   }
 
-  ns.watchProblems = watchProblems;
+  // Loaded only on pages `serve` builds, after the others: it starts itself.
+  if (typeof document !== "undefined" && !ns.watching) {
+    ns.watching = true;
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watchProblems);
+    else watchProblems();
+  }
 })(attentionBook);

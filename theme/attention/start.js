@@ -28,6 +28,6 @@ var attentionBook = attentionBook || {};
   // Once, however many times the scripts are included.
   if (typeof document === "undefined" || ns.started) return;
   ns.started = true;
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { hydrate(); ns.watchProblems(); });
-  else { hydrate(); ns.watchProblems(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", hydrate);
+  else hydrate();
 })(attentionBook);
