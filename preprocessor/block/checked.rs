@@ -180,3 +180,41 @@ pub struct Variant {
     pub name: ResultName,
     pub input: AttentionInput,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every view against every kind: a view either draws the kind or tells the author, by
+    /// name, what to give or what to show instead — and every kind has views to show.
+    #[test]
+    fn every_view_draws_a_kind_or_says_what_to_do_instead() {
+        for kind in KindName::ALL {
+            let drawn: Vec<View> = View::ALL
+                .iter()
+                .copied()
+                .filter(|v| v.accepts(*kind).is_ok())
+                .collect();
+            assert!(
+                drawn.contains(&View::Heatmap) && drawn.contains(&View::Weights),
+                "{kind}: {drawn:?}"
+            );
+            for view in View::ALL {
+                if let Err(message) = view.accepts(*kind) {
+                    assert!(message.contains(view.name()), "{view} on {kind}: {message}");
+                    assert!(
+                        message.contains("give") || message.contains("use"),
+                        "{view} on {kind} says what to do: {message}"
+                    );
+                }
+            }
+        }
+        // The rules as the book teaches them.
+        assert!(View::Layers.accepts(KindName::Given).is_err());
+        assert!(View::Layers.accepts(KindName::Pretrained).is_ok());
+        assert!(View::Loss.accepts(KindName::Trained).is_ok());
+        assert!(View::Loss.accepts(KindName::Pretrained).is_err());
+        assert!(View::Embeddings.accepts(KindName::Pretrained).is_err());
+        assert!(View::Embeddings.accepts(KindName::Trained).is_ok());
+    }
+}
