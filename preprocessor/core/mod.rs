@@ -2,8 +2,8 @@
 //!
 //! This module knows nothing of Markdown, TOML or HTML. It takes embeddings and three weight
 //! matrices, and keeps every intermediate so the book can show each step. Sums run left to right
-//! from zero with no fused multiply-add, the same order as `theme/attention/core.js`, so the browser
-//! and the build agree to the last bit in almost every case and within 1e-12 always.
+//! from zero with no fused multiply-add, the same order as `theme/attention/core.js`, so the
+//! browser and the build agree to the last bit in almost every case and within 1e-12 always.
 //!
 //! Conventions (the same as PyTorch's `Linear` and `scaled_dot_product_attention`):
 //! - weights are stored `(out, in)`: row `i` of `W_Q` makes query dimension `i`, `Q = X·W_Qᵀ`;

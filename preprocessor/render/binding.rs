@@ -1,6 +1,6 @@
-//! Bindings: what a number or word of a widget shows, named so that `theme/attention/bindings.js` can
-//! recompute it. [`Field`] is the one list of names; the script must know exactly these
-//! (`tests/contracts.rs`).
+//! Bindings: what a number or word of a widget shows, named so that the script can recompute it
+//! (`theme/attention/bindings.js`). [`Field`] is the one list of names; the script must know
+//! exactly these (`tests/contracts.rs`).
 
 named_enum! {
     /// Every field a binding may name.

@@ -186,8 +186,8 @@ pub fn order(c: &Computed) -> Result<Figure, String> {
     })
 }
 
-/// How many weights the new order changed, as shown (`theme/attention/views/order.js`, `orderSummary`,
-/// writes the same words).
+/// How many weights the new order changed, as shown (`theme/attention/views/order.js`,
+/// `orderSummary`, writes the same words).
 pub fn order_summary(written: &AttentionResult, copy: &AttentionResult) -> String {
     let n = written.weights.nrows();
     let differ = (0..n)

@@ -143,7 +143,8 @@ fn opacities_png(weights: &[Vec<f64>], cell: usize) -> String {
 
 /// For the focus token: the word each head of each layer attends to most, and how much — a head
 /// per row and a layer per column, so that the table fits the page. The live figure rewrites it
-/// for each token the reader focuses (`theme/attention/views/layers.js`, `layersFocus`, writes the same words).
+/// for each token the reader focuses (`theme/attention/views/layers.js`, `layersFocus`, writes
+/// the same words).
 pub fn strongest(run: &ModelRun, focus: usize) -> Table {
     let heads = run.attention.first().map_or(0, Vec::len);
     let token = run.tokens.get(focus).cloned().unwrap_or_default();

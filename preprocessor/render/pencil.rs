@@ -3,8 +3,8 @@
 //! A number computed from numbers shown beside it (a sum of terms, a product, a dot product, a
 //! difference, a quotient) is the exact result, rounded like every number of the book. When a
 //! reader who redoes the arithmetic on the *shown*, rounded operands would get a different last
-//! digit, the number is written `≈ 0.95` instead of `0.95`. `theme/attention/format.js` mirrors this
-//! rule (`pencil*`) so the browser marks the same numbers after every move of a control.
+//! digit, the number is written `≈ 0.95` instead of `0.95`. `theme/attention/format.js` mirrors
+//! this rule (`pencil*`) so the browser marks the same numbers after every move of a control.
 
 use super::binding::Field;
 use crate::format::fmt;

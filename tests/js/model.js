@@ -1,8 +1,8 @@
 // Reads the data of widgets on a real model's heads (tests/model.rs) and recomputes each head with
 // the widget's scripts (theme/attention/) as the page does: its q, k and v put side by side and
-// picked out again (givenInputs), then the same attention as every widget. Every weight, score and output must be
-// the core's within 1e-12 relative, every displayed string the same, and the weights those the
-// layers view embeds for that head.
+// picked out again (givenInputs), then the same attention as every widget. Every weight, score
+// and output must be the core's within 1e-12 relative, every displayed string the same, and the
+// weights those the layers view embeds for that head.
 "use strict";
 const fs = require("fs");
 const path = require("path");

@@ -1,6 +1,6 @@
-// widget.js — one widget: its embedded data read (render/data.rs), its state (what the reader changed), every
-// bound element recomputed and rewritten on each change, its controls wired (sliders, pickers,
-// keyboard) and the tooltip. Each view's own drawing is in views/.
+// widget.js — one widget: its embedded data read (render/data.rs), its state (what the reader
+// changed), every bound element recomputed and rewritten on each change, its controls wired
+// (sliders, pickers, keyboard) and the tooltip. Each view's own drawing is in views/.
 var attentionBook = attentionBook || {};
 (function (ns) {
   "use strict";
@@ -10,7 +10,8 @@ var attentionBook = attentionBook || {};
   var pencilSumOfProducts = ns.pencilSumOfProducts, sum = ns.sum;
 
   // A head of a real model comes as its q, k and v (data.given, render/data.rs): its inputs are
-  // the three side by side, picked out by identities, as the core builds them (block/kind/pretrained.rs).
+  // the three side by side, picked out by identities, as the core builds them
+  // (block/kind/pretrained.rs).
   function givenInputs(data) {
     var dk = data.q[0].length, dv = data.v[0].length, width = 2 * dk + dv;
     var pick = function (from, count) {
