@@ -37,14 +37,9 @@ pub enum Mask {
 }
 
 impl Mask {
-    /// Whether query `i` may attend to key `j` in a square (self-attention) figure.
-    pub fn allows(&self, i: usize, j: usize) -> bool {
-        self.allows_among(i, j, (1, 1))
-    }
-
     /// Whether query `i` may attend to key `j` among `(n_q, n_k)` queries and keys. A causal
     /// mask aligns the last query with the last key (`j − i ≤ n_k − n_q`).
-    pub fn allows_among(&self, i: usize, j: usize, (n_q, n_k): (usize, usize)) -> bool {
+    pub fn allows(&self, i: usize, j: usize, (n_q, n_k): (usize, usize)) -> bool {
         match self {
             Mask::None => true,
             Mask::Causal => j + n_q <= i + n_k,
@@ -413,7 +408,7 @@ pub fn attend(
     }
     let scale = scale.unwrap_or_else(|| 1.0 / (q.ncols() as f64).sqrt());
     let dots = Array2::from_shape_fn((n_q, n_k), |(i, j)| {
-        mask.allows_among(i, j, (n_q, n_k))
+        mask.allows(i, j, (n_q, n_k))
             .then(|| dot(q.row(i), k.row(j)))
     });
     let scores = dots.mapv(|d| d.map(|d| d * scale));

@@ -555,3 +555,17 @@ test("the order view shuffles, goes back and switches the positions, by keyboard
   assert.deepEqual(await cells(1), await afresh(true));
   await page.close();
 });
+
+test("a heatmap turns long column words, so its cells stay square", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("learning.html"));
+  const shape = await page.evaluate(() => {
+    const table = [...document.querySelectorAll("table.attention-heatmap")].find((t) => t.textContent.includes("chased"));
+    const header = [...table.rows[0].cells].find((c) => c.textContent === "chased");
+    const cell = table.querySelector("td[data-c]").getBoundingClientRect();
+    return { turned: getComputedStyle(header.querySelector("span")).writingMode, width: Math.round(cell.width), height: Math.round(cell.height) };
+  });
+  assert.equal(shape.turned, "vertical-rl");
+  assert.ok(Math.abs(shape.width - shape.height) <= 2, `cell ${shape.width}×${shape.height}`);
+  await page.close();
+});

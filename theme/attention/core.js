@@ -19,7 +19,7 @@ var attentionBook = attentionBook || {};
     return x.map(function (row) { return w.map(function (wr) { return dot(row, wr); }); });
   }
   // Query i may attend to key j among nq queries and nk keys; a causal mask aligns the last
-  // query with the last key (core/mod.rs, Mask::allows_among).
+  // query with the last key (core/mod.rs, Mask::allows).
   function allows(mask, i, j, nq, nk) {
     if (mask === "none") return true;
     if (mask === "causal") return j + nq <= i + nk;
