@@ -21,12 +21,13 @@ function freePort() {
   });
 }
 
-async function until(what, ok, ms = 30000) {
+// `explain` adds what the page and the server said, so a failure on CI can be read from its log.
+async function until(what, ok, ms = 30000, explain = async () => "") {
   const start = Date.now();
   for (;;) {
     const value = await ok();
     if (value) return value;
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}\n${await explain()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -85,6 +86,12 @@ test("a save that does not build shows its problems over the page until the next
     fs.writeFileSync(chapter, good);
     await until("the overlay to go", async () => {
       try { return (await page.$(".attention-problems")) === null && (await page.$(".attention-widget table.attention-heatmap")) !== null; } catch { return false; }
+    }, 30000, async () => {
+      const shown = await page.evaluate(() => {
+        const box = document.querySelector(".attention-problems");
+        return `page ${location.href}, ${document.readyState}; overlay: ${box ? (box.hidden ? "hidden: " : "shown: ") + box.textContent : "none"}`;
+      }).catch((e) => `page unreadable: ${e.message}`);
+      return `${shown}\nserver said:\n${stderr}`;
     });
   } finally {
     await page.close();
