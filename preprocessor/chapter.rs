@@ -95,17 +95,22 @@ fn figure_record(c: &Computed, path: &str, line: usize, keys: &mut Keys) -> Figu
             (None, _) => format!("result {k}."),
         };
         let (input, result) = (&named.input, &named.result);
-        let mut matrices = vec![
-            ("embeddings", &input.embeddings),
-            ("w_q", &input.w_q),
-            ("w_k", &input.w_k),
-            ("w_v", &input.w_v),
+        let mut matrices = match input.projection() {
+            Some(p) => vec![
+                ("embeddings", &p.embeddings),
+                ("w_q", &p.w_q),
+                ("w_k", &p.w_k),
+                ("w_v", &p.w_v),
+            ],
+            None => Vec::new(),
+        };
+        matrices.extend([
             ("q", &result.q),
             ("k", &result.k),
             ("v", &result.v),
             ("weights", &result.weights),
             ("output", &result.output),
-        ];
+        ]);
         if let Some(p) = &input.positions {
             matrices.push(("positions", p));
         }

@@ -2,6 +2,7 @@
 //! what the numbers really are. Equality allows an error of 1e-9.
 
 use crate::block::{Computed, Scope};
+use crate::core::{AttentionInput, Projection};
 use crate::expr::syntax::{Expr, Function, Index, Op, Quantity, Ref, display_ref, parse_assertion};
 use crate::format::{fmt, human};
 use crate::source::{Diagnostic, Place, suggest};
@@ -203,6 +204,16 @@ fn result_of<'c>(c: &'c Computed, r: &Ref) -> Result<&'c crate::block::NamedResu
     }
 }
 
+/// The embeddings and weights a quantity reads; a real model's head has none of its own.
+fn projected<'i>(r: &Ref, input: &'i AttentionInput) -> Result<&'i Projection, String> {
+    input.projection().ok_or_else(|| {
+        format!(
+            "`{}`: a block on a model's head starts from the head's queries, keys and values, so it has no embeddings or weights of its own — use q, k, v, scores, weights or output",
+            display_ref(r)
+        )
+    })
+}
+
 fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
     let spec = &c.spec;
     let named = result_of(c, r)?;
@@ -237,23 +248,17 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
         Quantity::Embeddings => (
             spec.tokens.clone(),
             spec.dims.clone(),
-            num_matrix(&input.embeddings),
+            num_matrix(&projected(r, input)?.embeddings),
         ),
-        Quantity::WQ => (
-            numbered(input.w_q.nrows()),
-            spec.dims.clone(),
-            num_matrix(&input.w_q),
-        ),
-        Quantity::WK => (
-            numbered(input.w_k.nrows()),
-            spec.dims.clone(),
-            num_matrix(&input.w_k),
-        ),
-        Quantity::WV => (
-            numbered(input.w_v.nrows()),
-            spec.dims.clone(),
-            num_matrix(&input.w_v),
-        ),
+        Quantity::WQ | Quantity::WK | Quantity::WV => {
+            let p = projected(r, input)?;
+            let w = match r.field {
+                Quantity::WQ => &p.w_q,
+                Quantity::WK => &p.w_k,
+                _ => &p.w_v,
+            };
+            (numbered(w.nrows()), spec.dims.clone(), num_matrix(w))
+        }
         Quantity::Q => (
             spec.tokens.clone(),
             numbered(res.q.ncols()),
@@ -334,17 +339,19 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
             };
             (spec.tokens.clone(), numbered(m.ncols()), num_matrix(m))
         }
-        Quantity::Residual => match res.residual(&input.inputs()) {
-            Some(m) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(&m)),
-            None => {
-                return Err(format!(
-                    "`{}` needs values as wide as the embeddings ({} dimensions), but they have {}",
-                    display_ref(r),
-                    spec.dims.len(),
-                    res.v.ncols()
-                ));
+        Quantity::Residual => {
+            match res.residual(&projected(r, input)?.inputs(input.positions.as_ref())) {
+                Some(m) => (spec.tokens.clone(), spec.dims.clone(), num_matrix(&m)),
+                None => {
+                    return Err(format!(
+                        "`{}` needs values as wide as the embeddings ({} dimensions), but they have {}",
+                        display_ref(r),
+                        spec.dims.len(),
+                        res.v.ncols()
+                    ));
+                }
             }
-        },
+        }
         Quantity::Scores => (
             spec.tokens.clone(),
             spec.tokens.clone(),

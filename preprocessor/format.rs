@@ -18,6 +18,25 @@ const _: () = assert!(DECIMALS == 2);
 /// Below this, `x·100` is computed to within 1e-5, so integer rounding is exact away from ties.
 const FAST_BELOW: f64 = 1e9;
 
+/// Significant digits a number keeps where more would be noise: a real model's queries, keys and
+/// values (its weights are single precision, about seven digits), and numbers only drawn.
+pub const KEPT_DIGITS: usize = 9;
+
+/// `x` to [`KEPT_DIGITS`] significant digits: the page carries it in about ten characters
+/// instead of nineteen, and the browser parses back the very number the build computed from.
+pub fn kept(x: f64) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    format!("{:.*e}", KEPT_DIGITS - 1, x).parse().unwrap_or(x)
+}
+
+/// A number only drawn, never computed from: [`kept`], unless that would change what it shows.
+pub fn drawn(x: f64) -> f64 {
+    let short = kept(x);
+    if fmt(short) == fmt(x) { short } else { x }
+}
+
 pub fn fmt(x: f64) -> String {
     fmt_fast(x).unwrap_or_else(|| fmt_exact(x))
 }
@@ -72,6 +91,32 @@ pub fn human(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_numbers_are_short_close_and_drawn_ones_show_the_same() {
+        for x in [
+            -3.0939806626251083,
+            0.1234567891234,
+            1e-20 / 3.0,
+            12345.678912345,
+            0.0,
+        ] {
+            let k = kept(x);
+            assert!((k - x).abs() <= 5e-9 * x.abs(), "{x} → {k}");
+            let written = serde_json::to_string(&k).unwrap();
+            let digits = written
+                .chars()
+                .take_while(|c| *c != 'e')
+                .filter(char::is_ascii_digit);
+            assert!(digits.count() <= KEPT_DIGITS + 1, "{written}");
+        }
+        assert!(kept(f64::NAN).is_nan());
+        // Just below a tie of the shown digits: nine digits would round it up to the tie.
+        let edge = 0.004_999_999_999_9;
+        assert_eq!(fmt(drawn(edge)), fmt(edge));
+        assert_eq!(drawn(edge), edge);
+        assert_eq!(drawn(0.123_456_789_123), 0.123_456_789);
+    }
 
     #[test]
     fn rounds_to_two_decimals() {

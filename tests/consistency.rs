@@ -2,7 +2,7 @@
 //! Rust core are recomputed by `theme/attention.js` under node, field by field.
 
 use mdbook_attention::core;
-use mdbook_attention::core::{AttentionInput, Mask, QueryOverride};
+use mdbook_attention::core::{AttentionInput, Given, Mask, Projection, Qkv, QueryOverride};
 use mdbook_attention::render::format::fmt;
 use mdbook_attention::render::pencil;
 use ndarray::Array2;
@@ -49,8 +49,8 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     let mut written = 0;
     let mut masks_seen = [0usize; 3];
-    // Cases with several heads; with added positions; with rotary positions.
-    let mut kinds_seen = [0usize; 3];
+    // Cases with several heads; with added positions; with rotary positions; given as q, k, v.
+    let mut kinds_seen = [0usize; 4];
     while written < 10_000 {
         let n = if rng.below(20) == 0 {
             1 + rng.below(64) as usize
@@ -92,11 +92,24 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
             2 => (None, Some(core::positions::Rope::new(n, d_k, 10000.0))),
             _ => (None, None),
         };
+        // One case in five is a head given as its q, k and v (a real model's), with no added
+        // positions (it has no embeddings for them).
+        let qkv = if positions.is_none() && rng.below(5) == 0 {
+            Qkv::Given(Given {
+                q: rng.matrix(n, d_k),
+                k: rng.matrix(n, d_k),
+                v: rng.matrix(n, d_v),
+            })
+        } else {
+            Qkv::Projected(Projection {
+                embeddings: rng.matrix(n, d),
+                w_q: rng.matrix(d_k, d),
+                w_k: rng.matrix(d_k, d),
+                w_v: rng.matrix(d_v, d),
+            })
+        };
         let input = AttentionInput {
-            embeddings: rng.matrix(n, d),
-            w_q: rng.matrix(d_k, d),
-            w_k: rng.matrix(d_k, d),
-            w_v: rng.matrix(d_v, d),
+            qkv,
             mask,
             scale,
             query_overrides: overrides.clone(),
@@ -110,16 +123,20 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
         for _ in 0..heads {
             let d_k = 1 + rng.below(6) as usize;
             let d_v = 1 + rng.below(4) as usize;
+            if input.projection().is_none() {
+                break;
+            }
             let head = AttentionInput {
-                w_q: rng.matrix(d_k, d),
-                w_k: rng.matrix(d_k, d),
-                w_v: rng.matrix(d_v, d),
                 query_overrides: vec![],
                 rope: input
                     .rope
                     .as_ref()
                     .map(|_| core::positions::Rope::new(n, d_k, 10000.0)),
-                ..input.clone()
+                ..input.with_weights(
+                    &rng.matrix(d_k, d),
+                    &rng.matrix(d_k, d),
+                    &rng.matrix(d_v, d),
+                )
             };
             if let Ok(result) = head.compute() {
                 more.push((head, result));
@@ -135,9 +152,26 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
         kinds_seen[0] += usize::from(!more.is_empty());
         kinds_seen[1] += usize::from(input.positions.is_some());
         kinds_seen[2] += usize::from(input.rope.is_some());
+        kinds_seen[3] += usize::from(input.projection().is_none());
         let input_json = |i: &AttentionInput| {
+            let (embeddings, w_q, w_k, w_v, given) = match &i.qkv {
+                Qkv::Projected(p) => (
+                    Some(rows(&p.embeddings)),
+                    Some(rows(&p.w_q)),
+                    Some(rows(&p.w_k)),
+                    Some(rows(&p.w_v)),
+                    None,
+                ),
+                Qkv::Given(g) => (
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some(json!({"q": rows(&g.q), "k": rows(&g.k), "v": rows(&g.v)})),
+                ),
+            };
             json!({
-                "embeddings": rows(&i.embeddings), "w_q": rows(&i.w_q), "w_k": rows(&i.w_k), "w_v": rows(&i.w_v),
+                "embeddings": embeddings, "w_q": w_q, "w_k": w_k, "w_v": w_v, "given": given,
                 "mask": mask_json, "scale": i.scale,
                 "query_overrides": i.query_overrides.iter().map(|o| json!([o.token, o.dim, o.value])).collect::<Vec<_>>(),
                 "positions": i.positions.as_ref().map(rows),
@@ -256,8 +290,11 @@ fn javascript_recomputes_ten_thousand_random_cases_like_the_core() {
         "every mask is well represented: {masks_seen:?}"
     );
     assert!(
-        kinds_seen[0] > 5000 && kinds_seen[1] > 3000 && kinds_seen[2] > 1500,
-        "several heads, added and rotary positions are well represented: {kinds_seen:?}"
+        kinds_seen[0] > 4000
+            && kinds_seen[1] > 3000
+            && kinds_seen[2] > 1500
+            && kinds_seen[3] > 1000,
+        "several heads, added and rotary positions, and given heads are well represented: {kinds_seen:?}"
     );
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/js/consistency.js");

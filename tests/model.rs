@@ -139,13 +139,30 @@ fn a_block_on_a_model_is_an_ordinary_block_of_that_head() {
         (attention.len(), attention[0].as_array().unwrap().len()),
         (6, 12)
     );
-    // The widget's own weights are layer 1, head 3's.
-    assert_eq!(data["weights"], attention[0][2]);
+    // The widget's own weights are layer 1, head 3's: computed from its queries, keys and
+    // values to nine digits, they are the model's to 1e-8 and show the same.
+    let (own, model) = (
+        data["weights"].as_array().unwrap(),
+        attention[0][2].as_array().unwrap(),
+    );
+    assert_eq!(own.len(), model.len());
+    for (a, b) in own
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .zip(model.iter().flat_map(|r| r.as_array().unwrap()))
+    {
+        let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-8, "{a} vs the model's {b}");
+        assert_eq!(
+            mdbook_attention::format::fmt(a),
+            mdbook_attention::format::fmt(b)
+        );
+    }
 }
 
 #[test]
 fn mistakes_in_a_model_block_are_located_and_named() {
-    let cases: [(&str, &[&str]); 7] = [
+    let cases: [(&str, &[&str]); 9] = [
         (
             "model = \"minlm\"\ntext = \"a\"\n",
             &["no model `minlm`", "did you mean `minilm`"],
@@ -168,6 +185,18 @@ fn mistakes_in_a_model_block_are_located_and_named() {
             &["the embeddings view would show them as if they were the input"],
         ),
         ("text = \"a cat\"\n", &["belong to a block on a real model"]),
+        // A head's own numbers are its queries, keys and values; it has no embeddings or weights.
+        (
+            "model = \"minilm\"\ntext = \"a cat\"\nassert = [\"embeddings[cat][1] > 0\"]\n",
+            &[
+                "`embeddings[cat][1]`: a block on a model's head starts from the head's queries, keys and values",
+                "use q, k, v",
+            ],
+        ),
+        (
+            "model = \"minilm\"\ntext = \"a cat\"\nassert = [\"w_q[1][1] > 0\"]\n",
+            &["has no embeddings or weights of its own"],
+        ),
     ];
     for (body, words) in cases {
         let err = process(body).expect_err(body);

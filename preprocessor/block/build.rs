@@ -12,7 +12,7 @@ use super::keys::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows
 use super::kind::given::Heads;
 use super::kind::pretrained::Models;
 use super::kind::{Kind, KindName};
-use crate::core::{self, AttentionInput, Mask, QueryOverride};
+use crate::core::{self, AttentionInput, Mask, Projection, Qkv, QueryOverride};
 use crate::expr::{ResultGroup, ResultName};
 use crate::source::{Diagnostic, Located, Place, suggest};
 use ndarray::Array2;
@@ -58,14 +58,17 @@ pub fn build(
     let on_model = super::kind::pretrained::apply(&mut fields, examples.models()).map_err(blame)?;
     let trained = super::kind::trained::apply(&mut fields).map_err(blame)?;
     // Several heads bring their own weights.
-    let weights: &[Key] = if fields.contains_key(&Key::Heads) {
+    // (A real model's head brings its queries, keys and values instead.)
+    let inputs: &[Key] = if on_model.is_some() {
         &[]
+    } else if fields.contains_key(&Key::Heads) {
+        &[Key::Embeddings]
     } else {
-        &[Key::WQ, Key::WK, Key::WV]
+        &[Key::Embeddings, Key::WQ, Key::WK, Key::WV]
     };
-    let missing: Vec<Diagnostic> = [Key::Tokens, Key::Embeddings]
+    let missing: Vec<Diagnostic> = [Key::Tokens]
         .iter()
-        .chain(weights)
+        .chain(inputs)
         .copied()
         .filter(|key| !fields.contains_key(key))
         .map(|key| {
@@ -834,7 +837,10 @@ impl<'f> Builder<'f> {
 
     /// `set_query`-style pairs → 0-based query dimensions and values.
     fn query_dims(&mut self, pairs: &[(Located<String>, f64)]) -> Vec<(usize, f64)> {
-        let d_k = self.w_q.as_ref().map_or(0, |m| m.nrows());
+        let d_k = match &self.on_model {
+            Some(on) => on.d_k(),
+            None => self.w_q.as_ref().map_or(0, |m| m.nrows()),
+        };
         let mut set = Vec::new();
         for (dim, value) in pairs {
             match dim.value.parse::<usize>() {
@@ -1053,16 +1059,32 @@ impl<'f> Builder<'f> {
     }
 
     fn finish(self) -> Result<BlockSpec, Vec<Diagnostic>> {
-        let (Some(embeddings), Some(w_q), Some(w_k), Some(w_v), true) = (
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        let qkv = match (
+            &self.on_model,
             self.embeddings,
             self.w_q,
             self.w_k,
             self.w_v,
-            self.problems.is_empty(),
-        ) else {
-            return Err(self.problems);
+        ) {
+            (Some(on), ..) => Qkv::Given(on.given()),
+            (None, Some(embeddings), Some(w_q), Some(w_k), Some(w_v)) => {
+                Qkv::Projected(Projection {
+                    embeddings,
+                    w_q,
+                    w_k,
+                    w_v,
+                })
+            }
+            _ => return Err(self.problems),
         };
-        let (n, d) = embeddings.dim();
+        let n = self.tokens.len();
+        let d = match &qkv {
+            Qkv::Projected(p) => p.embeddings.ncols(),
+            Qkv::Given(_) => 0,
+        };
         let positions = match &self.positions {
             PositionsKind::Sinusoidal => Some(core::positions::sinusoidal(n, d)),
             PositionsKind::Learned(m) => Some(m.clone()),
@@ -1070,9 +1092,15 @@ impl<'f> Builder<'f> {
         }
         .map(|p| p * self.position_scale);
         // A trained block's positions are the task's, not the author's to scale.
-        let drowned = match (&positions, self.fields.get(&Key::Positions)) {
-            (Some(p), Some(at)) if !self.fields.contains_key(&Key::Train) => {
-                drowned_words(&embeddings, p, &self.tokens, &self.dims, at.place.clone())
+        let drowned = match (&qkv, &positions, self.fields.get(&Key::Positions)) {
+            (Qkv::Projected(pr), Some(p), Some(at)) if !self.fields.contains_key(&Key::Train) => {
+                drowned_words(
+                    &pr.embeddings,
+                    p,
+                    &self.tokens,
+                    &self.dims,
+                    at.place.clone(),
+                )
             }
             _ => None,
         };
@@ -1083,15 +1111,22 @@ impl<'f> Builder<'f> {
         };
         let head_scale = |h: usize| self.heads.get(h).and_then(|w| w.scale).or(self.scale);
         let input = AttentionInput {
-            rope: rope(w_q.nrows()),
-            embeddings,
-            w_q,
-            w_k,
-            w_v,
+            rope: None,
+            qkv,
             mask: self.mask,
             scale: head_scale(0),
             query_overrides: self.query_overrides,
             positions,
+        };
+        let input = AttentionInput {
+            rope: rope(input.d_k()),
+            ..input
+        };
+        // The same words, positions and mask, projected by other weights.
+        let reweighted = |w_q: &Array2<f64>, w_k: &Array2<f64>, w_v: &Array2<f64>| AttentionInput {
+            rope: rope(w_q.nrows()),
+            query_overrides: Vec::new(),
+            ..input.with_weights(w_q, w_k, w_v)
         };
         let head_name = |h: usize| ResultName {
             group: ResultGroup::Heads,
@@ -1107,13 +1142,8 @@ impl<'f> Builder<'f> {
             .map(|(h, w)| Variant {
                 name: head_name(h),
                 input: AttentionInput {
-                    rope: rope(w.w_q.nrows()),
-                    w_q: w.w_q.clone(),
-                    w_k: w.w_k.clone(),
-                    w_v: w.w_v.clone(),
                     scale: head_scale(h),
-                    query_overrides: Vec::new(),
-                    ..input.clone()
+                    ..reweighted(&w.w_q, &w.w_k, &w.w_v)
                 },
             })
             .collect();
@@ -1155,13 +1185,11 @@ impl<'f> Builder<'f> {
                         group: ResultGroup::Step,
                         key: snapshot.step.to_string(),
                     },
-                    input: AttentionInput {
-                        w_q: snapshot.params.w_q.clone(),
-                        w_k: snapshot.params.w_k.clone(),
-                        w_v: snapshot.params.w_v.clone(),
-                        query_overrides: Vec::new(),
-                        ..input.clone()
-                    },
+                    input: reweighted(
+                        &snapshot.params.w_q,
+                        &snapshot.params.w_k,
+                        &snapshot.params.w_v,
+                    ),
                 });
             }
         }

@@ -1,9 +1,11 @@
 //! Scaled dot-product attention on `ndarray`, exactly as the book teaches it.
 //!
 //! This module knows nothing of Markdown, TOML or HTML. It takes embeddings and three weight
-//! matrices, and keeps every intermediate so the book can show each step. Sums run left to right
-//! from zero with no fused multiply-add, the same order as `theme/attention/core.js`, so the
-//! browser and the build agree to the last bit in almost every case and within 1e-12 always.
+//! matrices (or a real head's queries, keys and values as they are, [`Qkv::Given`]), and keeps
+//! every intermediate so the book can show each step. Sums run left to right from zero with no
+//! fused multiply-add, the same order as `theme/attention/core.js`, so the browser and the build
+//! agree to the last bit in almost every case, and always within 1e-12 of the size of what was
+//! summed (`exp` may differ in its last bit, and terms that cancel leave that bit larger).
 //!
 //! Conventions (the same as PyTorch's `Linear` and `scaled_dot_product_attention`):
 //! - weights are stored `(out, in)`: row `i` of `W_Q` makes query dimension `i`, `Q = X·W_Qᵀ`;
@@ -48,9 +50,34 @@ impl Mask {
     }
 }
 
-/// Everything attention needs: `n` tokens of dimension `d`.
+/// Everything attention needs: where the queries, keys and values come from, and how they meet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttentionInput {
+    pub qkv: Qkv,
+    pub mask: Mask,
+    /// `None` means `1/√d_k`.
+    pub scale: Option<f64>,
+    /// Query entries set by hand after projecting (the book's "move the query" experiment).
+    pub query_overrides: Vec<QueryOverride>,
+    /// `n × d`, added to the embeddings before projecting (sinusoidal or learned positions);
+    /// only with [`Qkv::Projected`].
+    pub positions: Option<Array2<f64>>,
+    /// Rotary embeddings, applied to the queries (after any set by hand) and keys.
+    pub rope: Option<positions::Rope>,
+}
+
+/// Where the queries, keys and values come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Qkv {
+    /// Projected from the tokens' embeddings by three weight matrices (self-attention).
+    Projected(Projection),
+    /// As they are: a real model's head, whose projections (and their biases) ran in the model.
+    Given(Given),
+}
+
+/// `n` tokens of dimension `d` and the three matrices that project them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
     /// `n × d`, one row per token.
     pub embeddings: Array2<f64>,
     /// `d_k × d`.
@@ -59,15 +86,14 @@ pub struct AttentionInput {
     pub w_k: Array2<f64>,
     /// `d_v × d`.
     pub w_v: Array2<f64>,
-    pub mask: Mask,
-    /// `None` means `1/√d_k`.
-    pub scale: Option<f64>,
-    /// Query entries set by hand after projecting (the book's "move the query" experiment).
-    pub query_overrides: Vec<QueryOverride>,
-    /// `n × d`, added to the embeddings before projecting (sinusoidal or learned positions).
-    pub positions: Option<Array2<f64>>,
-    /// Rotary embeddings, applied to the queries (after any set by hand) and keys.
-    pub rope: Option<positions::Rope>,
+}
+
+/// Queries (`n × d_k`), keys (`n × d_k`) and values (`n × d_v`) as given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    pub q: Array2<f64>,
+    pub k: Array2<f64>,
+    pub v: Array2<f64>,
 }
 
 /// `Q[token][dim] = value`, applied after `Q = X·W_Qᵀ`.
@@ -186,6 +212,8 @@ pub enum AttentionError {
         n: usize,
         d: usize,
     },
+    #[error("positions are added to embeddings, and given queries, keys and values have none")]
+    PositionsOnGiven,
     #[error("the scale is {0}; it must be a finite number")]
     BadScale(f64),
     #[error(
@@ -278,12 +306,160 @@ fn check_overflow(stage: Stage, m: &Array2<f64>) -> Result<(), AttentionError> {
 }
 
 impl AttentionInput {
+    /// The embeddings and weights, when the queries, keys and values are projected from them.
+    pub fn projection(&self) -> Option<&Projection> {
+        match &self.qkv {
+            Qkv::Projected(p) => Some(p),
+            Qkv::Given(_) => None,
+        }
+    }
+
+    pub fn projection_mut(&mut self) -> Option<&mut Projection> {
+        match &mut self.qkv {
+            Qkv::Projected(p) => Some(p),
+            Qkv::Given(_) => None,
+        }
+    }
+
+    /// The same tokens, positions and mask projected by other weights (a given head has none to
+    /// replace, and stays as it is).
+    pub fn with_weights(
+        &self,
+        w_q: &Array2<f64>,
+        w_k: &Array2<f64>,
+        w_v: &Array2<f64>,
+    ) -> AttentionInput {
+        let qkv = match &self.qkv {
+            Qkv::Projected(p) => Qkv::Projected(Projection {
+                embeddings: p.embeddings.clone(),
+                w_q: w_q.clone(),
+                w_k: w_k.clone(),
+                w_v: w_v.clone(),
+            }),
+            given => given.clone(),
+        };
+        AttentionInput {
+            qkv,
+            ..self.clone()
+        }
+    }
+
+    /// How many tokens there are.
+    pub fn tokens(&self) -> usize {
+        match &self.qkv {
+            Qkv::Projected(p) => p.embeddings.nrows(),
+            Qkv::Given(g) => g.q.nrows(),
+        }
+    }
+
+    /// How many dimensions each query (and key) has.
+    pub fn d_k(&self) -> usize {
+        match &self.qkv {
+            Qkv::Projected(p) => p.w_q.nrows(),
+            Qkv::Given(g) => g.q.ncols(),
+        }
+    }
+
     /// Checks shapes and values; every later step may then index freely.
     pub fn validate(&self) -> Result<(), AttentionError> {
-        let (n, d) = self.embeddings.dim();
+        let n = self.tokens();
         if n == 0 {
             return Err(AttentionError::NoTokens);
         }
+        match &self.qkv {
+            Qkv::Projected(p) => p.validate(self.positions.as_ref())?,
+            Qkv::Given(g) => {
+                // A given head has no embeddings for positions to be added to.
+                if self.positions.is_some() {
+                    return Err(AttentionError::PositionsOnGiven);
+                }
+                if g.k.nrows() != n || g.q.ncols() != g.k.ncols() || g.v.nrows() != n {
+                    return Err(AttentionError::Shapes {
+                        queries: n,
+                        d_q: g.q.ncols(),
+                        keys: g.k.nrows(),
+                        d_k: g.k.ncols(),
+                        values: g.v.nrows(),
+                    });
+                }
+                check_finite("q", &g.q)?;
+                check_finite("k", &g.k)?;
+                check_finite("v", &g.v)?;
+            }
+        }
+        if let Mask::Explicit(m) = &self.mask
+            && m.dim() != (n, n)
+        {
+            return Err(AttentionError::MaskShape {
+                rows: m.nrows(),
+                cols: m.ncols(),
+                n,
+            });
+        }
+        let d_k = self.d_k();
+        if let Some(o) = self
+            .query_overrides
+            .iter()
+            .find(|o| o.token >= n || o.dim >= d_k || !o.value.is_finite())
+        {
+            return Err(AttentionError::BadOverride {
+                token: o.token,
+                dim: o.dim,
+            });
+        }
+        if let Some(scale) = self.scale
+            && !scale.is_finite()
+        {
+            return Err(AttentionError::BadScale(scale));
+        }
+        Ok(())
+    }
+
+    /// The vectors that are projected: the embeddings, plus the positions if any (`None` for a
+    /// given head).
+    pub fn inputs(&self) -> Option<Array2<f64>> {
+        self.projection().map(|p| p.inputs(self.positions.as_ref()))
+    }
+
+    /// Projects the embeddings (with their positions), or takes the given vectors, then attends.
+    pub fn compute(&self) -> Result<AttentionResult, AttentionError> {
+        self.validate()?;
+        let (mut q, mut k, v) = match &self.qkv {
+            Qkv::Projected(p) => {
+                let x = p.inputs(self.positions.as_ref());
+                (
+                    project(x.view(), p.w_q.view()),
+                    project(x.view(), p.w_k.view()),
+                    project(x.view(), p.w_v.view()),
+                )
+            }
+            Qkv::Given(g) => (g.q.clone(), g.k.clone(), g.v.clone()),
+        };
+        for o in &self.query_overrides {
+            q[[o.token, o.dim]] = o.value;
+        }
+        if let Some(rope) = &self.rope {
+            q = rope.rotate(&q);
+            k = rope.rotate(&k);
+        }
+        check_overflow(Stage::Query, &q)?;
+        check_overflow(Stage::Key, &k)?;
+        check_overflow(Stage::Value, &v)?;
+        attend(q, k, v, &self.mask, self.scale)
+    }
+}
+
+impl Projection {
+    /// The embeddings plus the positions, when they fit: what is projected.
+    pub fn inputs(&self, positions: Option<&Array2<f64>>) -> Array2<f64> {
+        match positions {
+            Some(p) if p.dim() == self.embeddings.dim() => &self.embeddings + p,
+            _ => self.embeddings.clone(),
+        }
+    }
+
+    fn validate(&self, positions: Option<&Array2<f64>>) -> Result<(), AttentionError> {
+        let (n, d) = self.embeddings.dim();
         if d == 0 {
             return Err(AttentionError::NoDimensions);
         }
@@ -305,17 +481,8 @@ impl AttentionInput {
                 k: self.w_k.nrows(),
             });
         }
-        if let Mask::Explicit(m) = &self.mask
-            && m.dim() != (n, n)
-        {
-            return Err(AttentionError::MaskShape {
-                rows: m.nrows(),
-                cols: m.ncols(),
-                n,
-            });
-        }
         check_finite("embeddings", &self.embeddings)?;
-        if let Some(p) = &self.positions {
+        if let Some(p) = positions {
             if p.dim() != (n, d) {
                 return Err(AttentionError::PositionsShape {
                     rows: p.nrows(),
@@ -328,52 +495,7 @@ impl AttentionInput {
         }
         check_finite("w_q", &self.w_q)?;
         check_finite("w_k", &self.w_k)?;
-        check_finite("w_v", &self.w_v)?;
-        if let Some(o) = self
-            .query_overrides
-            .iter()
-            .find(|o| o.token >= n || o.dim >= self.w_q.nrows() || !o.value.is_finite())
-        {
-            return Err(AttentionError::BadOverride {
-                token: o.token,
-                dim: o.dim,
-            });
-        }
-        if let Some(scale) = self.scale
-            && !scale.is_finite()
-        {
-            return Err(AttentionError::BadScale(scale));
-        }
-        Ok(())
-    }
-
-    /// The vectors that are projected: the embeddings, plus the positions if any.
-    pub fn inputs(&self) -> Array2<f64> {
-        match &self.positions {
-            Some(p) if p.dim() == self.embeddings.dim() => &self.embeddings + p,
-            _ => self.embeddings.clone(),
-        }
-    }
-
-    /// Projects the embeddings (with their positions), then attends.
-    pub fn compute(&self) -> Result<AttentionResult, AttentionError> {
-        self.validate()?;
-        let x = self.inputs();
-        let x = x.view();
-        let mut q = project(x, self.w_q.view());
-        for o in &self.query_overrides {
-            q[[o.token, o.dim]] = o.value;
-        }
-        let mut k = project(x, self.w_k.view());
-        if let Some(rope) = &self.rope {
-            q = rope.rotate(&q);
-            k = rope.rotate(&k);
-        }
-        let v = project(x, self.w_v.view());
-        check_overflow(Stage::Query, &q)?;
-        check_overflow(Stage::Key, &k)?;
-        check_overflow(Stage::Value, &v)?;
-        attend(q, k, v, &self.mask, self.scale)
+        check_finite("w_v", &self.w_v)
     }
 }
 

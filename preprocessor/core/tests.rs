@@ -5,22 +5,38 @@ use ndarray::array;
 /// and not against itself.
 fn running() -> AttentionInput {
     AttentionInput {
-        embeddings: array![
-            [0.1, 0.1, 0.1],
-            [0.9, 0.2, 0.3],
-            [0.2, 0.8, 0.1],
-            [0.1, 0.2, 0.9],
-            [0.1, 0.7, 0.4]
-        ],
-        w_q: array![[1.0, 0.2, 0.5], [0.1, 0.9, 0.1], [0.2, 0.1, 0.8]],
-        w_k: array![[0.8, 1.1, 0.2], [0.9, 0.1, 0.1], [0.1, 0.3, 0.9]],
-        w_v: array![[0.6, 0.9, 1.1], [0.4, 0.2, 0.7], [0.9, 0.3, 0.5]],
+        qkv: Qkv::Projected(Projection {
+            embeddings: array![
+                [0.1, 0.1, 0.1],
+                [0.9, 0.2, 0.3],
+                [0.2, 0.8, 0.1],
+                [0.1, 0.2, 0.9],
+                [0.1, 0.7, 0.4]
+            ],
+            w_q: array![[1.0, 0.2, 0.5], [0.1, 0.9, 0.1], [0.2, 0.1, 0.8]],
+            w_k: array![[0.8, 1.1, 0.2], [0.9, 0.1, 0.1], [0.1, 0.3, 0.9]],
+            w_v: array![[0.6, 0.9, 1.1], [0.4, 0.2, 0.7], [0.9, 0.3, 0.5]],
+        }),
         mask: Mask::None,
         scale: None,
         query_overrides: vec![],
         positions: None,
         rope: None,
     }
+}
+
+/// The running example's embeddings and weights.
+fn projection() -> Projection {
+    running().projection().cloned().unwrap()
+}
+
+/// The running example with its embeddings or weights changed.
+fn running_with(change: impl FnOnce(&mut Projection)) -> AttentionInput {
+    let mut input = running();
+    if let Some(p) = input.projection_mut() {
+        change(p);
+    }
+    input
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -41,8 +57,8 @@ fn projects_cat_as_the_tutorial_works_it_out() {
 
 #[test]
 fn keeps_the_per_term_products_of_a_projection() {
-    let x = running().embeddings;
-    let w = running().w_q;
+    let x = projection().embeddings;
+    let w = projection().w_q;
     let terms = projection_terms(x.row(CAT), w.row(0));
     assert_eq!(terms.len(), 3);
     assert!(close(terms[0], 0.2) && close(terms[1], 0.16) && close(terms[2], 0.05));
@@ -188,10 +204,7 @@ fn query_override_replaces_one_entry_after_projecting() {
 
 #[test]
 fn shape_errors_are_typed() {
-    let bad_cols = AttentionInput {
-        w_k: array![[1.0, 2.0]],
-        ..running()
-    };
+    let bad_cols = running_with(|p| p.w_k = array![[1.0, 2.0]]);
     assert!(matches!(
         bad_cols.compute(),
         Err(AttentionError::ColumnMismatch {
@@ -200,10 +213,7 @@ fn shape_errors_are_typed() {
             expected: 3
         })
     ));
-    let bad_dk = AttentionInput {
-        w_k: array![[1.0, 2.0, 3.0]],
-        ..running()
-    };
+    let bad_dk = running_with(|p| p.w_k = array![[1.0, 2.0, 3.0]]);
     assert!(matches!(
         bad_dk.compute(),
         Err(AttentionError::QueryKeyMismatch { q: 3, k: 1 })
@@ -220,10 +230,7 @@ fn shape_errors_are_typed() {
             n: 5
         })
     ));
-    let empty = AttentionInput {
-        embeddings: Array2::zeros((0, 3)),
-        ..running()
-    };
+    let empty = running_with(|p| p.embeddings = Array2::zeros((0, 3)));
     assert_eq!(empty.compute(), Err(AttentionError::NoTokens));
 }
 
@@ -232,11 +239,11 @@ fn one_query_against_its_cached_keys_is_that_row_of_causal_attention() {
     // Why a decoder may cache: step t's query, against the keys and values of tokens 1..=t,
     // gives exactly row t of the whole sentence's causal attention, bit for bit.
     let full = running();
-    let x = full.inputs();
+    let (x, p) = (full.inputs().unwrap(), projection());
     let (q, k, v) = (
-        project(x.view(), full.w_q.view()),
-        project(x.view(), full.w_k.view()),
-        project(x.view(), full.w_v.view()),
+        project(x.view(), p.w_q.view()),
+        project(x.view(), p.w_k.view()),
+        project(x.view(), p.w_v.view()),
     );
     let whole = attend(q.clone(), k.clone(), v.clone(), &Mask::Causal, None).unwrap();
     for t in 0..q.nrows() {
@@ -303,13 +310,7 @@ fn queries_may_be_fewer_or_more_than_keys() {
 
 #[test]
 fn non_finite_inputs_are_refused() {
-    let mut e = running().embeddings;
-    e[[1, 2]] = f64::NAN;
-    let r = AttentionInput {
-        embeddings: e,
-        ..running()
-    }
-    .compute();
+    let r = running_with(|p| p.embeddings[[1, 2]] = f64::NAN).compute();
     assert!(matches!(
         r,
         Err(AttentionError::NotFinite {
@@ -329,10 +330,7 @@ fn non_finite_inputs_are_refused() {
 
 #[test]
 fn overflow_inside_the_computation_is_an_error_not_a_nan() {
-    let huge = AttentionInput {
-        embeddings: running().embeddings.mapv(|x| x * 1e200),
-        ..running()
-    };
+    let huge = running_with(|p| p.embeddings.mapv_inplace(|x| x * 1e200));
     assert!(matches!(
         huge.compute(),
         Err(AttentionError::Overflow {
@@ -340,11 +338,10 @@ fn overflow_inside_the_computation_is_an_error_not_a_nan() {
             ..
         })
     ));
-    let huger = AttentionInput {
-        w_q: running().w_q.mapv(|x| x * 1e300),
-        embeddings: running().embeddings.mapv(|x| x * 1e300),
-        ..running()
-    };
+    let huger = running_with(|p| {
+        p.w_q.mapv_inplace(|x| x * 1e300);
+        p.embeddings.mapv_inplace(|x| x * 1e300);
+    });
     assert!(matches!(
         huger.compute(),
         Err(AttentionError::Overflow {
@@ -399,10 +396,12 @@ mod positions_and_heads {
     fn rotary_scores_depend_only_on_the_distance() {
         // Four tokens with one embedding: with rotary positions, q_i·k_j depends on i − j.
         let input = AttentionInput {
-            embeddings: Array2::from_shape_fn((4, 2), |(_, j)| [0.7, 0.3][j]),
-            w_q: array![[1.0, 0.5], [0.2, 1.0]],
-            w_k: array![[0.3, 1.0], [1.0, 0.1]],
-            w_v: array![[1.0, 0.0]],
+            qkv: Qkv::Projected(Projection {
+                embeddings: Array2::from_shape_fn((4, 2), |(_, j)| [0.7, 0.3][j]),
+                w_q: array![[1.0, 0.5], [0.2, 1.0]],
+                w_k: array![[0.3, 1.0], [1.0, 0.1]],
+                w_v: array![[1.0, 0.0]],
+            }),
             mask: Mask::None,
             scale: None,
             query_overrides: vec![],
@@ -425,8 +424,8 @@ mod positions_and_heads {
         let plain = input.compute().unwrap();
         input.positions = Some(sinusoidal(5, 3));
         let with = input.compute().unwrap();
-        let x = &input.embeddings + &sinusoidal(5, 3);
-        assert_eq!(with.q, project(x.view(), input.w_q.view()));
+        let x = &projection().embeddings + &sinusoidal(5, 3);
+        assert_eq!(with.q, project(x.view(), projection().w_q.view()));
         assert_ne!(with.weights, plain.weights);
         input.positions = Some(sinusoidal(4, 3));
         assert!(matches!(

@@ -20,7 +20,7 @@
 //! xorshift generator, so two builds give the same bits.
 
 use super::positions::sinusoidal;
-use super::{AttentionInput, AttentionResult, Mask, softmax};
+use super::{AttentionInput, AttentionResult, Mask, Projection, Qkv, softmax};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
@@ -273,10 +273,12 @@ impl Corpus {
     /// implementation of attention.
     pub fn attention(&self, s: &Sentence, p: &Params) -> AttentionResult {
         AttentionInput {
-            embeddings: self.embeddings_of(s),
-            w_q: p.w_q.clone(),
-            w_k: p.w_k.clone(),
-            w_v: p.w_v.clone(),
+            qkv: Qkv::Projected(Projection {
+                embeddings: self.embeddings_of(s),
+                w_q: p.w_q.clone(),
+                w_k: p.w_k.clone(),
+                w_v: p.w_v.clone(),
+            }),
             mask: Mask::None,
             scale: None,
             query_overrides: Vec::new(),

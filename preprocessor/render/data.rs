@@ -4,7 +4,7 @@
 //! Fields are declared in alphabetical order, the order they are written in.
 
 use crate::block::{Computed, NamedResult, Step};
-use crate::core::{AttentionInput, Mask};
+use crate::core::{AttentionInput, AttentionResult, Given, Mask, Qkv};
 use ndarray::Array2;
 use serde::{Serialize, Serializer};
 
@@ -57,6 +57,9 @@ pub struct NamedData<'a> {
 pub struct InputChanges<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embeddings: Option<Rows<'a, f64>>,
+    /// Queries, keys and values given as they are, where they differ from the block's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given: Option<GivenData<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mask: Option<MaskData<'a>>,
     /// A head's own queries are not the ones set by hand on the first.
@@ -84,28 +87,99 @@ impl<'a> InputChanges<'a> {
         // Every field, by name and without `..`: an input added to `AttentionInput` does not
         // compile until it is said here, so no number the build shows is left out of the data.
         let AttentionInput {
-            embeddings,
-            w_q,
-            w_k,
-            w_v,
+            qkv,
             mask,
             scale,
             query_overrides,
             positions,
             rope,
         } = other;
-        let changed = |a: &Array2<f64>, b: &'a Array2<f64>| (a != b).then_some(Rows(b));
+        let changed =
+            |a: Option<&Array2<f64>>, b: &'a Array2<f64>| (a != Some(b)).then_some(Rows(b));
+        let (mut embeddings, mut w_q, mut w_k, mut w_v, mut given) = (None, None, None, None, None);
+        match qkv {
+            Qkv::Projected(p) => {
+                let o = own.projection();
+                embeddings = changed(o.map(|o| &o.embeddings), &p.embeddings);
+                w_q = changed(o.map(|o| &o.w_q), &p.w_q);
+                w_k = changed(o.map(|o| &o.w_k), &p.w_k);
+                w_v = changed(o.map(|o| &o.w_v), &p.w_v);
+            }
+            Qkv::Given(g) => {
+                let o = match &own.qkv {
+                    Qkv::Given(o) => Some(o),
+                    Qkv::Projected(_) => None,
+                };
+                if o != Some(g) {
+                    given = Some(GivenData {
+                        q: Some(Rows(&g.q)),
+                        k: Some(Rows(&g.k)),
+                        v: Some(Rows(&g.v)),
+                    });
+                }
+            }
+        }
         InputChanges {
-            embeddings: changed(&own.embeddings, embeddings),
+            embeddings,
+            given,
             mask: (own.mask != *mask).then(|| MaskData::from(mask)),
             query_overrides: (own.query_overrides != *query_overrides)
                 .then(|| overrides(query_overrides)),
             positions: (own.positions != *positions).then(|| positions.as_ref().map(Rows)),
             rope: (own.rope != *rope).then(|| rope.as_ref().map(RopeData::from)),
             scale: (own.scale != *scale).then_some(*scale),
-            w_k: changed(&own.w_k, w_k),
-            w_q: changed(&own.w_q, w_q),
-            w_v: changed(&own.w_v, w_v),
+            w_k,
+            w_q,
+            w_v,
+        }
+    }
+}
+
+/// Every head's weights, `[layer][head][query][key]`, only drawn by the layers view (never
+/// computed from): each number as short as it can be while it shows the same
+/// ([`crate::format::drawn`]).
+pub struct Drawn<'a>(&'a [Vec<Vec<Vec<f64>>>]);
+
+impl Serialize for Drawn<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let short: Vec<Vec<Vec<Vec<f64>>>> = self
+            .0
+            .iter()
+            .map(|layer| {
+                layer
+                    .iter()
+                    .map(|head| {
+                        head.iter()
+                            .map(|row| row.iter().map(|&x| crate::format::drawn(x)).collect())
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        short.serialize(s)
+    }
+}
+
+/// A head's queries, keys and values as given (a real model's). Each is left out where it is
+/// the block's result of the same name (no query set by hand, no rotation): the script reads
+/// that instead, so the page carries each number once.
+#[derive(Serialize, Default)]
+pub struct GivenData<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<Rows<'a, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub k: Option<Rows<'a, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub v: Option<Rows<'a, f64>>,
+}
+
+impl<'a> GivenData<'a> {
+    fn of(given: &'a Given, shown: &AttentionResult) -> Self {
+        let unless_shown = |m: &'a Array2<f64>, r: &Array2<f64>| (m != r).then_some(Rows(m));
+        GivenData {
+            q: unless_shown(&given.q, &shown.q),
+            k: unless_shown(&given.k, &shown.k),
+            v: unless_shown(&given.v, &shown.v),
         }
     }
 }
@@ -142,9 +216,13 @@ pub struct HeadData<'a> {
     pub q: Rows<'a, f64>,
     pub scores: Rows<'a, Option<f64>>,
     pub v: Rows<'a, f64>,
-    pub w_k: Rows<'a, f64>,
-    pub w_q: Rows<'a, f64>,
-    pub w_v: Rows<'a, f64>,
+    /// (Several heads are always projected by weights of their own.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w_k: Option<Rows<'a, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w_q: Option<Rows<'a, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w_v: Option<Rows<'a, f64>>,
     pub weights: Rows<'a, f64>,
 }
 
@@ -193,11 +271,8 @@ impl<'a> TrainingData<'a> {
                 .iter()
                 .map(|s| {
                     let at_step = AttentionInput {
-                        w_q: s.params.w_q.clone(),
-                        w_k: s.params.w_k.clone(),
-                        w_v: s.params.w_v.clone(),
                         query_overrides: Vec::new(),
-                        ..input.clone()
+                        ..input.with_weights(&s.params.w_q, &s.params.w_k, &s.params.w_v)
                     };
                     let weights = at_step
                         .compute()
@@ -224,15 +299,14 @@ pub struct WidgetData<'a> {
     pub combined: Option<Rows<'a, f64>>,
     pub dims: &'a [String],
     /// The token embeddings (positions, if any, are `positions`); absent for a head of a real
-    /// model (see `given`) unless queries are set by hand on it.
+    /// model (see `given`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embeddings: Option<Rows<'a, f64>>,
     pub focus: usize,
-    /// `"qkv"` for a head of a real model: its inputs are its `q`, `k` and `v` as the model made
-    /// them, so `embeddings`, `w_q`, `w_k`, `w_v` are left out (the script puts `q`, `k`, `v`
-    /// side by side and picks each out with an identity, as the core does).
+    /// A head of a real model: its queries, keys and values as the model made them are its
+    /// inputs, so `embeddings`, `w_q`, `w_k`, `w_v` are left out.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub given: Option<&'static str>,
+    pub given: Option<GivenData<'a>>,
     /// Several heads: one object per head, the first being the widget's own fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub heads: Vec<HeadData<'a>>,
@@ -265,7 +339,7 @@ pub struct WidgetData<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<ModelData<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attention: Option<&'a [Vec<Vec<Vec<f64>>>]>,
+    pub attention: Option<Drawn<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<&'a str>,
     /// A trained block with the training slider (the `learning` view): the loss at every step
@@ -288,10 +362,9 @@ pub struct WidgetData<'a> {
 
 impl<'a> WidgetData<'a> {
     pub fn of(c: &'a Computed) -> Self {
-        // A head of a real model is given as its q, k and v: no embeddings or weights of its own.
-        let own_inputs = c.spec.kind.on_head().is_none();
         let spec = &c.spec;
         let input = &spec.input;
+        let projection = input.projection();
         let r = c.result();
         let named = |n: &'a NamedResult| NamedData {
             input: InputChanges::between(input, &n.input),
@@ -306,9 +379,9 @@ impl<'a> WidgetData<'a> {
                     q: Rows(&h.result.q),
                     scores: Rows(&h.result.scores),
                     v: Rows(&h.result.v),
-                    w_k: Rows(&h.input.w_k),
-                    w_q: Rows(&h.input.w_q),
-                    w_v: Rows(&h.input.w_v),
+                    w_k: h.input.projection().map(|p| Rows(&p.w_k)),
+                    w_q: h.input.projection().map(|p| Rows(&p.w_q)),
+                    w_v: h.input.projection().map(|p| Rows(&p.w_v)),
                     weights: Rows(&h.result.weights),
                 })
                 .collect()
@@ -322,11 +395,11 @@ impl<'a> WidgetData<'a> {
                 .and_then(|m| m.output.as_ref())
                 .map(Rows),
             dims: &spec.dims,
-            // A real model's head with queries set by hand: `q` holds the values set, so the
-            // inputs the script would rebuild from it would lose the model's own.
-            embeddings: (own_inputs || !input.query_overrides.is_empty())
-                .then_some(Rows(&input.embeddings)),
-            given: (!own_inputs).then_some("qkv"),
+            embeddings: projection.map(|p| Rows(&p.embeddings)),
+            given: match &input.qkv {
+                Qkv::Given(g) => Some(GivenData::of(g, r)),
+                Qkv::Projected(_) => None,
+            },
             focus: spec.focus,
             heads,
             k: Rows(&r.k),
@@ -359,7 +432,7 @@ impl<'a> WidgetData<'a> {
                 .kind
                 .on_head()
                 .filter(|_| spec.views.contains(&crate::block::View::Layers))
-                .map(|on| on.run.attention.as_slice()),
+                .map(|on| Drawn(on.run.attention.as_slice())),
             text: spec.kind.on_head().map(|on| on.run.text.as_str()),
             training: spec
                 .kind
@@ -368,10 +441,10 @@ impl<'a> WidgetData<'a> {
                 .map(|run| TrainingData::of(c, run)),
             v: Rows(&r.v),
             views: spec.views.iter().map(|v| v.name()).collect(),
-            w_k: own_inputs.then_some(Rows(&input.w_k)),
+            w_k: projection.map(|p| Rows(&p.w_k)),
             w_o: spec.kind.w_o().map(Rows),
-            w_q: own_inputs.then_some(Rows(&input.w_q)),
-            w_v: own_inputs.then_some(Rows(&input.w_v)),
+            w_q: projection.map(|p| Rows(&p.w_q)),
+            w_v: projection.map(|p| Rows(&p.w_v)),
             weights: Rows(&r.weights),
         }
     }

@@ -107,22 +107,23 @@ fn controls_view(c: &Shown) -> String {
             )
         })
         .collect();
-    let embeddings: Vec<Value> = (0..c.spec.dims.len())
-        .map(|d| {
-            slider(
-                format!("x f {d}"),
-                d,
-                &c.spec.dims[d],
-                c.input.embeddings[[f, d]],
-                &[],
-            )
-        })
-        .collect();
     // The legend also names each slider for screen readers ("Query of cat, dimension 1").
-    let groups = json!([
-        { "legend": "Query of", "kind": "q", "sliders": queries },
-        { "legend": "Embedding of", "kind": "x", "sliders": embeddings },
-    ]);
+    let mut groups = vec![json!({ "legend": "Query of", "kind": "q", "sliders": queries })];
+    // A real model's head has no embeddings of its own to move.
+    if let Some(p) = c.input.projection() {
+        let embeddings: Vec<Value> = (0..c.spec.dims.len())
+            .map(|d| {
+                slider(
+                    format!("x f {d}"),
+                    d,
+                    &c.spec.dims[d],
+                    p.embeddings[[f, d]],
+                    &[],
+                )
+            })
+            .collect();
+        groups.push(json!({ "legend": "Embedding of", "kind": "x", "sliders": embeddings }));
+    }
     let d_k = c.result.q.ncols();
     render(
         "controls",

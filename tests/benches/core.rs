@@ -2,7 +2,7 @@
 //! a chapter of 1,000 blocks, and a 1 MB chapter with no block. `cargo bench --bench core`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use mdbook_attention::core::{AttentionInput, Mask};
+use mdbook_attention::core::{AttentionInput, Mask, Projection, Qkv};
 use mdbook_attention::examples::Examples;
 use mdbook_attention::{chapter, markdown};
 use ndarray::Array2;
@@ -15,10 +15,12 @@ fn input(n: usize, d: usize) -> AttentionInput {
         })
     };
     AttentionInput {
-        embeddings: m(n, d, 1),
-        w_q: m(d, d, 2),
-        w_k: m(d, d, 3),
-        w_v: m(d, d, 4),
+        qkv: Qkv::Projected(Projection {
+            embeddings: m(n, d, 1),
+            w_q: m(d, d, 2),
+            w_k: m(d, d, 3),
+            w_v: m(d, d, 4),
+        }),
         mask: Mask::Causal,
         scale: None,
         query_overrides: vec![],

@@ -11,19 +11,21 @@ const cases = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").map((l
 let failed = 0, compared = 0;
 const failures = [];
 
-function agree(a, b) {
+// `size`: for a sum whose terms cancel, the sum of their sizes (a last-bit difference in a term
+// is relative to that, not to what is left after cancelling).
+function agree(a, b, size) {
   if (a === null || b === null) return a === b;
   if (a === b) return true;
-  return Math.abs(a - b) <= TOLERANCE * Math.max(Math.abs(a), Math.abs(b));
+  return Math.abs(a - b) <= TOLERANCE * Math.max(Math.abs(a), Math.abs(b), size || 0);
 }
-function compare(name, got, want, where) {
+function compare(name, got, want, where, sizes) {
   if (Array.isArray(want)) {
     if (!Array.isArray(got) || got.length !== want.length) return fail(`${where} ${name}: shape ${JSON.stringify(got && got.length)} vs ${want.length}`);
-    want.forEach((w, i) => compare(name, got[i], w, `${where}[${i}]`));
+    want.forEach((w, i) => compare(name, got[i], w, `${where}[${i}]`, sizes && sizes[i]));
     return;
   }
   compared++;
-  if (!agree(got, want)) fail(`${where} ${name}: js ${got} vs rust ${want}`);
+  if (!agree(got, want, sizes)) fail(`${where} ${name}: js ${got} vs rust ${want}`);
 }
 function fail(msg) {
   failed++;
@@ -45,7 +47,11 @@ cases.forEach((c, n) => {
     for (const field of ["q", "k", "weights", "output"]) compare(field, hr[field], h.output[field], `case ${n} head ${i + 2}`);
     return hr.output;
   });
-  compare("combined", attention.combineHeads([r.output].concat(heads), c.w_o).output, c.combined, `case ${n}`);
+  const outputs = [r.output].concat(heads);
+  // W_O mixes the heads' outputs: each entry is a sum of products that may cancel.
+  const concat = outputs[0].map((_, i) => [].concat(...outputs.map((o) => o[i])));
+  const sizes = concat.map((row) => c.w_o.map((w) => row.reduce((s, x, j) => s + Math.abs(x * w[j]), 0)));
+  compare("combined", attention.combineHeads(outputs, c.w_o).output, c.combined, `case ${n}`, sizes);
   for (const field of ["q", "k", "v", "dots", "scores", "weights", "output"]) compare(field, r[field], c.output[field], `case ${n}`);
   compare("scale", r.scale, c.output.scale, `case ${n}`);
   compare("exps", r.scores.map((row) => attention.exps(row)), c.output.exps, `case ${n}`);

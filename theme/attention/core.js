@@ -88,13 +88,17 @@ var attentionBook = attentionBook || {};
       return out;
     });
   }
+  // A real model's head is given as its q, k and v (core's Qkv::Given): nothing is projected.
   function compute(input) {
-    var x = inputs(input);
-    var q = project(x, input.w_q);
+    var x = null, q, k, v, g = input.given;
+    if (g) {
+      q = g.q.map(function (row) { return row.slice(); }); k = g.k; v = g.v;
+    } else {
+      x = inputs(input);
+      q = project(x, input.w_q); k = project(x, input.w_k); v = project(x, input.w_v);
+    }
     (input.query_overrides || []).forEach(function (o) { q[o[0]][o[1]] = o[2]; });
-    var k = project(x, input.w_k);
     if (input.rope) { q = rotate(q, input.rope); k = rotate(k, input.rope); }
-    var v = project(x, input.w_v);
     var r = attend(q, k, v, input.mask, input.scale);
     r.x = x;
     return r;

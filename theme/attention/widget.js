@@ -9,23 +9,11 @@ var attentionBook = attentionBook || {};
   var opacity = ns.opacity, cellClass = ns.cellClass, weightIn = ns.weightIn;
   var pencilSumOfProducts = ns.pencilSumOfProducts, sum = ns.sum;
 
-  // A head of a real model comes as its q, k and v (data.given, render/data.rs): its inputs are
-  // the three side by side, picked out by identities, as the core builds them
-  // (block/kind/pretrained.rs).
+  // A head of a real model comes as its q, k and v (data.given, render/data.rs): each is in
+  // `given` only where it differs from the result of the same name (a query set by hand).
   function givenInputs(data) {
-    var dk = data.q[0].length, dv = data.v[0].length, width = 2 * dk + dv;
-    var pick = function (from, count) {
-      var rows = [];
-      for (var i = 0; i < count; i++) {
-        var row = [];
-        for (var j = 0; j < width; j++) row.push(j === from + i ? 1 : 0);
-        rows.push(row);
-      }
-      return rows;
-    };
-    // With queries set by hand, `q` holds the values set: the model's own come as `embeddings`.
-    if (!data.embeddings) data.embeddings = data.q.map(function (q, t) { return q.concat(data.k[t], data.v[t]); });
-    data.w_q = pick(0, dk); data.w_k = pick(dk, dk); data.w_v = pick(2 * dk, dv);
+    if (!data.given) return null;
+    return { q: data.given.q || data.q, k: data.given.k || data.k, v: data.given.v || data.v };
   }
 
   ns.givenInputs = givenInputs;
@@ -40,9 +28,9 @@ var attentionBook = attentionBook || {};
   function Widget(root) {
     this.root = root;
     this.data = JSON.parse(root.querySelector("script.attention-data").textContent);
-    if (this.data.given === "qkv") givenInputs(this.data);
     this.initial = {
       embeddings: this.data.embeddings, w_q: this.data.w_q, w_k: this.data.w_k, w_v: this.data.w_v,
+      given: givenInputs(this.data),
       mask: this.data.mask, scale: this.data.scale_is_default ? null : this.data.scale,
       query_overrides: this.data.query_overrides, focus: this.data.focus,
       positions: this.data.positions || null, rope: this.data.rope || null,
@@ -143,8 +131,8 @@ var attentionBook = attentionBook || {};
     this.unchanged = this.results.map(function (r, k) { return sameWeights(before[k], r); });
     // The head the step-by-step views follow: its plain projections and its focus row's softmax.
     var r = this.results[st.head], inp = this.inputOf(st.head);
-    var plain = function (m) { return project(r.x, m); };
-    r.qp = plain(inp.w_q); r.kp = plain(inp.w_k); r.vp = plain(inp.w_v);
+    if (inp.given) { r.qp = inp.given.q; r.kp = inp.given.k; r.vp = inp.given.v; }
+    else { r.qp = project(r.x, inp.w_q); r.kp = project(r.x, inp.w_k); r.vp = project(r.x, inp.w_v); }
     var row = r.scores[st.focus];
     r.smax = rowMax(row);
     r.ex = exps(row);
@@ -274,7 +262,8 @@ var attentionBook = attentionBook || {};
     var scaleMoved = results.some(function (r, k) { return fmt(r.scale) !== baseline[k].scale; });
     if (st.focus !== init.focus) parts.push("following \u201C" + tokens[st.focus] + "\u201D, not \u201C" + tokens[init.focus] + "\u201D");
     if (st.head !== init.head) parts.push("following head " + (st.head + 1) + ", not head " + (init.head + 1));
-    var embeddingMoved = JSON.stringify(st.embeddings.map(function (row) { return row.map(fmt); })) !== JSON.stringify(init.embeddings.map(function (row) { return row.map(fmt); }));
+    var shownRows = function (m) { return m ? JSON.stringify(m.map(function (row) { return row.map(fmt); })) : ""; };
+    var embeddingMoved = shownRows(st.embeddings) !== shownRows(init.embeddings);
     if (!embeddingMoved && shown("q")) parts.push("a query moved");
     if (embeddingMoved) parts.push("an embedding moved (its query is worked out again from it)");
     if (scaleMoved) parts.push("scale " + fmt(this.result.scale));

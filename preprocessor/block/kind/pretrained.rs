@@ -1,21 +1,21 @@
 //! `model = "minilm"`, `text = "…"`: a block on one head of a real trained model.
 //!
 //! The text goes through the model (the book's own BERT encoder, `core::bert`); the block is
-//! then written as the chosen head: its word pieces as tokens and its queries, keys and values
-//! as they came out of the model's projections (with their biases). They are handed over as
-//! "embeddings" `[q | k | v]` with identity `w_q`, `w_k`, `w_v` that pick each part out exactly,
-//! so every attention view, inline value and claim works on a real head unchanged.
+//! then the chosen head: its word pieces as tokens, and its queries, keys and values as they came
+//! out of the model's projections (with their biases), given to the core as they are
+//! ([`crate::core::Qkv::Given`]): the block has no embeddings or weights of its own.
 //!
 //! Runs are kept on disk ([`crate::kept`]), by the model's identity (the checksums of all its
 //! files, [`ModelSource::identity`]), the text and the fingerprint of the code that computed
 //! them, so a warm build reads numbers instead of 90 MB of weights; a model whose files change is
 //! a new model, in this process (`serve`) as on disk.
 
-use crate::block::keys::{Field, Fields, Key, Rows};
-use crate::core::bert;
+use crate::block::keys::{Field, Fields, Key};
+use crate::core::{Given, bert};
 use crate::kept;
 use crate::pretrained::{Model, ModelSource};
 use crate::source::{Diagnostic, Located};
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -189,6 +189,32 @@ pub struct OnHead {
     pub head: usize,
 }
 
+impl OnHead {
+    /// The head's queries, keys and values as the model made them, to
+    /// [`crate::format::KEPT_DIGITS`] significant digits: the model's weights hold about seven,
+    /// and the page carries each in half the characters. The block computes from these, so the
+    /// browser, reading the same numbers, computes what the build did.
+    pub fn given(&self) -> Given {
+        let array = |m: &[Vec<f64>]| {
+            let cols = m.first().map_or(0, Vec::len);
+            Array2::from_shape_fn((m.len(), cols), |(i, j)| crate::format::kept(m[i][j]))
+        };
+        let (l, h) = (self.layer, self.head);
+        Given {
+            q: array(&self.run.q[l][h]),
+            k: array(&self.run.k[l][h]),
+            v: array(&self.run.v[l][h]),
+        }
+    }
+
+    /// How many dimensions the head's queries have.
+    pub fn d_k(&self) -> usize {
+        self.run.q[self.layer][self.head]
+            .first()
+            .map_or(0, Vec::len)
+    }
+}
+
 pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnHead>, Vec<Diagnostic>> {
     let Some(Located {
         value: Field::Text(name),
@@ -268,54 +294,6 @@ pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnHead>, Vec
     if !problems.is_empty() {
         return Err(problems);
     }
-    let (q, k, v) = (
-        &run.q[layer][head],
-        &run.k[layer][head],
-        &run.v[layer][head],
-    );
-    let d_k = q.first().map_or(0, Vec::len);
-    let d_v = v.first().map_or(0, Vec::len);
-    let width = 2 * d_k + d_v;
-    let rows = |m: Vec<Vec<f64>>| Located {
-        value: Field::Numbers(Rows {
-            rows: m
-                .into_iter()
-                .map(|r| Located {
-                    value: r,
-                    place: place.clone(),
-                })
-                .collect(),
-        }),
-        place: place.clone(),
-    };
-    // `[q | k | v]`, and the identities that pick each part out.
-    let joined: Vec<Vec<f64>> = (0..run.tokens.len())
-        .map(|t| [&q[t][..], &k[t][..], &v[t][..]].concat())
-        .collect();
-    let pick = |from: usize, count: usize| -> Vec<Vec<f64>> {
-        (0..count)
-            .map(|i| {
-                (0..width)
-                    .map(|j| if j == from + i { 1.0 } else { 0.0 })
-                    .collect()
-            })
-            .collect()
-    };
-    let dims: Vec<Located<String>> = (0..width)
-        .map(|j| {
-            let (part, i) = if j < d_k {
-                ("q", j)
-            } else if j < 2 * d_k {
-                ("k", j - d_k)
-            } else {
-                ("v", j - 2 * d_k)
-            };
-            Located {
-                value: format!("{part}{}", i + 1),
-                place: place.clone(),
-            }
-        })
-        .collect();
     let tokens = run
         .tokens
         .iter()
@@ -324,26 +302,13 @@ pub fn apply(fields: &mut Fields, models: &Models) -> Result<Option<OnHead>, Vec
             place: place.clone(),
         })
         .collect();
-    fields.extend([
-        (
-            Key::Tokens,
-            Located {
-                value: Field::Texts(tokens),
-                place: place.clone(),
-            },
-        ),
-        (
-            Key::Dims,
-            Located {
-                value: Field::Texts(dims),
-                place: place.clone(),
-            },
-        ),
-        (Key::Embeddings, rows(joined)),
-        (Key::WQ, rows(pick(0, d_k))),
-        (Key::WK, rows(pick(d_k, d_k))),
-        (Key::WV, rows(pick(2 * d_k, d_v))),
-    ]);
+    fields.insert(
+        Key::Tokens,
+        Located {
+            value: Field::Texts(tokens),
+            place: place.clone(),
+        },
+    );
     Ok(Some(OnHead { run, layer, head }))
 }
 

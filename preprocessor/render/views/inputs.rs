@@ -5,21 +5,20 @@ use super::super::binding::{Bind, Field};
 use super::super::figure::{Caption, Cell, Equation, Figure, Row, Shown, Table, Term, cell};
 use super::super::pencil;
 use super::shared::{fmt_base, input_field, numbered, token_rows, token_table};
-use crate::core;
+use crate::core::{self, Projection};
 use crate::format::fmt;
 
-pub(super) fn embeddings(c: &Shown) -> Table {
+pub(super) fn embeddings(c: &Shown, p: &Projection) -> Table {
     token_table(
         c,
         "Embeddings: one row per token, one column per dimension".into(),
         Field::Embedding,
-        &c.input.embeddings,
+        &p.embeddings,
         c.spec.dims.clone(),
     )
 }
 
-pub(super) fn matrices(c: &Shown) -> Vec<Table> {
-    let input = &c.input;
+pub(super) fn matrices(c: &Shown, input: &Projection) -> Vec<Table> {
     // With several heads the reader may follow another head: the cells then follow too.
     let follows = c.spec.kind.heads() > 1;
     [
@@ -74,11 +73,10 @@ pub(super) fn qkv(c: &Shown) -> Vec<Table> {
     .collect()
 }
 
-pub(super) fn projection(c: &Shown) -> Vec<Equation> {
+pub(super) fn projection(c: &Shown, input: &Projection) -> Vec<Equation> {
     let f = c.spec.focus;
-    let input = &c.input;
     // What is projected: the embeddings, plus the positions when the block adds them.
-    let inputs = input.inputs();
+    let inputs = input.inputs(c.input.positions.as_ref());
     let x = inputs.row(f);
     let x_field = input_field(c);
     let mut equations = Vec::new();
@@ -134,7 +132,7 @@ pub(super) fn projection(c: &Shown) -> Vec<Equation> {
 
 /// What tells the words' places apart: the encodings added to the embeddings, or the angles
 /// rotary positions turn queries and keys by.
-pub(super) fn positions(c: &Shown) -> Result<Vec<Table>, String> {
+pub(super) fn positions(c: &Shown, projection: &Projection) -> Result<Vec<Table>, String> {
     let position_rows = |cells: &dyn Fn(usize) -> Vec<Cell>| -> Vec<Row> {
         (0..c.spec.tokens.len())
             .map(|p| Row {
@@ -146,7 +144,7 @@ pub(super) fn positions(c: &Shown) -> Result<Vec<Table>, String> {
             .collect()
     };
     if let Some(pe) = &c.input.positions {
-        let inputs = c.input.inputs();
+        let inputs = projection.inputs(Some(pe));
         return Ok(vec![
             Table {
                 caption: "Positions: one row per place in the sentence (from 0), added to the embedding of the word there".into(),
@@ -197,8 +195,8 @@ pub(super) fn positions(c: &Shown) -> Result<Vec<Table>, String> {
 
 /// Added positions as a map above their tables (with the waves, for sinusoidal ones); rotary
 /// positions, which are angles rather than vectors, as their table.
-pub(super) fn positions_figure(c: &Shown) -> Result<Figure, String> {
-    let mut tables = positions(c)?;
+pub(super) fn positions_figure(c: &Shown, p: &Projection) -> Result<Figure, String> {
+    let mut tables = positions(c, p)?;
     let Some(pe) = &c.input.positions else {
         return Ok(Figure::Tables(tables));
     };

@@ -24,23 +24,32 @@ use shared::marked_column;
 
 /// The model of one view of one result: the single definition both writers render.
 pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
+    // The views of what is projected (`View::accepts` keeps them from a given head).
+    let projected = || {
+        c.input.projection().ok_or_else(|| {
+            format!(
+                "the {} view shows embeddings and weights, and a block on a model's head has none",
+                view.name()
+            )
+        })
+    };
     Ok(match view {
-        View::Embeddings => Figure::Tables(vec![embeddings(c)]),
-        View::Matrices => Figure::Tables(matrices(c)),
-        View::Projection => Figure::Equations(projection(c)),
+        View::Embeddings => Figure::Tables(vec![embeddings(c, projected()?)]),
+        View::Matrices => Figure::Tables(matrices(c, projected()?)),
+        View::Projection => Figure::Equations(projection(c, projected()?)),
         View::Qkv => Figure::Tables(qkv(c)),
         View::Matmul => Figure::Tables(matmul(c, marked_column(c))),
         View::Scores => Figure::Tables(vec![scores(c)]),
         View::Weights => Figure::Tables(vec![weights(c)]),
         View::Softmax => Figure::Tables(vec![softmax(c)]),
         View::Output => Figure::Tables(vec![output(c)]),
-        View::Residual => Figure::Tables(vec![residual(c)]),
+        View::Residual => Figure::Tables(vec![residual(c, projected()?)]),
         View::Heatmap => Figure::Heatmaps(heatmap::panels(c.c, false)?),
         View::Compare => Figure::Heatmaps(heatmap::panels(c.c, true)?),
         View::Heads => Figure::Heatmaps(heatmap::head_panels(c.c)),
         View::Order => heatmap::order(c.c)?,
         View::Combine => Figure::Tables(combine(c)?),
-        View::Positions => positions_figure(c)?,
+        View::Positions => positions_figure(c, projected()?)?,
         View::Controls => Figure::Controls,
         View::Loss => {
             let chart = training::Chart {

@@ -5,7 +5,7 @@ use super::super::binding::{Bind, Field};
 use super::super::figure::{Caption, Shown, Table, blank, cell};
 use super::super::pencil;
 use super::shared::{focus_token, input_field, numbered, plain_row, token_rows};
-use crate::core;
+use crate::core::{self, Projection};
 use crate::format::fmt;
 
 pub(super) fn output(c: &Shown) -> Table {
@@ -58,10 +58,10 @@ pub(super) fn output(c: &Shown) -> Table {
 }
 
 /// The residual view needs values as wide as the embeddings; `block` checks it.
-pub(super) fn residual(c: &Shown) -> Table {
+pub(super) fn residual(c: &Shown, p: &Projection) -> Table {
     let f = c.spec.focus;
     let r = c.result;
-    let x = &c.input.inputs();
+    let x = &p.inputs(c.input.positions.as_ref());
     let x_field = input_field(c);
     let d = x.ncols().min(r.output.ncols());
     let (tok, name) = focus_token(c);
