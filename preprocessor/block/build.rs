@@ -5,11 +5,11 @@
 //! Every reader records its problems and goes on, so a block reports them all at once.
 
 use super::checked::{
-    BlockSpec, DEFAULT_ROPE_BASE, MAX_CELLS, MAX_DIMS, MAX_HEADS, MAX_TOKENS, PositionsKind, Step,
-    Variant, View,
+    BlockSpec, DEFAULT_ROPE_BASE, MAX_CELLS, MAX_DIMS, MAX_TOKENS, PositionsKind, Step, Variant,
+    View,
 };
-use super::keys::{Field, Fields, HeadField, Key, MaskField, PositionsField, Rows, StepField};
-use super::kind::given::Heads;
+use super::keys::{Field, Fields, Key, MaskField, PositionsField, StepField, rows_to_array};
+use super::kind::given::{self, HeadWeights, Heads};
 use super::kind::pretrained::Models;
 use super::kind::{Kind, KindName};
 use crate::core::{self, AttentionInput, Mask, Projection, Qkv, QueryOverride};
@@ -200,14 +200,6 @@ struct Builder<'f> {
     position_scale: f64,
     trained: Option<super::kind::trained::Trained>,
     on_model: Option<super::kind::pretrained::OnHead>,
-}
-
-/// One head's weights, and its own scale if it has one.
-struct HeadWeights {
-    w_q: Array2<f64>,
-    w_k: Array2<f64>,
-    w_v: Array2<f64>,
-    scale: Option<f64>,
 }
 
 impl<'f> Builder<'f> {
@@ -416,90 +408,10 @@ impl<'f> Builder<'f> {
 
     /// `heads`: the first head's weights become `w_q`, `w_k`, `w_v`; the rest are kept.
     fn heads(&mut self) {
-        let Some(Located {
-            value: Field::Heads(heads),
-            place,
-        }) = self.fields.get(&Key::Heads)
-        else {
+        self.has_heads = self.fields.contains_key(&Key::Heads);
+        let Some(all) = given::read_heads(self.fields, self.d(), &mut self.problems) else {
             return;
         };
-        self.has_heads = true;
-        if heads.is_empty() {
-            self.problem(place.clone(), "`heads` is empty — give at least one head, or leave `heads` out and give `w_q`, `w_k` and `w_v`");
-            return;
-        }
-        if heads.len() > MAX_HEADS {
-            let message = format!(
-                "{} heads are more than the limit of {MAX_HEADS} — show fewer heads",
-                heads.len()
-            );
-            self.problem(place.clone(), message);
-            return;
-        }
-        let d = self.d();
-        let mut all = Vec::new();
-        for (h, head) in heads.iter().enumerate() {
-            let HeadField {
-                w_q,
-                w_k,
-                w_v,
-                scale,
-            } = &head.value;
-            let mut read = |m: &Located<Rows<f64>>, name: &str| -> Option<Array2<f64>> {
-                let a = rows_to_array(&m.value, name, &mut self.problems)?;
-                let wrong = if a.nrows() == 0 || a.ncols() == 0 {
-                    Some(format!(
-                        "`{name}` of head {} is empty — give it at least one row of numbers",
-                        h + 1
-                    ))
-                } else if d > 0 && a.ncols() != d {
-                    Some(format!(
-                        "`{name}` of head {} has {} columns but the embeddings have {d} dimensions — give each row {d} numbers",
-                        h + 1,
-                        a.ncols()
-                    ))
-                } else if a.nrows() > MAX_DIMS {
-                    Some(format!(
-                        "`{name}` of head {} has {} rows, beyond the limit of {MAX_DIMS}",
-                        h + 1,
-                        a.nrows()
-                    ))
-                } else {
-                    None
-                };
-                match wrong {
-                    Some(message) => {
-                        self.problems
-                            .push(Diagnostic::new(m.place.clone(), message));
-                        None
-                    }
-                    None => Some(a),
-                }
-            };
-            let (q, k, v) = (read(w_q, "w_q"), read(w_k, "w_k"), read(w_v, "w_v"));
-            if let (Some(q), Some(k)) = (&q, &k)
-                && q.nrows() != k.nrows()
-            {
-                let message = format!(
-                    "`w_k` of head {} has {} rows but its `w_q` has {}: a head's queries and keys must have the same size — give both the same number of rows",
-                    h + 1,
-                    k.nrows(),
-                    q.nrows()
-                );
-                self.problem(w_k.place.clone(), message);
-            }
-            if let (Some(w_q), Some(w_k), Some(w_v)) = (q, k, v) {
-                all.push(HeadWeights {
-                    w_q,
-                    w_k,
-                    w_v,
-                    scale: *scale,
-                });
-            }
-        }
-        if all.len() != heads.len() {
-            return;
-        }
         if let Some(first) = all.first() {
             self.w_q = Some(first.w_q.clone());
             self.w_k = Some(first.w_k.clone());
@@ -929,44 +841,13 @@ impl<'f> Builder<'f> {
     /// Rules that tie several keys together.
     fn check_across_keys(&mut self) {
         self.check_size();
-        // With controls, the step-by-step views follow whichever head the reader picks, so the
-        // views whose shape is a head's size need heads of one size.
-        if self.heads.len() >= 2 && self.views.contains(&View::Controls) {
-            let sizes: Vec<(usize, usize)> = self
-                .heads
-                .iter()
-                .map(|h| (h.w_q.nrows(), h.w_v.nrows()))
-                .collect();
-            let shaped: Vec<&str> = [
-                View::Matrices,
-                View::Projection,
-                View::Qkv,
-                View::Matmul,
-                View::Output,
-                View::Residual,
-            ]
-            .into_iter()
-            .filter(|v| self.views.contains(v))
-            .map(View::name)
-            .collect();
-            if sizes.iter().any(|s| *s != sizes[0]) && !shaped.is_empty() {
-                let listed: Vec<String> = sizes
-                    .iter()
-                    .enumerate()
-                    .map(|(h, (k, v))| format!("head {}: d_k {k}, d_v {v}", h + 1))
-                    .collect();
-                let message = format!(
-                    "with \"controls\", a reader may follow any head, and {} take the shape of the head followed — these heads differ ({}); give every head the same number of rows in `w_q`/`w_k` and in `w_v`, or drop {} or \"controls\"",
-                    shaped.join(", "),
-                    listed.join("; "),
-                    shaped
-                        .iter()
-                        .map(|v| format!("\"{v}\""))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                self.problem(self.at(Key::Show), message);
-            }
+        if self.views.contains(&View::Controls) {
+            given::heads_the_reader_may_follow(
+                &self.heads,
+                &self.views,
+                self.at(Key::Show),
+                &mut self.problems,
+            );
         }
         let several = self.heads.len() >= 2;
         if self.views.contains(&View::Lines) && self.views.contains(&View::Controls) {
@@ -1032,18 +913,13 @@ impl<'f> Builder<'f> {
             }
         }
         if let Some(w_o) = &self.w_o {
-            let d_v: usize = if self.heads.is_empty() {
-                self.w_v.as_ref().map_or(0, |m| m.nrows())
-            } else {
-                self.heads.iter().map(|h| h.w_v.nrows()).sum()
-            };
-            if d_v > 0 && w_o.ncols() != d_v {
-                let message = format!(
-                    "`w_o` has {} columns but the heads' outputs side by side have {d_v} numbers — give each row of `w_o` {d_v} numbers (row i makes output dimension i)",
-                    w_o.ncols()
-                );
-                self.problem(self.at(Key::WO), message);
-            }
+            given::check_w_o(
+                w_o,
+                &self.heads,
+                self.w_v.as_ref(),
+                self.at(Key::WO),
+                &mut self.problems,
+            );
         }
         let d = self.d();
         if self.views.contains(&View::Residual)
@@ -1303,36 +1179,6 @@ fn shuffled_copy(input: &AttentionInput, order: &[usize]) -> Variant {
             ..input.clone()
         },
     }
-}
-
-/// Rows → a rectangular array, naming the first row whose length differs.
-fn rows_to_array<T: Clone + Default>(
-    rows: &Rows<T>,
-    key: &str,
-    problems: &mut Vec<Diagnostic>,
-) -> Option<Array2<T>> {
-    let Some(first) = rows.rows.first() else {
-        return Some(Array2::default((0, 0)));
-    };
-    let width = first.value.len();
-    if let Some((i, bad)) = rows
-        .rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.value.len() != width)
-    {
-        problems.push(Diagnostic::new(
-            bad.place.clone(),
-            format!("row {} of `{key}` has {} entries but row 1 has {width} — every row needs the same length", i + 1, bad.value.len()),
-        ));
-        return None;
-    }
-    let flat: Vec<T> = rows
-        .rows
-        .iter()
-        .flat_map(|r| r.value.iter().cloned())
-        .collect();
-    Array2::from_shape_vec((rows.rows.len(), width), flat).ok()
 }
 
 /// A warning when adding the positions changes the dimension a word is strongest in: the words

@@ -2,6 +2,7 @@
 //! several problems at once, each on the line of its key.
 
 use crate::source::{Diagnostic, Located, Source};
+use ndarray::Array2;
 use std::collections::BTreeMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -670,4 +671,34 @@ fn rows<T>(
         })
         .collect::<Result<_, _>>()?;
     Ok(Rows { rows })
+}
+
+/// Rows → a rectangular array, naming the first row whose length differs.
+pub fn rows_to_array<T: Clone + Default>(
+    rows: &Rows<T>,
+    key: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Array2<T>> {
+    let Some(first) = rows.rows.first() else {
+        return Some(Array2::default((0, 0)));
+    };
+    let width = first.value.len();
+    if let Some((i, bad)) = rows
+        .rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.value.len() != width)
+    {
+        problems.push(Diagnostic::new(
+            bad.place.clone(),
+            format!("row {} of `{key}` has {} entries but row 1 has {width} — every row needs the same length", i + 1, bad.value.len()),
+        ));
+        return None;
+    }
+    let flat: Vec<T> = rows
+        .rows
+        .iter()
+        .flat_map(|r| r.value.iter().cloned())
+        .collect();
+    Array2::from_shape_vec((rows.rows.len(), width), flat).ok()
 }
