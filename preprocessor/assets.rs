@@ -17,6 +17,7 @@ pub const SCRIPTS: &[(&str, &str)] = scripts![
     "attention/views/compare.js",
     "attention/views/order.js",
     "attention/views/layers.js",
+    "attention/views/decode.js",
     "attention/start.js",
 ];
 /// The overlay of `mdbook-attention serve` (a save that did not build, shown over the page):

@@ -237,6 +237,10 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
             .collect()
     };
     // (row labels, column labels, matrix) for every field.
+    // A result's rows are its queries and its columns its keys: every token, except for a
+    // decoding step (one query against the tokens written so far).
+    let queries = spec.tokens[named.axes.queries.clone()].to_vec();
+    let keys = spec.tokens[named.axes.keys.clone()].to_vec();
     let (row_labels, col_labels, matrix): (Vec<String>, Vec<String>, Vec<Vec<Val>>) = match r.field
     {
         Quantity::Scale => (vec![], vec![], vec![vec![Val::Num(res.scale)]]),
@@ -259,35 +263,19 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
             };
             (numbered(w.nrows()), spec.dims.clone(), num_matrix(w))
         }
-        Quantity::Q => (
-            spec.tokens.clone(),
-            numbered(res.q.ncols()),
-            num_matrix(&res.q),
-        ),
-        Quantity::K => (
-            spec.tokens.clone(),
-            numbered(res.k.ncols()),
-            num_matrix(&res.k),
-        ),
-        Quantity::V => (
-            spec.tokens.clone(),
-            numbered(res.v.ncols()),
-            num_matrix(&res.v),
-        ),
+        Quantity::Q => (queries.clone(), numbered(res.q.ncols()), num_matrix(&res.q)),
+        Quantity::K => (keys.clone(), numbered(res.k.ncols()), num_matrix(&res.k)),
+        Quantity::V => (keys.clone(), numbered(res.v.ncols()), num_matrix(&res.v)),
         Quantity::Output => (
-            spec.tokens.clone(),
+            queries.clone(),
             numbered(res.output.ncols()),
             num_matrix(&res.output),
         ),
-        Quantity::Dots => (
-            spec.tokens.clone(),
-            spec.tokens.clone(),
-            opt_matrix(&res.dots),
-        ),
+        Quantity::Dots => (queries.clone(), keys.clone(), opt_matrix(&res.dots)),
         Quantity::Exps => (
-            spec.tokens.clone(),
-            spec.tokens.clone(),
-            (0..n)
+            queries.clone(),
+            keys.clone(),
+            (0..res.scores.nrows())
                 .map(|i| {
                     crate::core::exps(&res.score_row(i))
                         .into_iter()
@@ -352,16 +340,8 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
                 }
             }
         }
-        Quantity::Scores => (
-            spec.tokens.clone(),
-            spec.tokens.clone(),
-            opt_matrix(&res.scores),
-        ),
-        Quantity::Weights => (
-            spec.tokens.clone(),
-            spec.tokens.clone(),
-            num_matrix(&res.weights),
-        ),
+        Quantity::Scores => (queries.clone(), keys.clone(), opt_matrix(&res.scores)),
+        Quantity::Weights => (queries.clone(), keys.clone(), num_matrix(&res.weights)),
     };
     let is_vector = row_labels.is_empty();
     let max_indexes = if is_vector { 1 } else { 2 };

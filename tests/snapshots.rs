@@ -21,6 +21,7 @@ fn chapter_for(view: &str) -> String {
             "heads = [\n  { w_q = [[1.0, 0.2], [0.1, 0.9]], w_k = [[0.8, 1.1], [0.3, 0.4]], w_v = [[0.6, 0.9], [0.4, 0.2]] },\n  { w_q = [[0.0, 2.0]], w_k = [[1.0, 1.0]], w_v = [[0.5, 0.5]] },\n]\nw_o = [[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]]\n"
         }
         "positions" | "order" => "positions = \"sinusoidal\"\n",
+        "decode" => "mask = \"causal\"\n",
         _ => "",
     };
     let weights = if extra.starts_with("heads") {

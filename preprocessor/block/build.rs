@@ -346,7 +346,10 @@ impl<'f> Builder<'f> {
         let n = self.tokens.len();
         let d = self.d();
         let heads = self.heads.len().max(1);
-        let d_k = self.w_q.as_ref().map_or(d, |w| w.nrows());
+        let d_k = match &self.on_model {
+            Some(on) => on.d_k(),
+            None => self.w_q.as_ref().map_or(d, |w| w.nrows()),
+        };
         let per_view: Vec<(View, usize)> = self
             .views
             .iter()
@@ -360,6 +363,9 @@ impl<'f> Builder<'f> {
                     View::Embeddings | View::Positions => 2 * n * d,
                     View::Matrices | View::Projection | View::Learned => 3 * d_k * d,
                     View::Combine => n * d * (heads + 1),
+                    // Step t: t cached keys and values, t scores, weights and dots; a query
+                    // and an output.
+                    View::Decode => n * (n + 1) / 2 * (2 * d_k + 3) + 2 * n * d_k,
                     _ => 4 * n,
                 };
                 (v, cells)
@@ -867,6 +873,10 @@ impl<'f> Builder<'f> {
                 let message = "the sentence reads the same reversed, so the order view's copy (the sentence reversed, unless `shuffled` says otherwise) would be the sentence itself — give `shuffled` with another order";
                 self.problem(self.at(Key::Show), message);
             }
+        }
+        if self.views.contains(&View::Decode) && self.mask != Mask::Causal {
+            let message = "the decode view writes the sentence one token at a time, each new word seeing only the words before it — the causal mask; give the block `mask = \"causal\"`, or drop \"decode\"";
+            self.problem(self.at(Key::Mask), message);
         }
         if self.views.contains(&View::Order) && self.mask != Mask::None {
             let message = "the order view moves the words to other places, and a mask decides what each place may see — the copy would change what each word sees as well as where it stands; use it on a block without a mask";

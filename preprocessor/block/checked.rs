@@ -54,6 +54,7 @@ named_enum! {
         Lines = "lines",
         Compare = "compare",
         Order = "order",
+        Decode = "decode",
         Loss = "loss",
         Gradient = "gradient",
         Learning = "learning",

@@ -5,7 +5,7 @@
 //! named (`mask[causal]`, and later heads, training steps, positions) and computed from inputs
 //! that the spec derives. Views take one result; bindings and expressions say which.
 
-use super::checked::BlockSpec;
+use super::checked::{BlockSpec, View};
 use crate::core::{AttentionInput, AttentionResult};
 use crate::expr::ResultName;
 use crate::source::Diagnostic;
@@ -18,6 +18,25 @@ pub struct NamedResult {
     pub name: Option<ResultName>,
     pub input: AttentionInput,
     pub result: AttentionResult,
+    pub axes: ResultAxes,
+}
+
+/// Which of the block's tokens a result's query rows and key columns are: all of them, in order,
+/// except for a decoding step (one query, against the tokens written so far).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultAxes {
+    pub queries: std::ops::Range<usize>,
+    pub keys: std::ops::Range<usize>,
+}
+
+impl ResultAxes {
+    /// Every token, as rows and as columns.
+    pub fn all(n: usize) -> ResultAxes {
+        ResultAxes {
+            queries: 0..n,
+            keys: 0..n,
+        }
+    }
 }
 
 /// A block after computing: what views render and expressions are evaluated against.
@@ -150,7 +169,22 @@ pub fn compute_results(spec: BlockSpec) -> Result<Computed, Vec<Diagnostic>> {
             name: name.cloned(),
             input: input.clone(),
             result,
+            axes: ResultAxes::all(spec.tokens.len()),
         });
+    }
+    if spec.views.contains(&View::Decode) {
+        let own = &results[0];
+        let steps =
+            super::decoding::steps(&own.input, &own.result, &spec.place).map_err(|d| vec![d])?;
+        results.extend(steps.into_iter().map(|s| NamedResult {
+            name: Some(super::decoding::step_name(s.t)),
+            input: s.input,
+            result: s.result,
+            axes: ResultAxes {
+                queries: s.t - 1..s.t,
+                keys: 0..s.t,
+            },
+        }));
     }
     let combined = combined(&spec, &results);
     Ok(Computed {

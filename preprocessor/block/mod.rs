@@ -8,6 +8,7 @@
 pub(crate) mod build;
 mod checked;
 pub mod computed;
+pub mod decoding;
 pub mod keys;
 pub mod kind;
 
@@ -18,7 +19,9 @@ pub use checked::{
     BlockSpec, DEFAULT_ROPE_BASE, MAX_CELLS, MAX_DIMS, MAX_HEADS, MAX_TOKENS, PositionsKind, Step,
     Variant, View,
 };
-pub use computed::{Combined, Computed, NamedResult, NoScope, Scope, WithCurrent, compute_results};
+pub use computed::{
+    Combined, Computed, NamedResult, NoScope, ResultAxes, Scope, WithCurrent, compute_results,
+};
 pub use keys::Key;
 pub use kind::pretrained::{ModelRun, Models, read_kept_run};
 pub use kind::trained::read_kept_training;

@@ -344,7 +344,7 @@ impl AttentionInput {
         }
     }
 
-    /// How many tokens there are.
+    /// How many tokens ask (the queries): every token, or a decoding step's one.
     pub fn tokens(&self) -> usize {
         match &self.qkv {
             Qkv::Projected(p) => p.embeddings.nrows(),
@@ -373,9 +373,10 @@ impl AttentionInput {
                 if self.positions.is_some() {
                     return Err(AttentionError::PositionsOnGiven);
                 }
-                if g.k.nrows() != n || g.q.ncols() != g.k.ncols() || g.v.nrows() != n {
+                // Rectangular: a decoding step's one query against its cached keys.
+                if g.k.nrows() == 0 || g.q.ncols() != g.k.ncols() || g.v.nrows() != g.k.nrows() {
                     return Err(AttentionError::Shapes {
-                        queries: n,
+                        queries: g.q.nrows(),
                         d_q: g.q.ncols(),
                         keys: g.k.nrows(),
                         d_k: g.k.ncols(),
@@ -387,13 +388,26 @@ impl AttentionInput {
                 check_finite("v", &g.v)?;
             }
         }
+        let keys = match &self.qkv {
+            Qkv::Projected(_) => n,
+            Qkv::Given(g) => g.k.nrows(),
+        };
         if let Mask::Explicit(m) = &self.mask
-            && m.dim() != (n, n)
+            && m.dim() != (n, keys)
         {
-            return Err(AttentionError::MaskShape {
-                rows: m.nrows(),
-                cols: m.ncols(),
-                n,
+            return Err(if keys == n {
+                AttentionError::MaskShape {
+                    rows: m.nrows(),
+                    cols: m.ncols(),
+                    n,
+                }
+            } else {
+                AttentionError::RectangularMaskShape {
+                    rows: m.nrows(),
+                    cols: m.ncols(),
+                    queries: n,
+                    keys,
+                }
             });
         }
         let d_k = self.d_k();

@@ -17,6 +17,9 @@ named_enum! {
         /// The block before its `set_query`: `before[set_query]` (the scores view's
         /// before / after / change columns).
         Before = "before",
+        /// A causal block written one token at a time (the decode view): `decode[3]` is the
+        /// third token's query against the keys and values of the first three.
+        Decode = "decode",
     }
 }
 

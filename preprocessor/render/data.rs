@@ -3,7 +3,7 @@
 //!
 //! Fields are declared in alphabetical order, the order they are written in.
 
-use crate::block::{Computed, NamedResult, Step};
+use crate::block::{Computed, NamedResult, ResultGroup, Step};
 use crate::core::{AttentionInput, AttentionResult, Given, Mask, Qkv};
 use ndarray::Array2;
 use serde::{Serialize, Serializer};
@@ -50,10 +50,27 @@ impl<'a> From<&'a Mask> for MaskData<'a> {
 pub struct NamedData<'a> {
     pub input: InputChanges<'a>,
     pub name: String,
+    /// A step of the decode view (`decode[t]`): its inputs are the block's own query of token t
+    /// and keys and values of tokens 1…t, which the script takes from the block's live result,
+    /// so `input` leaves them out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_step: Option<usize>,
+}
+
+/// One step of the decode view, as a reader of the data checks it: the new query, the cache, and
+/// what they make (`weights` 1 × t, `output` 1 × d_v).
+#[derive(Serialize)]
+pub struct DecodeData<'a> {
+    pub k_cache: Rows<'a, f64>,
+    pub output: Rows<'a, f64>,
+    pub q: Rows<'a, f64>,
+    pub step: usize,
+    pub v_cache: Rows<'a, f64>,
+    pub weights: Rows<'a, f64>,
 }
 
 /// The inputs of a named result that differ from the block's.
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 pub struct InputChanges<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embeddings: Option<Rows<'a, f64>>,
@@ -298,6 +315,9 @@ pub struct WidgetData<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub combined: Option<Rows<'a, f64>>,
     pub dims: &'a [String],
+    /// The decode view's steps (absent without it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decode: Vec<DecodeData<'a>>,
     /// The token embeddings (positions, if any, are `positions`); absent for a head of a real
     /// model (see `given`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -366,9 +386,20 @@ impl<'a> WidgetData<'a> {
         let input = &spec.input;
         let projection = input.projection();
         let r = c.result();
-        let named = |n: &'a NamedResult| NamedData {
-            input: InputChanges::between(input, &n.input),
-            name: n.name.as_ref().map(ToString::to_string).unwrap_or_default(),
+        let named = |n: &'a NamedResult| {
+            let decode_step = n
+                .name
+                .as_ref()
+                .filter(|name| name.group == ResultGroup::Decode)
+                .map(|_| n.axes.keys.end);
+            NamedData {
+                input: match decode_step {
+                    Some(_) => InputChanges::default(),
+                    None => InputChanges::between(input, &n.input),
+                },
+                name: n.name.as_ref().map(ToString::to_string).unwrap_or_default(),
+                decode_step,
+            }
         };
         let heads = if spec.kind.heads() > 1 {
             c.results[..spec.kind.heads()]
@@ -395,6 +426,30 @@ impl<'a> WidgetData<'a> {
                 .and_then(|m| m.output.as_ref())
                 .map(Rows),
             dims: &spec.dims,
+            decode: c
+                .results
+                .iter()
+                .filter(|n| {
+                    n.name
+                        .as_ref()
+                        .is_some_and(|n| n.group == ResultGroup::Decode)
+                })
+                .filter_map(|n| {
+                    // (A decoding step is always given its query, keys and values.)
+                    let Qkv::Given(given) = &n.input.qkv else {
+                        return None;
+                    };
+                    let r = &n.result;
+                    Some(DecodeData {
+                        k_cache: Rows(&given.k),
+                        output: Rows(&r.output),
+                        q: Rows(&given.q),
+                        step: n.axes.keys.end,
+                        v_cache: Rows(&given.v),
+                        weights: Rows(&r.weights),
+                    })
+                })
+                .collect(),
             embeddings: projection.map(|p| Rows(&p.embeddings)),
             given: match &input.qkv {
                 Qkv::Given(g) => Some(GivenData::of(g, r)),

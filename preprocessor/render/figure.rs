@@ -68,6 +68,25 @@ pub enum Figure {
         summary: String,
         switch: bool,
     },
+    /// The sentence written one token at a time: every step, of which the live figure shows one
+    /// (`shown`, from 1) and a control walks the others.
+    Decode {
+        steps: Vec<DecodeStep>,
+        shown: usize,
+        /// What the cache saves on longer texts, counted; and what it costs a real model.
+        cost: Table,
+        memory: String,
+    },
+}
+
+/// One step of the decode view: its tables read the result `which` (`decode[step]`).
+pub struct DecodeStep {
+    pub which: usize,
+    pub step: usize,
+    pub heading: String,
+    pub tables: Vec<Table>,
+    /// What the step shows, in words: the row it equals, and the dot products the cache saved.
+    pub said: String,
 }
 
 /// A piece of a caption: fixed words, or a binding the browser keeps true.

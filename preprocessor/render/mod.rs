@@ -168,6 +168,34 @@ fn head_picker((layers, heads, layer, head): (usize, usize, usize, usize)) -> St
     )
 }
 
+/// The decode view: a control (the live figure's only) to walk the steps — a native range input
+/// and two buttons — then every step, each reading its own result (`data-r`).
+fn decode_view(steps: &[figure::DecodeStep], shown: usize, tokens: &[String]) -> String {
+    let n = steps.len();
+    let mut out = format!(
+        "<div class=\"attention-decode\"><p class=\"attention-decode-control\" hidden><button type=\"button\" class=\"attention-decode-prev\">Previous token</button> <label>Step <input type=\"range\" class=\"attention-decode-slider\" min=\"1\" max=\"{n}\" step=\"1\" value=\"{shown}\" aria-valuetext=\"{}\"></label> <button type=\"button\" class=\"attention-decode-next\">Next token</button></p>",
+        escape_html(&decode_valuetext(shown, n, &tokens[shown - 1]))
+    );
+    for s in steps {
+        out.push_str(&format!(
+            "<section class=\"attention-decode-step\" data-r=\"{}\" data-step=\"{}\" aria-label=\"Step {} of {n}\"><p class=\"attention-decode-heading\">{}</p>{}<p class=\"attention-decode-said\">{}</p></section>",
+            s.which,
+            s.step,
+            s.step,
+            escape_html(&s.heading),
+            render_tables(&s.tables),
+            escape_html(&s.said)
+        ));
+    }
+    out.push_str("</div>");
+    out
+}
+
+/// What the step slider says to a screen reader (`views/decode.js` says the same).
+fn decode_valuetext(step: usize, n: usize, token: &str) -> String {
+    format!("step {step} of {n}: “{token}”")
+}
+
 /// The training-step slider: a native range input (an ARIA slider with arrow keys), whose stops
 /// are the kept steps; the script puts each step's weights into the figure.
 fn learning_slider(c: &Computed) -> Result<String, String> {
@@ -217,6 +245,19 @@ pub fn widget(c: &Computed) -> Result<String, String> {
                     "switch": switch,
                 }),
             ),
+            Figure::Decode {
+                steps,
+                shown,
+                cost,
+                memory,
+            } => {
+                decode_view(&steps, shown, &c.spec.tokens)
+                    + &render_table(&cost)
+                    + &format!(
+                        "<p class=\"attention-decode-said\">{}</p>",
+                        escape_html(&memory)
+                    )
+            }
             Figure::Drawn {
                 svg,
                 label,

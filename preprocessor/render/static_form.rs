@@ -127,6 +127,20 @@ pub fn static_markdown(c: &Computed) -> Result<String, String> {
             Figure::Controls => {
                 out.push_str("*(Interactive controls are in the HTML edition.)*\n\n")
             }
+            Figure::Decode {
+                steps,
+                cost,
+                memory,
+                ..
+            } => {
+                for s in steps {
+                    out.push_str(&format!("**{}**\n\n", markdown_text(&s.heading)));
+                    out.push_str(&tables(&s.tables));
+                    out.push_str(&format!("{}\n\n", markdown_text(&s.said)));
+                }
+                out.push_str(&tables(&[cost]));
+                out.push_str(&format!("{}\n\n", markdown_text(&memory)));
+            }
         }
     }
     if spec.views.iter().any(|v| v.has_totals()) {

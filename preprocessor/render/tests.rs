@@ -50,7 +50,13 @@ fn every_view_renders_as_one_line() {
     let trained = "train = { seed = 7 }\nshow = [\"loss\", \"gradient\", \"learning\", \"snapshots\", \"learned\"]\n";
     // The lines view is drawn once and refused beside controls: it gets a figure of its own.
     let lines = SMALL.replace("\"compare\", \"controls\"", "\"lines\"");
-    let html = html(&computed(EVERY)) + &html(&computed(trained)) + &html(&computed(&lines));
+    // The decode view writes a causal block.
+    let decode = SMALL.replace("\"compare\", \"controls\"", "\"decode\", \"controls\"")
+        + "mask = \"causal\"\n";
+    let html = html(&computed(EVERY))
+        + &html(&computed(trained))
+        + &html(&computed(&lines))
+        + &html(&computed(&decode));
     assert!(!html.contains('\n'));
     for view in View::ALL {
         // A real model's view needs the fetched model: tests/model.rs and tests/snapshots.rs

@@ -4,8 +4,10 @@
 // buttons that reproduce the figures the prose walks through.
 "use strict";
 const test = require("node:test");
+const fs = require("node:fs");
+const path = require("node:path");
 const assert = require("node:assert/strict");
-const { launch, pages, fileUrl } = require("./helpers.js");
+const { launch, pages, fileUrl, BOOK } = require("./helpers.js");
 
 let browser;
 test.before(async () => { browser = await launch(); });
@@ -568,4 +570,113 @@ test("a heatmap turns long column words, so its cells stay square", async () => 
   assert.equal(shape.turned, "vertical-rl");
   assert.ok(Math.abs(shape.width - shape.height) <= 2, `cell ${shape.width}×${shape.height}`);
   await page.close();
+});
+
+test("the decode view walks the sentence one token at a time, by keyboard and buttons, each step row t of the causal map, live", async () => {
+  const page = await browser.newPage();
+  await page.goto(fileUrl("decoding.html"));
+  const widget = await page.$(".attention-widget:has(.attention-decode)");
+  assert.ok(widget, "a figure that writes its sentence");
+  const data = await widget.$eval("script.attention-data", (s) => JSON.parse(s.textContent));
+  const n = data.tokens.length;
+  assert.equal(data.decode.length, n, "one step per token in the data");
+  const slider = await widget.$(".attention-decode-slider");
+  const fmt = (x) => page.evaluate((v) => window.attentionBook.fmt(v), x);
+  // The step shown, the focus row of the map, and the step's weights as shown and as the map shows them.
+  const state = () => widget.evaluate((w) => {
+    const steps = [...w.querySelectorAll("section.attention-decode-step")];
+    const visible = steps.filter((s) => !s.hidden).map((s) => +s.getAttribute("data-step"));
+    const focus = w.querySelector("[data-view='heatmap'] tr.focus");
+    const step = steps.find((s) => !s.hidden);
+    const weights = [...step.querySelectorAll("td[data-b^='weights 0 ']")].map((c) => c.textContent);
+    const row = [...focus.querySelectorAll("td[data-c]")].map((c) => c.textContent);
+    return { visible, focusRow: +focus.getAttribute("data-row"), weights, row };
+  });
+  const check = async (t, why) => {
+    const s = await state();
+    assert.deepEqual(s.visible, [t], `${why}: only step ${t} shows`);
+    assert.equal(s.focusRow, t - 1, `${why}: the map outlines row ${t}`);
+    assert.deepEqual(s.weights, s.row.slice(0, t), `${why}: step ${t}'s weights are row ${t} of the map`);
+    assert.ok(s.row.slice(t).every((x) => x === "\u2a2f"), `${why}: the rest of row ${t} is masked`);
+    assert.equal(await slider.getAttribute("aria-valuetext"), `step ${t} of ${n}: \u201C${data.tokens[t - 1]}\u201D`);
+  };
+  assert.equal(await slider.isVisible(), true);
+  await check(data.focus + 1, "at first, the focus token's step");
+  await slider.focus();
+  await page.keyboard.press("Home");
+  await check(1, "Home");
+  for (let t = 2; t <= n; t++) {
+    await page.keyboard.press("ArrowRight");
+    await check(t, "ArrowRight");
+  }
+  assert.equal(await widget.$eval(".attention-decode-next", (b) => b.disabled), true, "no step after the last");
+  await widget.$eval(".attention-decode-prev", (b) => b.click());
+  await check(n - 1, "Previous token");
+  // A click on a row of the map shows that token's step.
+  await widget.$eval("[data-view='heatmap'] th[data-token='1']", (th) => th.click());
+  await check(2, "a click on the map's second row");
+  // Every step as the browser computes it is the core's, and the cache is the block's keys and values.
+  const results = await widget.evaluate((w) => w.attentionWidget.results.map((r) => ({ weights: r.weights, output: r.output, k: r.k })));
+  const names = data.results.map((r) => r.name);
+  for (const step of data.decode) {
+    const r = results[1 + names.indexOf(`decode[${step.step}]`)];
+    for (const [field, want] of [["weights", step.weights], ["output", step.output], ["k", step.k_cache]]) {
+      r[field].forEach((row, i) => row.forEach((x, j) => assert.ok(Math.abs(x - want[i][j]) <= 1e-12 * Math.max(1, Math.abs(x)), `step ${step.step} ${field}[${i}][${j}]`)));
+    }
+    assert.deepEqual(step.k_cache, data.k.slice(0, step.step), `step ${step.step}: the cache is the block's first ${step.step} keys`);
+    assert.deepEqual(step.weights[0], data.weights[step.step - 1].slice(0, step.step), `step ${step.step}: row ${step.step} of the block's weights, to the bit`);
+  }
+  await page.close();
+});
+
+test("the decode view's steps follow the block's live inputs: each step row t of the live map", async () => {
+  // A copy of the chapter whose embedded inputs differ from what the build computed: the steps
+  // must come from the block as it now is, not from the numbers the build wrote.
+  const html = fs.readFileSync(path.join(BOOK, "decoding.html"), "utf8");
+  const probe = path.join(BOOK, "decode-probe.html");
+  fs.writeFileSync(probe, html.replace(/(<script type="application\/json" class="attention-data">)(.*?)(<\/script>)/g, (all, open, json, close) => {
+    const data = JSON.parse(json);
+    if (!data.decode) return all;
+    data.embeddings[1] = [0.1, 0.9, 0.7];
+    return open + JSON.stringify(data) + close;
+  }));
+  const page = await browser.newPage();
+  try {
+    await page.goto(fileUrl("decode-probe.html"));
+    const report = await page.evaluate(() => {
+      const w = document.querySelector(".attention-widget:has(.attention-decode)").attentionWidget;
+      const own = w.results[0], wrong = [];
+      let moved = 0;
+      w.named.forEach((named, k) => {
+        if (!named.decode_step) return;
+        const t = named.decode_step, r = w.results[k + 1];
+        if (r.weights[0].some((x, j) => x !== own.weights[t - 1][j])) wrong.push(`step ${t} is not row ${t}`);
+        const built = w.data.decode[t - 1].weights[0];
+        if (r.weights[0].some((x, j) => x !== built[j])) moved++;
+      });
+      return { wrong, moved };
+    });
+    assert.deepEqual(report.wrong, []);
+    assert.ok(report.moved >= 3, `the steps after "black" moved with it: ${report.moved}`);
+  } finally {
+    await page.close();
+    fs.rmSync(probe);
+  }
+});
+
+test("without the script and on paper, the decode view shows every step", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(fileUrl("decoding.html"));
+  const steps = await page.$$eval("section.attention-decode-step", (ss) => ss.map((s) => getComputedStyle(s).display !== "none"));
+  assert.ok(steps.length >= 5 && steps.every(Boolean), "every step shows without the script");
+  assert.equal(await page.$eval(".attention-decode-control", (c) => getComputedStyle(c).display), "none", "no control without the script");
+  await context.close();
+  const live = await browser.newPage();
+  await live.goto(fileUrl("decoding.html"));
+  await live.emulateMedia({ media: "print" });
+  const printed = await live.$$eval("section.attention-decode-step", (ss) => ss.map((s) => getComputedStyle(s).display !== "none"));
+  assert.ok(printed.every(Boolean), "every step is printed");
+  assert.equal(await live.$eval(".attention-decode-control", (c) => getComputedStyle(c).display), "none", "no control on paper");
+  await live.close();
 });

@@ -92,6 +92,13 @@ var attentionBook = attentionBook || {};
     var input = {}, named = this.named[k - 1];
     Object.keys(st).forEach(function (key) { input[key] = st[key]; });
     Object.keys(named.input).forEach(function (key) { input[key] = named.input[key]; });
+    if (named.decode_step) {
+      // A decode step (block/decoding.rs): the block's live query t, keys and values 1…t.
+      var t = named.decode_step, own = this.results[0];
+      input.given = { q: [own.q[t - 1]], k: own.k.slice(0, t), v: own.v.slice(0, t) };
+      input.mask = "causal"; input.query_overrides = []; input.positions = null; input.rope = null;
+      return input;
+    }
     if (k < this.headCount) {
       input.query_overrides = st.head_overrides[k] || [];
       if (Object.prototype.hasOwnProperty.call(st.head_scales, k)) input.scale = st.head_scales[k];
@@ -125,7 +132,8 @@ var attentionBook = attentionBook || {};
 
   Widget.prototype.recompute = function () {
     var self = this, st = this.state, before = this.results || [];
-    this.results = [compute(st)].concat(this.named.map(function (_, k) { return compute(self.inputOf(k + 1)); }));
+    this.results = [compute(st)];
+    this.named.forEach(function (_, k) { self.results.push(compute(self.inputOf(k + 1))); });
     // A figure pinned to a result whose weights did not move needs no redraw: with eight heads of
     // 64 tokens, a query moved on one head leaves 28,672 of 32,768 cells as they are.
     this.unchanged = this.results.map(function (r, k) { return sameWeights(before[k], r); });
@@ -223,6 +231,7 @@ var attentionBook = attentionBook || {};
       if (!tr.classList.length) tr.removeAttribute("class");
     });
     this.layersFocus();
+    if (this.decodeFollow) this.decodeFollow();
     // Region labels are their tables' captions, which may have just changed.
     this.regions.forEach(function (region) {
       var label = region.querySelector("caption").textContent;
@@ -372,6 +381,7 @@ var attentionBook = attentionBook || {};
     var self = this, root = this.root, controls = root.querySelector(".attention-control-panel");
     this.headPicker();
     this.orderControl();
+    this.decodeControl();
     if (controls) controls.hidden = false;
     var training = root.querySelector(".attention-training-control");
     if (training) training.hidden = false;

@@ -2,12 +2,13 @@
 //! as Markdown by `static_form.rs`: [`figure`] is the list of views, and the table views live
 //! by stage — [`inputs`] (embeddings, positions, matrices, projections), [`scores`] (q·k, the
 //! scores, softmax, the weights) and [`output`] (the weighted values, the residual, heads
-//! combined).
+//! combined); [`decode`] writes the sentence one token at a time.
 //!
 //! Totals follow the pencil rule (`pencil.rs`): the shown operands reproduce them, or they
 //! carry `≈`. Bindings (`data-b`) name what the browser recomputes; `theme/attention/bindings.js`
 //! knows each name used here.
 
+mod decode;
 mod inputs;
 mod output;
 mod scores;
@@ -48,6 +49,15 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         View::Compare => Figure::Heatmaps(heatmap::panels(c.c, true)?),
         View::Heads => Figure::Heatmaps(heatmap::head_panels(c.c)),
         View::Order => heatmap::order(c.c)?,
+        View::Decode => {
+            let (steps, shown) = decode::steps(c)?;
+            Figure::Decode {
+                cost: decode::cost(steps.len()),
+                memory: decode::memory(),
+                steps,
+                shown,
+            }
+        }
         View::Combine => Figure::Tables(combine(c)?),
         View::Positions => positions_figure(c, projected()?)?,
         View::Controls => Figure::Controls,

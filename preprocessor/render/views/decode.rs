@@ -1,0 +1,217 @@
+//! The decode view: the block's sentence written one token at a time. Each step is a section
+//! that reads its own result (`decode[t]`, `block/decoding.rs`): the cache of keys and values so
+//! far with the new row picked out, the new query against every cached key, and the output;
+//! and what the cache saved, counted in dot products. The live figure shows one step at a time
+//! (`theme/attention/views/decode.js`); without the script, and on paper, every step shows.
+
+use super::super::binding::{Bind, Field};
+use super::super::figure::{Caption, DecodeStep, Row, Shown, Table, cell};
+use super::shared::numbered;
+use crate::block::ResultGroup;
+use crate::block::decoding::{GPT2_SMALL, dots_per_step, dots_up_to};
+use crate::format::{fmt, fmt_opt};
+
+/// The lengths the cost table counts besides the block's own.
+const LONGER: [usize; 3] = [64, 512, 4096];
+
+/// Dot products over a whole text, with and without the cache, for the block's sentence and
+/// longer ones: the cache turns n(n+1)(2n+1)/6 into n(n+1)/2, (2n+1)/3 times fewer.
+pub(super) fn cost(n: usize) -> Table {
+    let mut lengths = vec![n];
+    lengths.extend(LONGER.iter().filter(|&&l| l > n));
+    Table {
+        caption: "Dot products to write a whole text of n tokens, one token at a time".into(),
+        corner: "n".into(),
+        columns: vec![
+            "with the cache".into(),
+            "without".into(),
+            "times fewer".into(),
+        ],
+        rows: lengths
+            .into_iter()
+            .map(|len| {
+                let (with, without) = dots_up_to(len);
+                Row {
+                    header: grouped(len as u64),
+                    focus: false,
+                    token: None,
+                    cells: vec![
+                        cell(grouped(with), None),
+                        cell(grouped(without), None),
+                        cell(times(without as f64 / with as f64), None),
+                    ],
+                }
+            })
+            .collect(),
+        class: "attention-steps",
+        marked: None,
+    }
+}
+
+/// What a real model's cache holds per token, and for a text of 1,024 tokens.
+pub(super) fn memory() -> String {
+    let m = &GPT2_SMALL;
+    let per_token = m.bytes_per_token();
+    format!(
+        "The price is memory. {} keeps, for every token, a key and a value in each of its {} heads of {} dimensions in each of its {} layers, {} bytes a number: 2 × {} × {} × {} × {} = {} bytes a token, {} MiB for a text of 1,024 tokens.",
+        m.model,
+        m.heads,
+        m.d_head,
+        m.layers,
+        m.bytes,
+        m.layers,
+        m.heads,
+        m.d_head,
+        m.bytes,
+        grouped(per_token),
+        per_token * 1024 / (1024 * 1024)
+    )
+}
+
+/// A ratio: one decimal while it is small.
+fn times(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.1}")
+    } else {
+        grouped(x.round() as u64)
+    }
+}
+
+/// `36864` → `36,864`.
+fn grouped(x: u64) -> String {
+    let digits = x.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Every step, each reading its own result; `shown` is the step of the focus token.
+pub(super) fn steps(c: &Shown) -> Result<(Vec<DecodeStep>, usize), String> {
+    let tokens = &c.spec.tokens;
+    let n = tokens.len();
+    let steps: Vec<DecodeStep> = c
+        .c
+        .results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.name.as_ref().is_some_and(|n| n.group == ResultGroup::Decode))
+        .map(|(which, named)| {
+            let t = named.axes.keys.end;
+            let r = &named.result;
+            let new = &tokens[t - 1];
+            let quoted = |i: usize| format!("“{}”", tokens[i]);
+            let cache = Table {
+                caption: if t == 1 {
+                    format!("The cache: the key and value of “{new}”, the first token written")
+                } else {
+                    format!(
+                        "The cache: the keys and values of the {t} tokens written so far (the last row, “{new}”, added at this step)"
+                    )
+                }
+                .as_str()
+                .into(),
+                corner: "token".into(),
+                columns: numbered("k", r.k.ncols())
+                    .into_iter()
+                    .chain(numbered("v", r.v.ncols()))
+                    .collect(),
+                rows: (0..t)
+                    .map(|j| Row {
+                        header: tokens[j].clone(),
+                        focus: j + 1 == t,
+                        token: None,
+                        cells: (0..r.k.ncols())
+                            .map(|d| cell(fmt(r.k[[j, d]]), Bind::at(Field::K, j, d)))
+                            .chain(
+                                (0..r.v.ncols())
+                                    .map(|d| cell(fmt(r.v[[j, d]]), Bind::at(Field::V, j, d))),
+                            )
+                            .collect(),
+                    })
+                    .collect(),
+                class: "attention-matrix attention-cache",
+                marked: None,
+            };
+            let query = Table {
+                caption: format!("The new query: q of “{new}”").as_str().into(),
+                corner: "token".into(),
+                columns: numbered("q", r.q.ncols()),
+                rows: vec![Row {
+                    header: new.clone(),
+                    focus: true,
+                    token: None,
+                    cells: (0..r.q.ncols())
+                        .map(|d| cell(fmt(r.q[[0, d]]), Bind::at(Field::Q, 0, d)))
+                        .collect(),
+                }],
+                class: "attention-matrix",
+                marked: None,
+            };
+            let against = Table {
+                caption: Caption::new().text(format!(
+                    "The query of “{new}” against every cached key: q·k, times the scale, then softmax"
+                )),
+                corner: "key".into(),
+                columns: vec!["q·k".into(), "× scale".into(), "weight".into()],
+                rows: (0..t)
+                    .map(|j| Row {
+                        header: tokens[j].clone(),
+                        focus: false,
+                        token: None,
+                        cells: vec![
+                            cell(fmt_opt(r.dots[[0, j]]), Bind::at(Field::Dots, 0, j)),
+                            cell(fmt_opt(r.scores[[0, j]]), Bind::at(Field::Scores, 0, j)),
+                            cell(fmt(r.weights[[0, j]]), Bind::at(Field::Weights, 0, j)),
+                        ],
+                    })
+                    .collect(),
+                class: "attention-steps",
+                marked: None,
+            };
+            let output = Table {
+                caption: format!("The output of step {t}: the weights times the cached values")
+                    .as_str()
+                    .into(),
+                corner: "token".into(),
+                columns: numbered("", r.output.ncols()),
+                rows: vec![Row {
+                    header: new.clone(),
+                    focus: false,
+                    token: None,
+                    cells: (0..r.output.ncols())
+                        .map(|d| cell(fmt(r.output[[0, d]]), Bind::at(Field::Output, 0, d)))
+                        .collect(),
+                }],
+                class: "attention-matrix",
+                marked: None,
+            };
+            let (now_with, now_without) = dots_per_step(t);
+            let (with, without) = dots_up_to(t);
+            let so_far = if t == 1 {
+                String::new()
+            } else {
+                format!(" Over steps 1 to {t}: {with} with the cache, {without} without.")
+            };
+            DecodeStep {
+                which,
+                step: t,
+                heading: format!("Step {t} of {n}: {} is written", quoted(t - 1)),
+                tables: vec![cache, query, against, output],
+                said: format!(
+                    "{} the output are row {t} of the whole sentence’s attention under the causal mask, to the last bit (checked as the book was built): the keys and values of the words before never change, so they are kept, not computed again. This step takes {now_with} dot product{} with the cache; computing every query so far again, against every key, would take {now_without}.{so_far}",
+                    if t == 1 { "This weight and".to_string() } else { format!("These {t} weights and") },
+                    if now_with == 1 { "" } else { "s" }
+                ),
+            }
+        })
+        .collect();
+    if steps.len() != n {
+        return Err("the decode view shows a causal block written one token at a time — give the block `mask = \"causal\"`".into());
+    }
+    Ok((steps, c.spec.focus + 1))
+}
