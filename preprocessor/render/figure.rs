@@ -73,7 +73,9 @@ pub enum Figure {
     Decode {
         steps: Vec<DecodeStep>,
         shown: usize,
-        /// What the cache saves on longer texts, counted; and what it costs a real model.
+        /// What the cache saves on longer texts, drawn (SVG) and counted; and what it costs a
+        /// real model.
+        chart: String,
         cost: Table,
         memory: String,
     },

@@ -248,10 +248,15 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             Figure::Decode {
                 steps,
                 shown,
+                chart,
                 cost,
                 memory,
             } => {
                 decode_view(&steps, shown, &c.spec.tokens)
+                    + &format!(
+                        "<div class=\"attention-scroll attention-chart-box\" role=\"region\" tabindex=\"0\" aria-label=\"{}\">{chart}</div>",
+                        escape_html(&cells::caption_text(&cost.caption))
+                    )
                     + &render_table(&cost)
                     + &format!(
                         "<p class=\"attention-decode-said\">{}</p>",

@@ -52,6 +52,7 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         View::Decode => {
             let (steps, shown) = decode::steps(c)?;
             Figure::Decode {
+                chart: decode::cost_chart(steps.len()),
                 cost: decode::cost(steps.len()),
                 memory: decode::memory(),
                 steps,
