@@ -609,9 +609,16 @@ test("the decode view walks the sentence one token at a time, by keyboard and bu
     await page.keyboard.press("ArrowRight");
     await check(t, "ArrowRight");
   }
-  assert.equal(await widget.$eval(".attention-decode-next", (b) => b.disabled), true, "no step after the last");
+  // At the last step "Next" says it has nowhere to go, and keeps the keyboard where it is.
+  await widget.$eval(".attention-decode-next", (b) => b.focus());
+  assert.equal(await widget.$eval(".attention-decode-next", (b) => b.getAttribute("aria-disabled")), "true", "no step after the last");
+  await page.keyboard.press("Enter");
+  await check(n, "Next at the last step");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "attention-decode-next", "the focus stays on the button");
   await widget.$eval(".attention-decode-prev", (b) => b.click());
   await check(n - 1, "Previous token");
+  // Walking the steps is what the figure is for: it is not a change to undo.
+  assert.equal(await widget.$eval(".attention-state", (s) => s.hidden), true, "no state line for the step");
   // A click on a row of the map shows that token's step.
   await widget.$eval("[data-view='heatmap'] th[data-token='1']", (th) => th.click());
   await check(2, "a click on the map's second row");

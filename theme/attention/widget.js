@@ -269,7 +269,8 @@ var attentionBook = attentionBook || {};
       return results.some(function (r, k) { return JSON.stringify(r[field].map(function (row) { return row.map(fmt); })) !== baseline[k][field]; });
     };
     var scaleMoved = results.some(function (r, k) { return fmt(r.scale) !== baseline[k].scale; });
-    if (st.focus !== init.focus) parts.push("following \u201C" + tokens[st.focus] + "\u201D, not \u201C" + tokens[init.focus] + "\u201D");
+    // (A decode view's step is the focus; its slider says so.)
+    if (st.focus !== init.focus && !this.decodeFollow) parts.push("following \u201C" + tokens[st.focus] + "\u201D, not \u201C" + tokens[init.focus] + "\u201D");
     if (st.head !== init.head) parts.push("following head " + (st.head + 1) + ", not head " + (init.head + 1));
     var shownRows = function (m) { return m ? JSON.stringify(m.map(function (row) { return row.map(fmt); })) : ""; };
     var embeddingMoved = shownRows(st.embeddings) !== shownRows(init.embeddings);

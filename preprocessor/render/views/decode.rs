@@ -140,7 +140,8 @@ pub(super) fn cost_chart(n: usize) -> String {
         x(n as f64) + 4.0,
         T + 12.0
     );
-    let lx = L + 16.0;
+    // The legend, clear of both lines and of the mark.
+    let lx = W / 2.0 - 40.0;
     let _ = write!(
         out,
         "<path class=\"attention-chart-without\" d=\"M{lx},{:.1} h24\"></path><text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\">without the cache</text><path class=\"attention-chart-with\" d=\"M{lx},{:.1} h24\"></path><text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\">with the cache</text></svg>",
@@ -211,38 +212,32 @@ pub(super) fn steps(c: &Shown) -> Result<(Vec<DecodeStep>, usize), String> {
             let r = &named.result;
             let new = &tokens[t - 1];
             let quoted = |i: usize| format!("“{}”", tokens[i]);
-            let cache = Table {
+            let cached = |what: &str, field: Field, m: &ndarray::Array2<f64>, prefix: &str| Table {
                 caption: if t == 1 {
-                    format!("The cache: the key and value of “{new}”, the first token written")
+                    format!("The cache of {what}: “{new}”’s, the first token written")
                 } else {
                     format!(
-                        "The cache: the keys and values of the {t} tokens written so far (the last row, “{new}”, added at this step)"
+                        "The cache of {what}: the {t} tokens written so far (the last row, “{new}”’s, added at this step)"
                     )
                 }
                 .as_str()
                 .into(),
                 corner: "token".into(),
-                columns: numbered("k", r.k.ncols())
-                    .into_iter()
-                    .chain(numbered("v", r.v.ncols()))
-                    .collect(),
+                columns: numbered(prefix, m.ncols()),
                 rows: (0..t)
                     .map(|j| Row {
                         header: tokens[j].clone(),
                         focus: j + 1 == t,
                         token: None,
-                        cells: (0..r.k.ncols())
-                            .map(|d| cell(fmt(r.k[[j, d]]), Bind::at(Field::K, j, d)))
-                            .chain(
-                                (0..r.v.ncols())
-                                    .map(|d| cell(fmt(r.v[[j, d]]), Bind::at(Field::V, j, d))),
-                            )
+                        cells: (0..m.ncols())
+                            .map(|d| cell(fmt(m[[j, d]]), Bind::at(field, j, d)))
                             .collect(),
                     })
                     .collect(),
                 class: "attention-matrix attention-cache",
                 marked: None,
             };
+            let (keys, values) = (cached("keys", Field::K, &r.k, "k"), cached("values", Field::V, &r.v, "v"));
             let query = Table {
                 caption: format!("The new query: q of “{new}”").as_str().into(),
                 corner: "token".into(),
@@ -259,9 +254,12 @@ pub(super) fn steps(c: &Shown) -> Result<(Vec<DecodeStep>, usize), String> {
                 marked: None,
             };
             let against = Table {
-                caption: Caption::new().text(format!(
-                    "The query of “{new}” against every cached key: q·k, times the scale, then softmax"
-                )),
+                caption: Caption::new()
+                    .text(format!(
+                        "The query of “{new}” against every cached key: q·k, times the scale ("
+                    ))
+                    .bound(Bind::plain(Field::Scale), fmt(r.scale))
+                    .text("), then softmax"),
                 corner: "key".into(),
                 columns: vec!["q·k".into(), "× scale".into(), "weight".into()],
                 rows: (0..t)
@@ -307,12 +305,14 @@ pub(super) fn steps(c: &Shown) -> Result<(Vec<DecodeStep>, usize), String> {
                 which,
                 step: t,
                 heading: format!("Step {t} of {n}: {} is written", quoted(t - 1)),
-                tables: vec![cache, query, against, output],
-                said: format!(
-                    "{} the output are row {t} of the whole sentence’s attention under the causal mask, to the last bit (checked as the book was built): the keys and values of the words before never change, so they are kept, not computed again. This step takes {now_with} dot product{} with the cache; computing every query so far again, against every key, would take {now_without}.{so_far}",
-                    if t == 1 { "This weight and".to_string() } else { format!("These {t} weights and") },
-                    if now_with == 1 { "" } else { "s" }
-                ),
+                tables: vec![keys, values, query, against, output],
+                said: if t == 1 {
+                    "This weight and the output are row 1 of the whole sentence’s attention under the causal mask: the first word sees only itself. This step takes 1 dot product.".to_string()
+                } else {
+                    format!(
+                        "These {t} weights and the output are row {t} of the whole sentence’s attention under the causal mask, to the last bit: the keys and values of the words before are the ones computed at their own steps, kept. This step takes {now_with} dot products with the cache; a model that kept nothing would run all {t} tokens through again, every query against every key, {now_without} dot products (the masked pairs included).{so_far}"
+                    )
+                },
             }
         })
         .collect();

@@ -16,8 +16,9 @@ var attentionBook = attentionBook || {};
       // As the build writes it (render/mod.rs, decode_valuetext).
       slider.setAttribute("aria-valuetext", "step " + t + " of " + n + ": \u201C" + tokens[t - 1] + "\u201D");
       Array.prototype.forEach.call(steps, function (s, i) { s.hidden = i + 1 !== t; });
-      prev.disabled = t === 1;
-      next.disabled = t === n;
+      // Kept focusable at the ends (aria-disabled, not disabled).
+      prev.setAttribute("aria-disabled", t === 1);
+      next.setAttribute("aria-disabled", t === n);
       if (self.state.focus !== t - 1) { self.state.focus = t - 1; self.update(true); }
     };
     slider.addEventListener("input", function () { show(+slider.value); });
