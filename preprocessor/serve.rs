@@ -1,7 +1,8 @@
 //! `serve`: build, serve the book on localhost, rebuild on change, and reload open pages.
 //!
 //! Files come from tower-http's `ServeDir`; changes from `notify`, batched by
-//! notify-debouncer-mini. Pages reload through mdBook's own machinery: the book is built with
+//! notify-debouncer-mini, and from a look at the sources every second (a save whose events were
+//! missed is built all the same). Pages reload through mdBook's own machinery: the book is built with
 //! `output.html.live-reload-endpoint`, so mdBook's page template opens a WebSocket there, and
 //! the server sends "reload" on it after every rebuild; no page is rewritten. Every build goes
 //! to a fresh folder, and the server switches to it only once it is complete, so a request
@@ -71,6 +72,8 @@ pub fn request_allowed(bound: &str, host: Option<&str>, origin: Option<&str>) ->
 
 /// Changes closer together than this make one rebuild (an editor saves in several writes).
 const DEBOUNCE: Duration = Duration::from_millis(50);
+/// How often the sources are compared even when the watcher reports nothing.
+const LOOK_AGAIN: Duration = Duration::from_secs(1);
 
 /// Builds the book into a fresh folder under `base`, its pages listening for rebuilds.
 pub fn build_for_serving(book_dir: &Path, base: &Path) -> anyhow::Result<tempfile::TempDir> {
@@ -203,7 +206,14 @@ pub fn serve(
         let mut serving = first;
         let mut retired: Vec<tempfile::TempDir> = Vec::new();
         let mut built_from = sources(&rebuild_dir, &rebuild_base);
-        while change_rx.recv().is_ok() {
+        loop {
+            // A change the watcher reports, or a look every second all the same: a save whose
+            // events were missed or merged (an editor's, a network drive's) is still built.
+            if let Err(std::sync::mpsc::RecvTimeoutError::Disconnected) =
+                change_rx.recv_timeout(LOOK_AGAIN)
+            {
+                break;
+            }
             let now = sources(&rebuild_dir, &rebuild_base);
             if now == built_from {
                 continue;
