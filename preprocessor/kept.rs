@@ -11,8 +11,13 @@
 //! build never reads half a file, and two builds at once only write the same bytes twice. A file
 //! that cannot be read is computed again, never an error; nothing but a regular file of a sane
 //! size is read at all.
+//!
+//! Every edit of the code sets the kept results aside, so the folder would only grow: a file read
+//! is marked used (its modification time), and keeping a new one removes the files unused for
+//! 30 days, and the least recently used beyond 256.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 /// FNV-1a over the sources whose code decides a kept result's numbers.
 const fn fingerprint(sources: &[&[u8]]) -> u64 {
@@ -53,6 +58,13 @@ const SEAL: usize = 8;
 
 /// No kept result comes near this; a bigger file is not one (and is not read into memory).
 const MAX_BYTES: u64 = 64 << 20;
+
+/// A kept result unused this long is removed when another is kept.
+const UNUSED_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The most kept results the folder holds: beyond, the least recently used go.
+const MOST_FILES: usize = 256;
+/// A partial file this old was left by a build that stopped, not being written.
+const PARTIAL_LEFT: Duration = Duration::from_secs(3600);
 
 /// One kept result: its file, and the key its seal is made with.
 pub struct Kept {
@@ -112,6 +124,11 @@ impl Kept {
             return None;
         }
         bytes.truncate(body);
+        // Used: the folder's tidying keeps the results in use (a read-only cache stays as it is).
+        let _ = std::fs::File::options()
+            .append(true)
+            .open(&self.file)
+            .and_then(|f| f.set_modified(SystemTime::now()));
         Some(bytes)
     }
 
@@ -131,11 +148,52 @@ impl Kept {
             let partial = self
                 .file
                 .with_extension(format!("{}.part", std::process::id()));
-            if std::fs::write(&partial, sealed).is_ok()
-                && std::fs::rename(&partial, &self.file).is_err()
-            {
-                let _ = std::fs::remove_file(&partial);
+            if std::fs::write(&partial, sealed).is_ok() {
+                if std::fs::rename(&partial, &self.file).is_err() {
+                    let _ = std::fs::remove_file(&partial);
+                } else if let Some(folder) = self.file.parent() {
+                    tidy(folder, SystemTime::now());
+                }
             }
+        }
+    }
+}
+
+/// Removes from `folder` the kept results unused for [`UNUSED_FOR`], the least recently used
+/// beyond [`MOST_FILES`], and partial files left by a build that stopped. Nothing else there is
+/// touched (only regular files named as this module names them), and a file that cannot be
+/// removed stays.
+fn tidy(folder: &Path, now: SystemTime) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let mut results: Vec<(SystemTime, PathBuf)> = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // Not followed: a link is no file of ours.
+        let Ok(meta) = entry.metadata() else { continue };
+        let Ok(modified) = meta.modified() else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let unused = now.duration_since(modified).unwrap_or_default();
+        if name.ends_with(".part") {
+            if unused > PARTIAL_LEFT {
+                let _ = std::fs::remove_file(&path);
+            }
+        } else if name.ends_with(".kept") {
+            results.push((modified, path));
+        }
+    }
+    results.sort();
+    let beyond = results.len().saturating_sub(MOST_FILES);
+    for (i, (modified, path)) in results.iter().enumerate() {
+        if i < beyond || now.duration_since(*modified).unwrap_or_default() > UNUSED_FOR {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
@@ -186,5 +244,55 @@ mod tests {
                 assert!(pipe.read().is_none(), "a pipe is never opened");
             }
         }
+    }
+
+    #[test]
+    fn the_folder_keeps_what_is_used_and_drops_what_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        let day = Duration::from_secs(24 * 3600);
+        let file = |name: &str, age: Duration| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, b"x").unwrap();
+            std::fs::File::options()
+                .append(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(now - age)
+                .unwrap();
+            path
+        };
+        let stale = file("minilm-old.kept", 40 * day);
+        let fresh = file("minilm-new.kept", day);
+        let left = file("minilm-x.123-0.part", 2 * day);
+        let writing = file("minilm-y.123-1.part", Duration::from_secs(5));
+        let theirs = file("notes.txt", 400 * day);
+        tidy(dir.path(), now);
+        assert!(!stale.exists() && !left.exists());
+        assert!(fresh.exists() && writing.exists() && theirs.exists());
+        // Beyond the most, the least recently used go first.
+        let many: Vec<PathBuf> = (0..MOST_FILES + 2)
+            .map(|i| file(&format!("r-{i}.kept"), Duration::from_secs(1000 - i as u64)))
+            .collect();
+        tidy(dir.path(), now);
+        let left_of: Vec<bool> = many.iter().map(|p| p.exists()).collect();
+        // 259 results: the three least recently used go — `fresh` (a day old) and the two oldest.
+        assert_eq!(left_of.iter().filter(|e| **e).count(), MOST_FILES);
+        assert!(!fresh.exists() && !left_of[0] && !left_of[1] && left_of[2]);
+        // Reading a kept result marks it used.
+        let used = Kept {
+            file: dir.path().join("used.kept"),
+            key: "k".into(),
+        };
+        used.keep(b"1");
+        std::fs::File::options()
+            .append(true)
+            .open(&used.file)
+            .unwrap()
+            .set_modified(now - 40 * day)
+            .unwrap();
+        assert!(used.read().is_some());
+        tidy(dir.path(), SystemTime::now());
+        assert!(used.file.exists(), "read just now, so kept");
     }
 }
