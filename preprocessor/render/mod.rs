@@ -10,6 +10,7 @@
 
 pub mod binding;
 mod cells;
+mod chart;
 pub mod data;
 mod figure;
 mod heatmap;

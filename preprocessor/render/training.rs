@@ -4,6 +4,7 @@
 //! The loss curve is drawn here as SVG (its numbers are also a table in the Markdown form);
 //! the rest are tables and heatmaps of the book's usual kinds.
 
+use super::chart::Frame;
 use super::figure::Heatmap;
 use super::figure::{Row, Table, cell};
 use crate::block::{Computed, ResultGroup, ResultName};
@@ -29,6 +30,14 @@ const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 44.0;
+const FRAME: Frame = Frame {
+    width: WIDTH,
+    height: HEIGHT,
+    left: LEFT,
+    right: RIGHT,
+    top: TOP,
+    bottom: BOTTOM,
+};
 
 impl Chart<'_> {
     /// What the chart shows, in words (its accessible name and its caption).
@@ -71,17 +80,7 @@ impl Chart<'_> {
             }
             d
         };
-        let mut out = format!(
-            "<svg class=\"attention-chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"{}\">",
-            super::html::escape_html(&self.summary())
-        );
-        // Axes, ticks and their labels.
-        let _ = write!(
-            out,
-            "<path class=\"attention-chart-axis\" d=\"M{LEFT},{TOP} V{:.1} H{:.1}\"></path>",
-            HEIGHT - BOTTOM,
-            WIDTH - RIGHT
-        );
+        let mut out = FRAME.open(&self.summary());
         // Ticks on round steps: a fifth of the run, rounded to a multiple of 5.
         let every = ((steps / 5.0 / 5.0).round() * 5.0).max(1.0);
         let ticks = (steps / every).floor() as usize;
@@ -107,17 +106,7 @@ impl Chart<'_> {
                 WIDTH - RIGHT
             );
         }
-        let _ = write!(
-            out,
-            "<text class=\"attention-chart-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">training step</text>",
-            (LEFT + WIDTH - RIGHT) / 2.0,
-            HEIGHT - 6.0
-        );
-        let _ = write!(
-            out,
-            "<text class=\"attention-chart-label\" transform=\"rotate(-90)\" x=\"{:.1}\" y=\"14\" text-anchor=\"middle\">loss</text>",
-            -(TOP + HEIGHT - BOTTOM) / 2.0
-        );
+        FRAME.axis_names(&mut out, "training step", "loss");
         let _ = write!(
             out,
             "<path class=\"attention-chart-held-out\" d=\"{}\"></path><path class=\"attention-chart-train\" d=\"{}\"></path>",
@@ -131,17 +120,15 @@ impl Chart<'_> {
             line(&mut r.loss.iter().copied().enumerate())
         );
         // The legend, top right.
-        let lx = WIDTH - RIGHT - 190.0;
-        let _ = write!(
-            out,
-            "<path class=\"attention-chart-train\" d=\"M{lx},{t} h24\"></path><text class=\"attention-chart-tick\" x=\"{}\" y=\"{}\">training sentences</text><path class=\"attention-chart-held-out\" d=\"M{lx},{t2} h24\"></path><text class=\"attention-chart-tick\" x=\"{}\" y=\"{}\">held-out sentences</text></svg>",
-            lx + 30.0,
-            TOP + 12.0,
-            lx + 30.0,
-            TOP + 30.0,
-            t = TOP + 8.0,
-            t2 = TOP + 26.0
+        FRAME.legend(
+            &mut out,
+            WIDTH - RIGHT - 190.0,
+            &[
+                ("train", "training sentences"),
+                ("held-out", "held-out sentences"),
+            ],
         );
+        out.push_str("</svg>");
         out
     }
 

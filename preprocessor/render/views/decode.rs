@@ -5,8 +5,8 @@
 //! (`theme/attention/views/decode.js`); without the script, and on paper, every step shows.
 
 use super::super::binding::{Bind, Field};
+use super::super::chart::Frame;
 use super::super::figure::{Caption, DecodeStep, Row, Shown, Table, cell};
-use super::super::html::escape_html;
 use super::shared::numbered;
 use crate::block::ResultGroup;
 use crate::block::decoding::{GPT2_SMALL, dots_per_step, dots_up_to};
@@ -54,16 +54,18 @@ pub(super) fn cost(n: usize) -> Table {
 /// of the text, both axes logarithmic (each curve a straight line, n²/2 and n³/3 for long
 /// texts), the block's own length marked. Its numbers are the table's.
 pub(super) fn cost_chart(n: usize) -> String {
-    const W: f64 = 560.0;
-    const H: f64 = 240.0;
-    const L: f64 = 64.0;
-    const R: f64 = 16.0;
-    const T: f64 = 12.0;
-    const B: f64 = 40.0;
+    const F: Frame = Frame {
+        width: 560.0,
+        height: 240.0,
+        left: 64.0,
+        right: 16.0,
+        top: 12.0,
+        bottom: 40.0,
+    };
     const LAST: usize = 4096;
     const DECADES: f64 = 11.0;
-    let x = |len: f64| L + len.log2() / (LAST as f64).log2() * (W - L - R);
-    let y = |dots: f64| T + (1.0 - dots.log10() / DECADES) * (H - T - B);
+    let x = |len: f64| F.left + len.log2() / (LAST as f64).log2() * (F.width - F.left - F.right);
+    let y = |dots: f64| F.top + (1.0 - dots.log10() / DECADES) * (F.height - F.top - F.bottom);
     let path = |which: fn(u64, u64) -> u64| {
         let mut d = String::new();
         for k in 0..=12 {
@@ -80,51 +82,32 @@ pub(super) fn cost_chart(n: usize) -> String {
         d
     };
     let (with, without) = dots_up_to(LAST);
-    let mut out = format!(
-        "<svg class=\"attention-chart\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">",
-        escape_html(&format!(
-            "Dot products to write a text, against its length, both on logarithmic scales: with the cache they grow as n²/2, reaching {} at 4,096 tokens; without it as n³/3, reaching {}",
-            grouped(with),
-            grouped(without)
-        ))
-    );
-    let _ = write!(
-        out,
-        "<path class=\"attention-chart-axis\" d=\"M{L},{T} V{:.1} H{:.1}\"></path>",
-        H - B,
-        W - R
-    );
+    let mut out = F.open(&format!(
+        "Dot products to write a text, against its length, both on logarithmic scales: with the cache they grow as n²/2, reaching {} at 4,096 tokens; without it as n³/3, reaching {}",
+        grouped(with),
+        grouped(without)
+    ));
     for len in [1usize, 8, 64, 512, 4096] {
         let _ = write!(
             out,
             "<text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
             x(len as f64),
-            H - B + 16.0,
+            F.height - F.bottom + 16.0,
             grouped(len as u64)
         );
     }
-    for decade in [0u32, 3, 6, 9] {
+    for (power, written) in [(0, "10⁰"), (3, "10³"), (6, "10⁶"), (9, "10⁹")] {
+        let at = y(10f64.powi(power));
         let _ = write!(
             out,
-            "<text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">10{}</text><path class=\"attention-chart-grid\" d=\"M{L},{:.1} H{:.1}\"></path>",
-            L - 6.0,
-            y(10f64.powi(decade as i32)) + 4.0,
-            ["⁰", "", "", "³", "", "", "⁶", "", "", "⁹"][decade as usize],
-            y(10f64.powi(decade as i32)),
-            W - R
+            "<text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{written}</text><path class=\"attention-chart-grid\" d=\"M{},{at:.1} H{:.1}\"></path>",
+            F.left - 6.0,
+            at + 4.0,
+            F.left,
+            F.width - F.right
         );
     }
-    let _ = write!(
-        out,
-        "<text class=\"attention-chart-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">tokens written (n)</text>",
-        (L + W - R) / 2.0,
-        H - 6.0
-    );
-    let _ = write!(
-        out,
-        "<text class=\"attention-chart-label\" transform=\"rotate(-90)\" x=\"{:.1}\" y=\"14\" text-anchor=\"middle\">dot products</text>",
-        -(T + H - B) / 2.0
-    );
+    F.axis_names(&mut out, "tokens written (n)", "dot products");
     let _ = write!(
         out,
         "<path class=\"attention-chart-without\" d=\"{}\"></path><path class=\"attention-chart-with\" d=\"{}\"></path>",
@@ -134,24 +117,20 @@ pub(super) fn cost_chart(n: usize) -> String {
     // This sentence's length, marked on the axis.
     let _ = write!(
         out,
-        "<path class=\"attention-chart-grid\" d=\"M{:.1},{T} V{:.1}\"></path><text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\">this sentence</text>",
+        "<path class=\"attention-chart-grid\" d=\"M{:.1},{} V{:.1}\"></path><text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\">this sentence</text>",
         x(n as f64),
-        H - B,
+        F.top,
+        F.height - F.bottom,
         x(n as f64) + 4.0,
-        T + 12.0
+        F.top + 12.0
     );
     // The legend, clear of both lines and of the mark.
-    let lx = W / 2.0 - 40.0;
-    let _ = write!(
-        out,
-        "<path class=\"attention-chart-without\" d=\"M{lx},{:.1} h24\"></path><text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\">without the cache</text><path class=\"attention-chart-with\" d=\"M{lx},{:.1} h24\"></path><text class=\"attention-chart-tick\" x=\"{:.1}\" y=\"{:.1}\">with the cache</text></svg>",
-        T + 32.0,
-        lx + 30.0,
-        T + 36.0,
-        T + 52.0,
-        lx + 30.0,
-        T + 56.0
+    F.legend(
+        &mut out,
+        F.width / 2.0 + 10.0,
+        &[("without", "without the cache"), ("with", "with the cache")],
     );
+    out.push_str("</svg>");
     out
 }
 
