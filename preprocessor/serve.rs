@@ -4,12 +4,16 @@
 //! notify-debouncer-mini, and from a look at the sources every second (a save whose events were
 //! missed is built all the same). Pages reload through mdBook's own machinery: the book is built with
 //! `output.html.live-reload-endpoint`, so mdBook's page template opens a WebSocket there, and
-//! the server sends "reload" on it after every rebuild; no page is rewritten. Every build goes
+//! the server sends "reload" on it after every rebuild; no page is rewritten. The endpoint names
+//! the build the page came from (`__attention/reload/3`), so a page that was still reloading when
+//! a newer build finished (a save written in two parts builds twice) is told at once, rather than
+//! waiting on a build that will never come. Every build goes
 //! to a fresh folder, and the server switches to it only once it is complete, so a request
 //! during a rebuild gets the whole old book or the whole new one, never half of each.
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::Path as UrlPath;
 use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::routing::get;
 use notify_debouncer_mini::notify::RecursiveMode;
@@ -18,11 +22,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
-use tokio::sync::broadcast;
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-/// Where pages listen for rebuilds (mdBook writes the script; the path has no leading `/`).
+/// Where pages listen for rebuilds (mdBook writes the script; the path has no leading `/`),
+/// followed by `/` and the number of the build the page belongs to.
 pub const RELOAD_ENDPOINT: &str = "__attention/reload";
 /// Where `theme/attention/serve.js`, on a served page, hears the problems of a save that did not
 /// build (and that they are gone), as `{"problems": TEXT}`; an empty text means none.
@@ -75,15 +79,23 @@ const DEBOUNCE: Duration = Duration::from_millis(50);
 /// How often the sources are compared even when the watcher reports nothing.
 const LOOK_AGAIN: Duration = Duration::from_secs(1);
 
-/// Builds the book into a fresh folder under `base`, its pages listening for rebuilds.
-pub fn build_for_serving(book_dir: &Path, base: &Path) -> anyhow::Result<tempfile::TempDir> {
+/// Builds the book into a fresh folder under `base`, its pages listening for the builds after
+/// build number `generation`.
+pub fn build_for_serving(
+    book_dir: &Path,
+    base: &Path,
+    generation: u64,
+) -> anyhow::Result<tempfile::TempDir> {
     let dir = tempfile::Builder::new()
         .prefix("build-")
         .tempdir_in(base)
         .with_context(|| format!("cannot make a build folder in {}", base.display()))?;
     let mut book = crate::mdbook::load(book_dir, Some(dir.path()))?;
     book.config
-        .set("output.html.live-reload-endpoint", RELOAD_ENDPOINT)
+        .set(
+            "output.html.live-reload-endpoint",
+            format!("{RELOAD_ENDPOINT}/{generation}"),
+        )
         .context("cannot set the live-reload endpoint")?;
     with_overlay(&mut book.config)?;
     book.build()?;
@@ -184,10 +196,11 @@ pub fn serve(
         }
         None => scratch.path().to_path_buf(),
     };
-    let first = build_for_serving(&book_dir, &base)?;
+    let first = build_for_serving(&book_dir, &base, 0)?;
     let current = Arc::new(RwLock::new(first.path().to_path_buf()));
     let runtime = tokio::runtime::Runtime::new()?;
-    let (reload_tx, _) = broadcast::channel::<()>(16);
+    // The number of the build being served; pages of an older one reload.
+    let (generation_tx, generation_rx) = tokio::sync::watch::channel(0u64);
     let (problems_tx, problems_rx) = tokio::sync::watch::channel(String::new());
 
     // Watch chapters, theme and book.toml; rebuild on a plain thread.
@@ -197,7 +210,6 @@ pub fn serve(
         .watcher()
         .watch(&book_dir, RecursiveMode::Recursive)
         .context("cannot watch the book folder")?;
-    let rebuild_tx = reload_tx.clone();
     let (rebuild_dir, rebuild_base, rebuild_current) =
         (book_dir.clone(), base.clone(), current.clone());
     std::thread::spawn(move || {
@@ -220,7 +232,8 @@ pub fn serve(
             }
             built_from = now;
             let started = std::time::Instant::now();
-            match build_for_serving(&rebuild_dir, &rebuild_base) {
+            let next = *generation_tx.borrow() + 1;
+            match build_for_serving(&rebuild_dir, &rebuild_base, next) {
                 Ok(fresh) => {
                     if let Ok(mut path) = rebuild_current.write() {
                         *path = fresh.path().to_path_buf();
@@ -231,7 +244,7 @@ pub fn serve(
                     }
                     eprintln!("rebuilt in {} ms", started.elapsed().as_millis());
                     problems_tx.send_replace(String::new());
-                    let _ = rebuild_tx.send(());
+                    generation_tx.send_replace(next);
                 }
                 Err(e) => {
                     let report = format!("{e:#}");
@@ -243,11 +256,14 @@ pub fn serve(
         }
     });
 
-    // mdBook's page script reloads on the text "reload".
-    let reloads = move |upgrade: WebSocketUpgrade| {
-        let mut rebuilt = reload_tx.subscribe();
+    // mdBook's page script reloads on the text "reload": at once if a newer build than the
+    // page's is served already, else when the next one is.
+    let reloads = move |UrlPath(page_generation): UrlPath<u64>, upgrade: WebSocketUpgrade| {
+        let mut served = generation_rx.clone();
         std::future::ready(upgrade.on_upgrade(move |mut socket| async move {
-            if rebuilt.recv().await.is_ok() {
+            let newer =
+                *served.borrow_and_update() != page_generation || served.changed().await.is_ok();
+            if newer {
                 let _ = socket.send(Message::text("reload")).await;
             }
         }))
@@ -273,7 +289,24 @@ pub fn serve(
             .read()
             .map(|p| p.clone())
             .unwrap_or_else(|p| p.into_inner().clone());
-        async move { ServeDir::new(dir).oneshot(request).await }
+        async move {
+            let mut request = request;
+            // Every answer is the current build, whole: no "not modified" from a file's time,
+            // which two builds within one second share, so a reload after the second would keep
+            // the first's page.
+            for conditional in [
+                axum::http::header::IF_MODIFIED_SINCE,
+                axum::http::header::IF_NONE_MATCH,
+            ] {
+                request.headers_mut().remove(conditional);
+            }
+            let mut response = ServeDir::new(dir).oneshot(request).await?;
+            response.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let bound = host.to_string();
     let guard = move |request: axum::extract::Request, next: axum::middleware::Next| {
@@ -301,7 +334,7 @@ pub fn serve(
         }
     };
     let app = Router::new()
-        .route(&format!("/{RELOAD_ENDPOINT}"), get(reloads))
+        .route(&format!("/{RELOAD_ENDPOINT}/{{generation}}"), get(reloads))
         .route(&format!("/{PROBLEMS_ENDPOINT}"), get(problems))
         .fallback_service(files)
         .layer(axum::middleware::from_fn(guard));

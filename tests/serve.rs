@@ -28,11 +28,16 @@ fn free_port() -> u16 {
 }
 
 fn get(port: u16, path: &str) -> Option<String> {
+    get_with(port, path, "")
+}
+
+/// A GET with extra header lines (each ending in `\r\n`).
+fn get_with(port: u16, path: &str, headers: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Connection: close\r\n\r\n"
     )
     .ok()?;
     let mut response = String::new();
@@ -50,6 +55,35 @@ fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     false
+}
+
+/// Opens the WebSocket a page of build `generation` opens, past its handshake.
+fn reload_socket(port: u16, generation: u64) -> BufReader<TcpStream> {
+    let mut socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        socket,
+        "GET /__attention/reload/{generation} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .unwrap();
+    let mut socket = BufReader::new(socket);
+    let mut status = String::new();
+    socket.read_line(&mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 101"), "{status}");
+    let mut line = String::new();
+    while socket.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    socket
+}
+
+/// One unmasked text frame of "reload" from the server: 0x81, its length, then the text.
+fn next_frame(socket: &mut BufReader<TcpStream>) -> [u8; 8] {
+    let mut frame = [0u8; 8];
+    socket.read_exact(&mut frame).unwrap();
+    frame
 }
 
 /// Starts `serve` on a book and waits until it answers.
@@ -80,42 +114,54 @@ fn serve_rebuilds_on_a_chapter_edit_and_tells_the_page_to_reload() {
     assert!(page.contains("class=\"attention-widget\""));
     // mdBook's own live-reload script, pointed at our endpoint.
     assert!(
-        page.contains("\"__attention/reload\"") && page.contains("new WebSocket(wsAddress)"),
+        page.contains("\"__attention/reload/0\"") && page.contains("new WebSocket(wsAddress)"),
         "pages listen for rebuilds"
     );
 
-    // Open the WebSocket a page opens, then edit a chapter.
-    let mut socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    write!(
-        socket,
-        "GET /__attention/reload HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    .unwrap();
-    let mut socket = BufReader::new(socket);
-    let mut status = String::new();
-    socket.read_line(&mut status).unwrap();
-    assert!(status.starts_with("HTTP/1.1 101"), "{status}");
-    let mut line = String::new();
-    while socket.read_line(&mut line).is_ok_and(|n| n > 2) {
-        line.clear();
-    }
+    // Open the WebSocket a page of the first build opens, then edit a chapter.
+    let mut socket = reload_socket(port, 0);
     std::fs::write(
         book.path().join("src/plain.md"),
         "# Plain\n\nEdited while serving.\n",
     )
     .unwrap();
-    // One unmasked text frame from the server: 0x81, its length, then the text.
-    let mut frame = [0u8; 8];
-    socket.read_exact(&mut frame).unwrap();
-    assert_eq!(&frame, b"\x81\x06reload", "the page is told to reload");
+    assert_eq!(
+        &next_frame(&mut socket),
+        b"\x81\x06reload",
+        "the page is told to reload"
+    );
     assert!(wait_for(Duration::from_secs(20), || get(
         port,
         "/plain.html"
     )
     .is_some_and(|r| r.contains("Edited while serving."))));
+    let page = get(port, "/plain.html").unwrap();
+    assert!(
+        page.contains("\"__attention/reload/1\""),
+        "the new pages name their build"
+    );
+    // A reload always gets the current build: never "not modified" (two builds within one
+    // second share their files' times), never kept by the browser.
+    let again = get_with(
+        port,
+        "/plain.html",
+        "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\nIf-None-Match: *\r\n",
+    )
+    .unwrap();
+    assert!(again.starts_with("HTTP/1.1 200"), "{}", &again[..40]);
+    assert!(
+        again
+            .to_ascii_lowercase()
+            .contains("cache-control: no-store")
+    );
+    // A page of the first build that connects only now (it was still loading when the second
+    // build finished) is told at once, not after a build that may never come.
+    let mut late = reload_socket(port, 0);
+    assert_eq!(
+        &next_frame(&mut late),
+        b"\x81\x06reload",
+        "a late page reloads"
+    );
 
     // A broken block does not stop the server; fixing it brings the book back.
     std::fs::write(
@@ -224,7 +270,7 @@ fn serve_answers_only_pages_of_its_own_address() {
     ] {
         for path in [
             "/__attention/problems",
-            "/__attention/reload",
+            "/__attention/reload/0",
             "/widgets.html",
         ] {
             let status = ask(path, host, origin);

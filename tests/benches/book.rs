@@ -285,7 +285,7 @@ fn main() {
                 .unwrap();
                 let start = Instant::now();
                 let scratch = tempfile::tempdir().unwrap();
-                serve::build_for_serving(&with, scratch.path()).unwrap();
+                serve::build_for_serving(&with, scratch.path(), 0).unwrap();
                 start.elapsed()
             })
             .collect(),
