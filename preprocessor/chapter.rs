@@ -245,6 +245,8 @@ pub fn process_all(
         (Keys::default(), Keys::default(), Keys::default());
     let mut replacements = Vec::new();
     let mut problems = Vec::new();
+    // The chapter, for placing inline values (its lines found once, not once per value).
+    let whole = Source::new(path.clone(), text, 1, 1);
     for item in found {
         match item {
             Found::Block(block) if !block.closed => {
@@ -356,11 +358,9 @@ pub fn process_all(
             Found::Inline {
                 range,
                 expr: text_expr,
-                line,
                 in_alt,
             } => {
                 // The inline code itself, underlined in reports.
-                let whole = Source::new(path.clone(), text, 1, line);
                 let place = whole.span(range.clone());
                 let value = crate::expr::parse_inline(&text_expr)
                     .map_err(eval::ExprError::from)

@@ -18,7 +18,6 @@ pub enum Found {
     Inline {
         range: Range<usize>,
         expr: String,
-        line: usize,
         /// Inside an image's alt text, where only plain text may go.
         in_alt: bool,
     },
@@ -187,7 +186,6 @@ pub fn find_with(text: &str, options: &MarkdownOptions) -> Vec<Found> {
                 {
                     found.push(Found::Inline {
                         expr: expr.trim().to_string(),
-                        line: lines.line_of(range.start),
                         range,
                         in_alt: images > 0,
                     });

@@ -119,9 +119,7 @@ fn finds_inline_values_but_not_other_code_spans() {
     let exprs: Vec<_> = found
         .iter()
         .filter_map(|f| match f {
-            Found::Inline {
-                expr, line, range, ..
-            } => Some((expr.clone(), *line, &text[range.clone()])),
+            Found::Inline { expr, range, .. } => Some((expr.clone(), &text[range.clone()])),
             Found::Block(_) => None,
         })
         .collect();
@@ -130,7 +128,6 @@ fn finds_inline_values_but_not_other_code_spans() {
         exprs[0],
         (
             "weights[cat][black]".to_string(),
-            1,
             "`attn: weights[cat][black]`"
         )
     );

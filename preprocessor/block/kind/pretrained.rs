@@ -15,14 +15,62 @@ use crate::core::{Given, bert};
 use crate::kept;
 use crate::pretrained::{Model, ModelSource};
 use crate::source::{Diagnostic, Located};
-use ndarray::Array2;
-use serde::{Deserialize, Serialize};
+use ndarray::{Array2, ArrayView2};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// One matrix per head of every layer, `[layer][head][row][column]`, in one run of numbers: a
+/// kept run is read in one pass, with no allocation per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heads {
+    /// Layers, heads, rows, columns.
+    shape: [usize; 4],
+    values: Vec<f64>,
+}
+
+impl Heads {
+    /// From nested rows, each head `rows × columns` (the first head's sizes); `None` if any
+    /// differs.
+    pub fn from_nested(nested: &[Vec<Vec<Vec<f64>>>]) -> Option<Heads> {
+        let first = nested.first()?.first()?;
+        let shape = [
+            nested.len(),
+            nested[0].len(),
+            first.len(),
+            first.first().map_or(0, Vec::len),
+        ];
+        let mut values = Vec::with_capacity(shape.iter().product());
+        for layer in nested {
+            if layer.len() != shape[1] {
+                return None;
+            }
+            for head in layer {
+                if head.len() != shape[2] || head.iter().any(|row| row.len() != shape[3]) {
+                    return None;
+                }
+                values.extend(head.iter().flatten());
+            }
+        }
+        Some(Heads { shape, values })
+    }
+
+    /// Layers, heads, rows, columns.
+    pub fn shape(&self) -> [usize; 4] {
+        self.shape
+    }
+
+    /// The matrix of head `head` in layer `layer` (both from 0).
+    pub fn head(&self, layer: usize, head: usize) -> ArrayView2<'_, f64> {
+        let [_, heads, rows, cols] = self.shape;
+        let start = (layer * heads + head) * rows * cols;
+        ArrayView2::from_shape((rows, cols), &self.values[start..start + rows * cols])
+            .expect("a head's slice holds rows × columns numbers")
+    }
+}
+
 /// What a block reads of a text's run through a model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelRun {
     pub model: String,
     pub sha256: String,
@@ -31,41 +79,29 @@ pub struct ModelRun {
     pub tokens: Vec<String>,
     /// `[layer][head][query][key]`.
     pub attention: Vec<Vec<Vec<Vec<f64>>>>,
-    /// `[layer][head]`: the head's queries, keys and values, one row per token.
-    pub q: Vec<Vec<Vec<Vec<f64>>>>,
-    pub k: Vec<Vec<Vec<Vec<f64>>>>,
-    pub v: Vec<Vec<Vec<Vec<f64>>>>,
+    /// The heads' queries, keys and values, one row per token.
+    pub q: Heads,
+    pub k: Heads,
+    pub v: Heads,
 }
 
 /// The four per-head arrays of a run, as kept: `[layer][head][row][column]`.
 const ARRAYS: [&str; 4] = ["attention", "q", "k", "v"];
 
 impl ModelRun {
-    fn arrays(&self) -> [&Vec<Vec<Vec<Vec<f64>>>>; 4] {
-        [&self.attention, &self.q, &self.k, &self.v]
-    }
-
     /// The run as safetensors: four f64 arrays, and the names and tokens as metadata. Read back
     /// bit for bit, and fifty times faster than the same numbers as JSON.
     fn to_safetensors(&self) -> Result<Vec<u8>, String> {
-        let shaped = |a: &Vec<Vec<Vec<Vec<f64>>>>| {
-            let rows = a.first().and_then(|l| l.first()).map_or(0, Vec::len);
-            let cols = a
-                .first()
-                .and_then(|l| l.first())
-                .and_then(|h| h.first())
-                .map_or(0, Vec::len);
-            let shape = vec![a.len(), a.first().map_or(0, Vec::len), rows, cols];
-            let bytes: Vec<u8> = a
-                .iter()
-                .flatten()
-                .flatten()
-                .flatten()
-                .flat_map(|x| x.to_le_bytes())
-                .collect();
-            (shape, bytes)
+        let attention = Heads::from_nested(&self.attention)
+            .ok_or("the run's attention is not one shape per head")?;
+        let shaped = |a: &Heads| {
+            let bytes: Vec<u8> = a.values.iter().flat_map(|x| x.to_le_bytes()).collect();
+            (a.shape.to_vec(), bytes)
         };
-        let arrays: Vec<_> = self.arrays().into_iter().map(shaped).collect();
+        let arrays: Vec<_> = [&attention, &self.q, &self.k, &self.v]
+            .into_iter()
+            .map(shaped)
+            .collect();
         let views = ARRAYS
             .iter()
             .zip(&arrays)
@@ -92,7 +128,7 @@ impl ModelRun {
         let (_, header) = safetensors::SafeTensors::read_metadata(bytes).ok()?;
         let meta = header.metadata().as_ref()?;
         let tensors = safetensors::SafeTensors::deserialize(bytes).ok()?;
-        let array = |name: &str| -> Option<Vec<Vec<Vec<Vec<f64>>>>> {
+        let array = |name: &str| -> Option<Heads> {
             let t = tensors.tensor(name).ok()?;
             let [layers, heads, rows, cols] = t.shape()[..] else {
                 return None;
@@ -107,29 +143,35 @@ impl ModelRun {
             {
                 return None;
             }
-            let mut values = t
+            let values = t
                 .data()
                 .chunks_exact(8)
-                .map(|b| f64::from_le_bytes(b.try_into().expect("eight bytes")));
-            let mut out = Vec::with_capacity(layers);
-            for _ in 0..layers {
-                let mut layer = Vec::with_capacity(heads);
-                for _ in 0..heads {
-                    let head: Vec<Vec<f64>> = (0..rows)
-                        .map(|_| values.by_ref().take(cols).collect())
-                        .collect();
-                    layer.push(head);
-                }
-                out.push(layer);
-            }
-            Some(out)
+                .map(|b| f64::from_le_bytes(b.try_into().expect("eight bytes")))
+                .collect();
+            Some(Heads { shape, values })
         };
+        let attention = array("attention")?;
+        let [layers, heads, ..] = attention.shape;
+        let attention = (0..layers)
+            .map(|l| {
+                (0..heads)
+                    .map(|h| {
+                        attention
+                            .head(l, h)
+                            .rows()
+                            .into_iter()
+                            .map(|r| r.to_vec())
+                            .collect::<Vec<_>>()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let run = ModelRun {
             model: meta.get("model")?.clone(),
             sha256: meta.get("sha256")?.clone(),
             text: meta.get("text")?.clone(),
             tokens: serde_json::from_str(meta.get("tokens")?).ok()?,
-            attention: array("attention")?,
+            attention,
             q: array("q")?,
             k: array("k")?,
             v: array("v")?,
@@ -142,32 +184,32 @@ impl ModelRun {
         let n = self.tokens.len();
         let layers = self.attention.len();
         let heads = self.attention.first().map_or(0, Vec::len);
-        let shaped = |a: &Vec<Vec<Vec<Vec<f64>>>>, width: Option<usize>| {
-            a.len() == layers
-                && a.iter().all(|l| {
-                    l.len() == heads
-                        && l.iter().all(|h| {
-                            h.len() == n
-                                && h.iter().all(|row| {
-                                    width.is_none_or(|w| row.len() == w)
-                                        && row.len() == h[0].len()
-                                        && row.iter().all(|x| x.is_finite())
-                                })
-                        })
-                })
-        };
+        let attention_shaped = self.attention.iter().all(|l| {
+            l.len() == heads
+                && l.iter()
+                    .all(|h| h.len() == n && h.iter().all(|r| r.len() == n))
+        });
         let weights = self.attention.iter().flatten().flatten().all(|row| {
             row.iter().all(|w| (0.0..=1.0).contains(w))
                 && (row.iter().sum::<f64>() - 1.0).abs() < 1e-9
         });
+        let per_head = |a: &Heads| {
+            let [l, h, rows, cols] = a.shape;
+            l == layers
+                && h == heads
+                && rows == n
+                && cols > 0
+                && a.values.len() == l * h * rows * cols
+                && a.values.iter().all(|x| x.is_finite())
+        };
         n > 0
             && layers > 0
             && heads > 0
-            && shaped(&self.attention, Some(n))
-            && shaped(&self.q, None)
-            && shaped(&self.k, None)
-            && shaped(&self.v, None)
+            && attention_shaped
             && weights
+            && per_head(&self.q)
+            && per_head(&self.k)
+            && per_head(&self.v)
     }
 }
 
@@ -195,23 +237,19 @@ impl OnHead {
     /// and the page carries each in half the characters. The block computes from these, so the
     /// browser, reading the same numbers, computes what the build did.
     pub fn given(&self) -> Given {
-        let array = |m: &[Vec<f64>]| {
-            let cols = m.first().map_or(0, Vec::len);
-            Array2::from_shape_fn((m.len(), cols), |(i, j)| crate::format::kept(m[i][j]))
+        let array = |heads: &Heads| -> Array2<f64> {
+            heads.head(self.layer, self.head).mapv(crate::format::kept)
         };
-        let (l, h) = (self.layer, self.head);
         Given {
-            q: array(&self.run.q[l][h]),
-            k: array(&self.run.k[l][h]),
-            v: array(&self.run.v[l][h]),
+            q: array(&self.run.q),
+            k: array(&self.run.k),
+            v: array(&self.run.v),
         }
     }
 
     /// How many dimensions the head's queries have.
     pub fn d_k(&self) -> usize {
-        self.run.q[self.layer][self.head]
-            .first()
-            .map_or(0, Vec::len)
+        self.run.q.shape()[3]
     }
 }
 
@@ -415,6 +453,15 @@ fn run_once(
             let rows = |m: &ndarray::Array2<f64>| {
                 m.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>()
             };
+            let heads = |f: &dyn Fn(&bert::HeadOutput) -> &ndarray::Array2<f64>| {
+                let nested: Vec<Vec<Vec<Vec<f64>>>> = out
+                    .heads
+                    .iter()
+                    .map(|l| l.iter().map(|h| rows(f(h))).collect())
+                    .collect();
+                Heads::from_nested(&nested)
+                    .ok_or_else(|| RunFailure::Text("the model's heads differ in size".to_string()))
+            };
             let per_head = |f: &dyn Fn(&bert::HeadOutput) -> Vec<Vec<f64>>| {
                 out.heads
                     .iter()
@@ -427,9 +474,9 @@ fn run_once(
                 text: text.to_string(),
                 tokens,
                 attention: per_head(&|h| rows(&h.attention.weights)),
-                q: per_head(&|h| rows(&h.q)),
-                k: per_head(&|h| rows(&h.k)),
-                v: per_head(&|h| rows(&h.attention.v)),
+                q: heads(&|h| &h.q)?,
+                k: heads(&|h| &h.k)?,
+                v: heads(&|h| &h.attention.v)?,
             };
             if let Ok(bytes) = r.to_safetensors() {
                 kept_run.keep(&bytes);
@@ -481,29 +528,48 @@ mod tests {
         // Weights that are weights, awkward in their last bits.
         let third = 1.0 / 3.0;
         let weights = vec![vec![vec![vec![third, third, 1.0 - 2.0 * third]; 3]; 3]; 2];
+        let q = array(3, 4);
         let run = ModelRun {
             model: "m".into(),
             sha256: "abc".into(),
             text: "Ünïcode \"quoted\" text".into(),
             tokens: vec!["[CLS]".into(), "ü".into(), "[SEP]".into()],
             attention: weights,
-            q: array(3, 4),
-            k: array(3, 4),
-            v: array(3, 5),
+            q: Heads::from_nested(&q).unwrap(),
+            k: Heads::from_nested(&array(3, 4)).unwrap(),
+            v: Heads::from_nested(&array(3, 5)).unwrap(),
         };
         let bytes = run.to_safetensors().unwrap();
         let back = ModelRun::from_safetensors(&bytes).unwrap();
         let bits = |r: &ModelRun| -> Vec<u64> {
-            r.arrays()
-                .into_iter()
+            r.attention
+                .iter()
                 .flatten()
                 .flatten()
                 .flatten()
-                .flatten()
+                .chain([&r.q, &r.k, &r.v].into_iter().flat_map(|h| &h.values))
                 .map(|x| x.to_bits())
                 .collect()
         };
         assert_eq!(bits(&back), bits(&run));
+        // Each head's matrix is where the nested rows had it.
+        for (l, layer) in q.iter().enumerate() {
+            for (h, head) in layer.iter().enumerate() {
+                let read: Vec<Vec<u64>> = back
+                    .q
+                    .head(l, h)
+                    .rows()
+                    .into_iter()
+                    .map(|r| r.iter().map(|x| x.to_bits()).collect())
+                    .collect();
+                let written: Vec<Vec<u64>> = head
+                    .iter()
+                    .map(|r| r.iter().map(|x| x.to_bits()).collect())
+                    .collect();
+                assert_eq!(read, written, "layer {l} head {h}");
+            }
+        }
+        assert!(Heads::from_nested(&[vec![vec![vec![1.0]], vec![vec![1.0, 2.0]]]]).is_none());
         assert_eq!(
             (&back.model, &back.sha256, &back.text),
             (&run.model, &run.sha256, &run.text)
