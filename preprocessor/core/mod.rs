@@ -22,6 +22,7 @@ pub mod bert;
 pub mod linear;
 pub mod positions;
 pub mod training;
+pub mod translation;
 
 pub use linear::{dot, project, projection_terms};
 use ndarray::{Array1, Array2};

@@ -116,14 +116,14 @@ pub struct Corpus {
 }
 
 /// xorshift64*: small, seeded, the same numbers on every machine.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
         // A zero state would stay zero; mix the seed so that small seeds differ widely.
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -133,7 +133,7 @@ impl Rng {
     fn symmetric(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
     }
-    fn matrix(&mut self, rows: usize, cols: usize, reach: f64) -> Array2<f64> {
+    pub(crate) fn matrix(&mut self, rows: usize, cols: usize, reach: f64) -> Array2<f64> {
         let mut m = Array2::zeros((rows, cols));
         m.iter_mut().for_each(|x| *x = reach * self.symmetric());
         m
