@@ -239,8 +239,9 @@ fn vectors(c: &Computed, r: &Ref) -> Result<Vec<Labelled>, String> {
     // (row labels, column labels, matrix) for every field.
     // A result's rows are its queries and its columns its keys: every token, except for a
     // decoding step (one query against the tokens written so far).
-    let queries = spec.tokens[named.axes.queries.clone()].to_vec();
-    let keys = spec.tokens[named.axes.keys.clone()].to_vec();
+    let axes = spec.kind.axes(&spec.tokens);
+    let queries = axes.queries[named.axes.queries.clone()].to_vec();
+    let keys = axes.keys[named.axes.keys.clone()].to_vec();
     let (row_labels, col_labels, matrix): (Vec<String>, Vec<String>, Vec<Vec<Val>>) = match r.field
     {
         Quantity::Scale => (vec![], vec![], vec![vec![Val::Num(res.scale)]]),

@@ -39,7 +39,9 @@ pub fn build(
 ) -> Result<BlockSpec, Vec<Diagnostic>> {
     // An example's keys first, as if the block had written them — `train` and `model` included —
     // unless the block makes its own inputs (then its `example` is refused below).
-    let makes_own = fields.contains_key(&Key::Train) || fields.contains_key(&Key::Model);
+    let makes_own = [Key::Train, Key::Model, Key::Translate]
+        .iter()
+        .any(|k| fields.contains_key(k));
     let inherited = if makes_own {
         None
     } else {
@@ -57,9 +59,10 @@ pub fn build(
     // A model or a training run writes the keys it makes before anything reads them.
     let on_model = super::kind::pretrained::apply(&mut fields, examples.models()).map_err(blame)?;
     let trained = super::kind::trained::apply(&mut fields).map_err(blame)?;
+    let translated = super::kind::translated::apply(&mut fields).map_err(blame)?;
     // Several heads bring their own weights.
     // (A real model's head brings its queries, keys and values instead.)
-    let inputs: &[Key] = if on_model.is_some() {
+    let inputs: &[Key] = if on_model.is_some() || translated.is_some() {
         &[]
     } else if fields.contains_key(&Key::Heads) {
         &[Key::Embeddings]
@@ -85,6 +88,7 @@ pub fn build(
     b.as_example = as_example;
     b.trained = trained;
     b.on_model = on_model;
+    b.translated = translated;
     for key in Key::ALL {
         b.read(*key);
     }
@@ -200,6 +204,7 @@ struct Builder<'f> {
     position_scale: f64,
     trained: Option<super::kind::trained::Trained>,
     on_model: Option<super::kind::pretrained::OnHead>,
+    translated: Option<super::kind::translated::Translated>,
 }
 
 impl<'f> Builder<'f> {
@@ -235,6 +240,7 @@ impl<'f> Builder<'f> {
             position_scale: 1.0,
             trained: None,
             on_model: None,
+            translated: None,
         }
     }
 
@@ -242,7 +248,13 @@ impl<'f> Builder<'f> {
     fn read(&mut self, key: Key) {
         match key {
             // Merged in by `merge_example`; a training run is written out as the keys it makes.
-            Key::Example | Key::Train | Key::Model | Key::Text | Key::Layer | Key::Head => {}
+            Key::Example
+            | Key::Train
+            | Key::Model
+            | Key::Text
+            | Key::Layer
+            | Key::Head
+            | Key::Translate => {}
             Key::Id => self.id(),
             Key::Title => self.title = self.text(Key::Title),
             Key::Tokens => self.tokens(),
@@ -346,10 +358,9 @@ impl<'f> Builder<'f> {
         let n = self.tokens.len();
         let d = self.d();
         let heads = self.heads.len().max(1);
-        let d_k = match &self.on_model {
-            Some(on) => on.d_k(),
-            None => self.w_q.as_ref().map_or(d, |w| w.nrows()),
-        };
+        let d_k = self
+            .given_d_k()
+            .unwrap_or_else(|| self.w_q.as_ref().map_or(d, |w| w.nrows()));
         let per_view: Vec<(View, usize)> = self
             .views
             .iter()
@@ -644,13 +655,21 @@ impl<'f> Builder<'f> {
         self.views.dedup();
     }
 
+    /// The width of the queries a kind gives as they are (a real model's head, a translation).
+    fn given_d_k(&self) -> Option<usize> {
+        self.on_model
+            .as_ref()
+            .map(|on| on.d_k())
+            .or(self.translated.as_ref().map(|t| t.d_k()))
+    }
+
     /// `focus` or `highlight`: one of the tokens.
     fn token(&mut self, key: Key) -> Option<usize> {
         let name = self.text(key)?;
         let found = self.tokens.iter().position(|t| *t == name);
         let shared = self.tokens.iter().filter(|t| **t == name).count();
         if shared > 1 {
-            let rename = if self.on_model.is_some() {
+            let rename = if self.on_model.is_some() || self.translated.is_some() {
                 ""
             } else {
                 "; give that token another name in `tokens` if another is"
@@ -755,10 +774,9 @@ impl<'f> Builder<'f> {
 
     /// `set_query`-style pairs → 0-based query dimensions and values.
     fn query_dims(&mut self, pairs: &[(Located<String>, f64)]) -> Vec<(usize, f64)> {
-        let d_k = match &self.on_model {
-            Some(on) => on.d_k(),
-            None => self.w_q.as_ref().map_or(0, |m| m.nrows()),
-        };
+        let d_k = self
+            .given_d_k()
+            .unwrap_or_else(|| self.w_q.as_ref().map_or(0, |m| m.nrows()));
         let mut set = Vec::new();
         for (dim, value) in pairs {
             match dim.value.parse::<usize>() {
@@ -883,10 +901,11 @@ impl<'f> Builder<'f> {
             self.problem(self.at(Key::Mask), message);
         }
         // Which kind this block is decides which views may draw it; each view says.
-        let kind = match (&self.trained, &self.on_model) {
-            (Some(_), _) => KindName::Trained,
-            (None, Some(_)) => KindName::Pretrained,
-            (None, None) => KindName::Given,
+        let kind = match (&self.trained, &self.on_model, &self.translated) {
+            (Some(_), ..) => KindName::Trained,
+            (None, Some(_), _) => KindName::Pretrained,
+            (None, None, Some(_)) => KindName::Translated,
+            (None, None, None) => KindName::Given,
         };
         let refused: Vec<String> = View::ALL
             .iter()
@@ -950,13 +969,15 @@ impl<'f> Builder<'f> {
         }
         let qkv = match (
             &self.on_model,
+            &self.translated,
             self.embeddings,
             self.w_q,
             self.w_k,
             self.w_v,
         ) {
             (Some(on), ..) => Qkv::Given(on.given()),
-            (None, Some(embeddings), Some(w_q), Some(w_k), Some(w_v)) => {
+            (None, Some(t), ..) => Qkv::Given(t.given()),
+            (None, None, Some(embeddings), Some(w_q), Some(w_k), Some(w_v)) => {
                 Qkv::Projected(Projection {
                     embeddings,
                     w_q,
@@ -1079,10 +1100,11 @@ impl<'f> Builder<'f> {
                 });
             }
         }
-        let kind = match (self.trained, self.on_model) {
-            (Some(trained), _) => Kind::Trained(trained),
-            (None, Some(on_head)) => Kind::Pretrained(on_head),
-            (None, None) => Kind::Given(Heads {
+        let kind = match (self.trained, self.on_model, self.translated) {
+            (Some(trained), ..) => Kind::Trained(trained),
+            (None, Some(on_head), _) => Kind::Pretrained(on_head),
+            (None, None, Some(translated)) => Kind::Translated(translated),
+            (None, None, None) => Kind::Given(Heads {
                 count: self.heads.len().max(1),
                 w_o: self.w_o,
             }),

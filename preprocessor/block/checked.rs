@@ -50,6 +50,7 @@ named_enum! {
         Heads = "heads",
         Combine = "combine",
         Residual = "residual",
+        Cross = "cross",
         Heatmap = "heatmap",
         Lines = "lines",
         Compare = "compare",
@@ -82,6 +83,10 @@ impl View {
     }
 }
 
+/// The views that draw attention from one sentence to another (the step-by-step tables label
+/// every row and column with one sentence's words).
+const ACROSS_SENTENCES: [View; 3] = [View::Cross, View::Heatmap, View::Lines];
+
 /// Which kinds of block a view draws.
 enum Draws {
     Every,
@@ -94,6 +99,10 @@ enum Draws {
 impl View {
     fn draws(self) -> Draws {
         match self {
+            View::Cross => Draws::Only(
+                KindName::Translated,
+                "draws the words of one sentence against another's — give the block `translate = \"…\"` (see \"Attention between two sentences\")",
+            ),
             View::Layers => Draws::Only(
                 KindName::Pretrained,
                 "shows every head of a real model — give the block `model = \"NAME\"` and `text = \"…\"`",
@@ -121,6 +130,13 @@ impl View {
 
     /// Whether the view draws a block of `kind`; if not, what to tell the author.
     pub fn accepts(self, kind: KindName) -> Result<(), String> {
+        if kind == KindName::Translated && !ACROSS_SENTENCES.contains(&self) {
+            return Err(format!(
+                "a `translate` block attends from the French words to the English ones, made by a trained model; the {} view has no place in it — use {}",
+                self.name(),
+                ACROSS_SENTENCES.map(View::name).join(", ")
+            ));
+        }
         match self.draws() {
             Draws::Only(only, how) if only != kind => Err(format!(
                 "the {} view {how}, or drop \"{}\" from `show`",

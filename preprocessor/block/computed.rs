@@ -21,8 +21,9 @@ pub struct NamedResult {
     pub axes: ResultAxes,
 }
 
-/// Which of the block's tokens a result's query rows and key columns are: all of them, in order,
-/// except for a decoding step (one query, against the tokens written so far).
+/// Which of the block's queries and keys ([`crate::block::kind::Kind::axes`]) a result's rows and
+/// columns are: all of them, in order, except for a decoding step (one query, against the tokens
+/// written so far).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultAxes {
     pub queries: std::ops::Range<usize>,
@@ -30,11 +31,12 @@ pub struct ResultAxes {
 }
 
 impl ResultAxes {
-    /// Every token, as rows and as columns.
-    pub fn all(n: usize) -> ResultAxes {
+    /// Every query and every key of the block's kind (its tokens, both, within one sentence).
+    pub fn all(spec: &BlockSpec) -> ResultAxes {
+        let axes = spec.kind.axes(&spec.tokens);
         ResultAxes {
-            queries: 0..n,
-            keys: 0..n,
+            queries: 0..axes.queries.len(),
+            keys: 0..axes.keys.len(),
         }
     }
 }
@@ -169,7 +171,7 @@ pub fn compute_results(spec: BlockSpec) -> Result<Computed, Vec<Diagnostic>> {
             name: name.cloned(),
             input: input.clone(),
             result,
-            axes: ResultAxes::all(spec.tokens.len()),
+            axes: ResultAxes::all(&spec),
         });
     }
     if spec.views.contains(&View::Decode) {

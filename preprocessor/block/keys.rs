@@ -18,6 +18,7 @@ named_enum! {
         Text = "text",
         Layer = "layer",
         Head = "head",
+        Translate = "translate",
         Tokens = "tokens",
         Dims = "dims",
         Embeddings = "embeddings",
@@ -112,6 +113,10 @@ impl Key {
             Key::Text => (
                 ValueType::Text,
                 "write the sentence the model reads, like `text = \"The black cat ate fish\"`",
+            ),
+            Key::Translate => (
+                ValueType::Text,
+                "write an English sentence of the translation task in quotes, like `translate = \"The black cat ate fish\"`",
             ),
             Key::Layer => (
                 ValueType::Number,

@@ -319,7 +319,9 @@ pub struct WidgetData<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub decode: Vec<DecodeData<'a>>,
     /// The token embeddings (positions, if any, are `positions`); absent for a head of a real
-    /// model (see `given`).
+    /// model (see `given`). Across two sentences (`translate`): what `w_q` was applied to, the
+    /// French words each step reads with their positions added (`tokens` are the words the
+    /// steps write).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embeddings: Option<Rows<'a, f64>>,
     pub focus: usize,
@@ -349,6 +351,12 @@ pub struct WidgetData<'a> {
     pub rope: Option<RopeData<'a>>,
     pub scale: f64,
     pub scale_is_default: bool,
+    /// Across two sentences: the English words (the columns), and what `w_k` and `w_v` were
+    /// applied to, their embeddings with their positions added (`m × d`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_embeddings: Option<Rows<'a, f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_tokens: Option<&'a [String]>,
     /// Scaled scores; `null` where masked.
     pub scores: Rows<'a, Option<f64>>,
     /// Per step button: `[dimension, value]` pairs, 0-based.
@@ -385,6 +393,7 @@ impl<'a> WidgetData<'a> {
         let spec = &c.spec;
         let input = &spec.input;
         let projection = input.projection();
+        let translated = spec.kind.translated();
         let r = c.result();
         let named = |n: &'a NamedResult| {
             let decode_step = n
@@ -450,7 +459,9 @@ impl<'a> WidgetData<'a> {
                     })
                 })
                 .collect(),
-            embeddings: projection.map(|p| Rows(&p.embeddings)),
+            embeddings: projection
+                .map(|p| Rows(&p.embeddings))
+                .or(translated.map(|t| Rows(&t.target_inputs))),
             given: match &input.qkv {
                 Qkv::Given(g) => Some(GivenData::of(g, r)),
                 Qkv::Projected(_) => None,
@@ -468,6 +479,8 @@ impl<'a> WidgetData<'a> {
             rope: input.rope.as_ref().map(RopeData::from),
             scale: r.scale,
             scale_is_default: input.scale.is_none(),
+            source_embeddings: translated.map(|t| Rows(&t.source_inputs)),
+            source_tokens: translated.map(|t| t.source.as_slice()),
             scores: Rows(&r.scores),
             steps: spec
                 .steps
@@ -496,10 +509,16 @@ impl<'a> WidgetData<'a> {
                 .map(|run| TrainingData::of(c, run)),
             v: Rows(&r.v),
             views: spec.views.iter().map(|v| v.name()).collect(),
-            w_k: projection.map(|p| Rows(&p.w_k)),
+            w_k: projection
+                .map(|p| Rows(&p.w_k))
+                .or(translated.map(|t| Rows(&t.run.params.w_k))),
             w_o: spec.kind.w_o().map(Rows),
-            w_q: projection.map(|p| Rows(&p.w_q)),
-            w_v: projection.map(|p| Rows(&p.w_v)),
+            w_q: projection
+                .map(|p| Rows(&p.w_q))
+                .or(translated.map(|t| Rows(&t.run.params.w_q))),
+            w_v: projection
+                .map(|p| Rows(&p.w_v))
+                .or(translated.map(|t| Rows(&t.run.params.w_v))),
             weights: Rows(&r.weights),
         }
     }

@@ -49,12 +49,13 @@ fn tables(ts: &[Table]) -> String {
 }
 
 fn heat_table(c: &Computed, caption: &str, r: &crate::core::AttentionResult) -> String {
-    let rows = (0..c.spec.tokens.len())
+    let axes = c.spec.kind.axes(&c.spec.tokens);
+    let rows = (0..axes.queries.len())
         .map(|i| super::figure::Row {
-            header: c.spec.tokens[i].clone(),
+            header: axes.queries[i].clone(),
             focus: false,
             token: None,
-            cells: (0..c.spec.tokens.len())
+            cells: (0..axes.keys.len())
                 .map(|j| super::figure::cell(fmt_opt(r.weight(i, j)), None))
                 .collect(),
         })
@@ -62,7 +63,7 @@ fn heat_table(c: &Computed, caption: &str, r: &crate::core::AttentionResult) -> 
     table(&Table {
         caption: caption.into(),
         corner: String::new(),
-        columns: c.spec.tokens.clone(),
+        columns: axes.keys.to_vec(),
         rows,
         class: "",
         marked: None,

@@ -3,13 +3,16 @@
 //!
 //! - [`given`]: weights written in the block, one head or several (with `w_o`);
 //! - [`trained`]: weights learned while the book builds (`train`);
-//! - [`pretrained`]: a real model's head on a text (`model`, `text`, `layer`, `head`).
+//! - [`pretrained`]: a real model's head on a text (`model`, `text`, `layer`, `head`);
+//! - [`translated`]: cross-attention from a French translation to its English sentence, trained
+//!   while the book builds (`translate`).
 //!
 //! A kind never names a view: each view says which kinds it draws (`View::accepts`).
 
 pub mod given;
 pub mod pretrained;
 pub mod trained;
+pub mod translated;
 
 use crate::core::training::Training;
 use ndarray::Array2;
@@ -20,6 +23,7 @@ pub enum Kind {
     Given(given::Heads),
     Trained(trained::Trained),
     Pretrained(pretrained::OnHead),
+    Translated(translated::Translated),
 }
 
 named_enum! {
@@ -28,6 +32,7 @@ named_enum! {
         Given = "given",
         Trained = "trained",
         Pretrained = "pretrained",
+        Translated = "translated",
     }
 }
 
@@ -38,13 +43,15 @@ pub struct Axes<'a> {
 }
 
 impl Kind {
-    /// What labels the rows and columns. Every kind so far attends within one sentence, so its
-    /// tokens label both; cross-attention (a translation's words against the source's) and a
-    /// decoding step (one query against the cached keys) will label them apart.
-    pub fn axes<'a>(&self, tokens: &'a [String]) -> Axes<'a> {
+    /// What labels the rows and columns: the block's tokens both, except across two sentences
+    /// (a translation's words ask, the source's answer).
+    pub fn axes<'a>(&'a self, tokens: &'a [String]) -> Axes<'a> {
         Axes {
             queries: tokens,
-            keys: tokens,
+            keys: match self {
+                Kind::Translated(t) => &t.source,
+                _ => tokens,
+            },
         }
     }
 
@@ -53,6 +60,7 @@ impl Kind {
             Kind::Given(_) => KindName::Given,
             Kind::Trained(_) => KindName::Trained,
             Kind::Pretrained(_) => KindName::Pretrained,
+            Kind::Translated(_) => KindName::Translated,
         }
     }
 
@@ -61,7 +69,7 @@ impl Kind {
     pub fn heads(&self) -> usize {
         match self {
             Kind::Given(h) => h.count,
-            Kind::Trained(_) | Kind::Pretrained(_) => 1,
+            Kind::Trained(_) | Kind::Pretrained(_) | Kind::Translated(_) => 1,
         }
     }
 
@@ -69,7 +77,7 @@ impl Kind {
     pub fn w_o(&self) -> Option<&Array2<f64>> {
         match self {
             Kind::Given(h) => h.w_o.as_ref(),
-            Kind::Trained(_) | Kind::Pretrained(_) => None,
+            Kind::Trained(_) | Kind::Pretrained(_) | Kind::Translated(_) => None,
         }
     }
 
@@ -84,6 +92,14 @@ impl Kind {
     /// The training run of a trained block.
     pub fn training(&self) -> Option<&Training> {
         self.trained().map(|t| &*t.run)
+    }
+
+    /// The translation run and the sentence pair, for a block on one.
+    pub fn translated(&self) -> Option<&translated::Translated> {
+        match self {
+            Kind::Translated(t) => Some(t),
+            _ => None,
+        }
     }
 
     /// The real model's run and the head shown, for a block on one.

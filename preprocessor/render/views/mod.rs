@@ -16,11 +16,12 @@ mod shared;
 
 use super::figure::{Figure, Shown};
 use super::heatmap;
+use super::lines::PickedOut;
 use super::training;
 use crate::block::View;
 use inputs::{embeddings, matrices, positions_figure, projection, qkv};
 use output::{combine, output, residual};
-use scores::{focus_weights, matmul, scores, softmax, weights};
+use scores::{alignment, focus_weights, matmul, scores, softmax, weights};
 use shared::marked_column;
 
 /// The model of one view of one result: the single definition both writers render.
@@ -79,11 +80,26 @@ pub fn figure(view: View, c: &Shown) -> Result<Figure, String> {
         View::Snapshots => Figure::Heatmaps(training::panels(c.c)?),
         View::Learned => Figure::Tables(training::learned(c.c)?),
         View::Lines => Figure::Drawn {
-            svg: super::lines::lines(c),
+            svg: super::lines::lines(c, PickedOut::Focus),
             label: format!("Attention as lines, from “{}”", c.spec.tokens[c.spec.focus]),
             tables: vec![focus_weights(c)],
             picker: None,
         },
+        View::Cross => {
+            let t = c.spec.kind.translated().ok_or(
+                "the cross view draws one sentence against another — give the block `translate = \"…\"`",
+            )?;
+            Figure::Drawn {
+                svg: super::lines::lines(c, PickedOut::Strongest),
+                label: format!(
+                    "“{}” written from “{}”: where each step looks",
+                    c.spec.tokens.join(" "),
+                    t.source.join(" ")
+                ),
+                tables: vec![alignment(c, t)],
+                picker: None,
+            }
+        }
         View::Layers => {
             let on =
                 c.spec.kind.on_head().ok_or(

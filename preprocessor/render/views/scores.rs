@@ -222,20 +222,63 @@ pub(super) fn softmax(c: &Shown) -> Table {
 /// The focus token's weights as one row: the lines view's numbers, as text.
 pub(super) fn focus_weights(c: &Shown) -> Table {
     let f = c.spec.focus;
+    let keys = c.spec.kind.axes(&c.spec.tokens).keys;
     Table {
         caption: format!("The weights of “{}”", c.spec.tokens[f])
             .as_str()
             .into(),
         corner: "".into(),
-        columns: c.spec.tokens.clone(),
+        columns: keys.to_vec(),
         rows: vec![Row {
             header: c.spec.tokens[f].clone(),
             focus: false,
             token: None,
-            cells: (0..c.spec.tokens.len())
+            cells: (0..keys.len())
                 .map(|j| cell(fmt_opt(c.result.weight(f, j)), None))
                 .collect(),
         }],
+        class: "attention-matrix",
+        marked: None,
+    }
+}
+
+/// Across two sentences: what each step of the translation reads, and the source word it looks
+/// at most, with that weight.
+pub(super) fn alignment(c: &Shown, t: &crate::block::kind::translated::Translated) -> Table {
+    let read = t.run.corpus.french_read(&t.pair);
+    let rows = (0..c.spec.tokens.len())
+        .map(|i| {
+            let best = (0..t.source.len())
+                .filter_map(|j| c.result.weight(i, j).map(|w| (j, w)))
+                .fold(None, |best: Option<(usize, f64)>, (j, w)| match best {
+                    Some((_, b)) if b >= w => best,
+                    _ => Some((j, w)),
+                });
+            Row {
+                header: c.spec.tokens[i].clone(),
+                focus: false,
+                token: None,
+                cells: vec![
+                    cell(t.run.corpus.french[read[i]].to_string(), None),
+                    cell(
+                        best.map_or(String::new(), |(j, _)| t.source[j].clone()),
+                        None,
+                    ),
+                    cell(best.map_or(String::new(), |(_, w)| fmt(w)), None),
+                ],
+            }
+        })
+        .collect();
+    Table {
+        caption: "Each step: the word it writes, the word it reads, and the English word it looks at most"
+            .into(),
+        corner: "writes".into(),
+        columns: vec![
+            "reads".into(),
+            "looks most at".into(),
+            "with weight".into(),
+        ],
+        rows,
         class: "attention-matrix",
         marked: None,
     }
