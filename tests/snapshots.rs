@@ -12,6 +12,9 @@ fn chapter_for(view: &str) -> String {
     if view == "layers" {
         return "# V\n\n```attention\nmodel = \"minilm\"\ntext = \"The black cat ate fish\"\nlayer = 1\nhead = 3\nfocus = \"cat\"\nshow = [\"layers\"]\n```\n".into();
     }
+    if view == "cross" {
+        return "# V\n\n```attention\ntranslate = \"The black cat ate fish\"\nfocus = \"noir\"\nshow = [\"cross\"]\n```\n".into();
+    }
     if ["loss", "gradient", "learning", "snapshots", "learned"].contains(&view) {
         return format!("# V\n\n```attention\ntrain = {{ seed = 7 }}\nshow = [\"{view}\"]\n```\n");
     }

@@ -212,8 +212,11 @@ mod tests {
                 .copied()
                 .filter(|v| v.accepts(*kind).is_ok())
                 .collect();
+            // Within one sentence every kind shows its weights step by step; across two, the
+            // heatmap and the lines between them.
             assert!(
-                drawn.contains(&View::Heatmap) && drawn.contains(&View::Weights),
+                drawn.contains(&View::Heatmap)
+                    && (drawn.contains(&View::Weights) || drawn.contains(&View::Cross)),
                 "{kind}: {drawn:?}"
             );
             for view in View::ALL {
@@ -233,5 +236,8 @@ mod tests {
         assert!(View::Loss.accepts(KindName::Pretrained).is_err());
         assert!(View::Embeddings.accepts(KindName::Pretrained).is_err());
         assert!(View::Embeddings.accepts(KindName::Trained).is_ok());
+        assert!(View::Cross.accepts(KindName::Translated).is_ok());
+        assert!(View::Cross.accepts(KindName::Given).is_err());
+        assert!(View::Scores.accepts(KindName::Translated).is_err());
     }
 }

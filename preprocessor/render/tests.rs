@@ -53,10 +53,12 @@ fn every_view_renders_as_one_line() {
     // The decode view writes a causal block.
     let decode = SMALL.replace("\"compare\", \"controls\"", "\"decode\", \"controls\"")
         + "mask = \"causal\"\n";
+    let across = "translate = \"The black cat ate fish\"\nshow = [\"cross\"]\n";
     let html = html(&computed(EVERY))
         + &html(&computed(trained))
         + &html(&computed(&lines))
-        + &html(&computed(&decode));
+        + &html(&computed(&decode))
+        + &html(&computed(across));
     assert!(!html.contains('\n'));
     for view in View::ALL {
         // A real model's view needs the fetched model: tests/model.rs and tests/snapshots.rs
