@@ -19,6 +19,7 @@ mod layers;
 mod lines;
 pub mod pencil;
 mod positions;
+pub mod python;
 mod static_form;
 mod training;
 mod views;
@@ -301,6 +302,8 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             "token": c.spec.tokens[c.spec.focus],
             "totals": has_totals,
             "marked": marked,
+            // One line of HTML: the program's lines as `&#10;`, which <pre> shows as breaks.
+            "reproduce": python::program(c).map(|p| html::escape_html(&p).replace('\n', "&#10;")),
         }),
     );
     if let Some(failure) = FAILURE.with(|f| f.borrow_mut().take()) {

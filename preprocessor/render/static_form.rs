@@ -147,6 +147,18 @@ pub fn static_markdown(c: &Computed) -> Result<String, String> {
     if spec.views.iter().any(|v| v.has_totals()) {
         out.push_str("*Every number is worked out from unrounded values; a number marked ≈ is one that the rounded numbers shown beside it do not reproduce exactly.*\n\n");
     }
+    if let Some(program) = super::python::program(c) {
+        // A fence longer than any run of backticks in the program (a token may hold some).
+        let longest = program
+            .split(|ch| ch != '`')
+            .map(str::len)
+            .max()
+            .unwrap_or(0);
+        let fence = "`".repeat(longest.max(2) + 1);
+        out.push_str(&format!(
+            "*Reproduce with numpy:*\n\n{fence}python\n{program}{fence}\n\n"
+        ));
+    }
     Ok(out.trim_end().to_string())
 }
 

@@ -687,3 +687,76 @@ test("without the script and on paper, the decode view shows every step", async 
   assert.equal(await live.$eval(".attention-decode-control", (c) => getComputedStyle(c).display), "none", "no control on paper");
   await live.close();
 });
+
+test("a figure's numpy program: closed, the same text with and without the script, on paper, and its copy button says it copied", async () => {
+  const withPrograms = pages().filter((p) => p !== "print.html" && fs.readFileSync(path.join(BOOK, p), "utf8").includes("attention-reproduce"));
+  assert.ok(withPrograms.length >= 10, `programs on ${withPrograms}`);
+  const off = await browser.newContext({ javaScriptEnabled: false });
+  // Every chapter's programs (print.html holds them all again).
+  for (const p of withPrograms) {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(fileUrl(p));
+    const live = await page.$$eval("details.attention-reproduce", (ds) => ds.map((d) => [d.open, d.querySelector("code").textContent]));
+    const plain = await off.newPage();
+    await plain.goto(fileUrl(p));
+    const still = await plain.$$eval("details.attention-reproduce", (ds) => ds.map((d) => [d.open, d.querySelector("code").textContent]));
+    await plain.close();
+    assert.deepEqual(live, still, `${p}: the same programs, closed, with and without the script`);
+    assert.ok(live.every(([open, text]) => !open && text.includes("import numpy as np") && text.includes("show(")), p);
+    // On paper the program is there to read.
+    await page.emulateMedia({ media: "print" });
+    const heights = await page.$$eval("details.attention-reproduce code", (cs) => cs.map((c) => c.getBoundingClientRect().height));
+    assert.ok(heights.every((h) => h > 0), `${p}: printed (${heights})`);
+    assert.deepEqual(errors, [], p);
+    await page.close();
+  }
+  await off.close();
+  // Copied from a book opened from disk, by mdBook's own copy button.
+  const page = await browser.newPage();
+  await page.goto(fileUrl(withPrograms[0]));
+  const box = await page.$("details.attention-reproduce");
+  await box.$eval("summary", (s) => s.click());
+  assert.equal(await box.evaluate((d) => d.open), true);
+  // mdBook shows its buttons over a code block the pointer is on.
+  await (await box.$("pre")).hover();
+  await (await box.$("button.clip-button")).click();
+  await page.waitForFunction((d) => /Copied/.test(d.querySelector(".tooltiptext").textContent), box, { timeout: 5000 });
+  await page.close();
+});
+
+test("attention between two sentences: the French words ask, the English answer, the lines cross, alike with and without the script", async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(fileUrl("translation.html"));
+  const widget = await page.$(".attention-widget");
+  const grid = await widget.$eval("table.attention-heatmap", (t) => ({
+    columns: Array.from(t.querySelectorAll("thead th")).map((th) => th.textContent.trim()).filter(Boolean),
+    rows: Array.from(t.querySelectorAll("tbody tr")).map((tr) => [tr.querySelector("th").textContent.trim(), tr.querySelectorAll("td").length]),
+  }));
+  assert.deepEqual(grid.columns.slice(-5), ["The", "black", "cat", "ate", "fish"]);
+  assert.deepEqual(grid.rows, [["Le", 5], ["chat", 5], ["noir", 5], ["a", 5], ["mangé", 5], ["du", 5], ["poisson", 5]]);
+  // The crossing: "chat" looks most at "cat" and "noir" at "black", in the data and in the lines.
+  const data = await widget.$eval("script.attention-data", (e) => JSON.parse(e.textContent));
+  const best = (row) => row.indexOf(Math.max(...row));
+  assert.deepEqual([best(data.weights[1]), best(data.weights[2])], [2, 1]);
+  assert.deepEqual(data.source_tokens, ["The", "black", "cat", "ate", "fish"]);
+  const picked = await widget.$$eval("svg.attention-lines line.focus", (ls) => ls.length);
+  assert.equal(picked, 7, "each French word's strongest line picked out");
+  // The keyboard follows a row as everywhere; the heatmap's numbers stay the build's.
+  const before = await widget.$$eval("td[data-c]", (cs) => cs.map((c) => c.textContent));
+  const row = await widget.$("th[data-token='1']");
+  await row.focus();
+  await page.keyboard.press("Enter");
+  const after = await widget.$$eval("td[data-c]", (cs) => cs.map((c) => c.textContent));
+  assert.deepEqual(after, before);
+  assert.deepEqual(errors, []);
+  const off = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await off.newPage();
+  await plain.goto(fileUrl("translation.html"));
+  assert.deepEqual(await plain.$$eval(".attention-widget td[data-c]", (cs) => cs.map((c) => c.textContent)).then((c) => c.slice(0, before.length)), before);
+  await off.close();
+  await page.close();
+});
