@@ -281,10 +281,15 @@ fn hostile_tokens_show_literally_and_inject_nothing() {
     let page = std::fs::read_to_string(out.join("hostile.html")).unwrap();
     let main = main_of(&page);
     let scripts = main.matches("<script").count();
+    // Data, and numpy programs shown as text: neither is run.
     let data_scripts = main
         .matches("<script type=\"application/json\" class=\"attention-data\">")
-        .count();
-    assert_eq!(scripts, data_scripts, "no script element but the data");
+        .count()
+        + main.matches("<script type=\"text/x-python\">").count();
+    assert_eq!(
+        scripts, data_scripts,
+        "no script element but the data and the programs"
+    );
     for injected in ["<img", "<b onmouseover", "</figure><script"] {
         assert!(!main.contains(injected), "{injected} got through");
     }

@@ -31,25 +31,15 @@ for program in json.load(sys.stdin):
 json.dump(outputs, sys.stdout)
 "#;
 
-fn unescape(html: &str) -> String {
-    html.replace("&#10;", "\n")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
 /// Each widget of a chapter's HTML: its embedded data and its program, if it has one.
 fn widgets(html: &str) -> Vec<(serde_json::Value, Option<String>)> {
     html.split("<figure class=\"attention-widget\">")
         .skip(1)
         .map(|w| {
             let program = w
-                .split("<code class=\"language-python\">")
+                .split("<script type=\"text/x-python\">")
                 .nth(1)
-                .map(|p| unescape(p.split("</code>").next().unwrap_or("")));
+                .map(|p| p.split("</script>").next().unwrap_or("").to_string());
             (common::widget_data(w), program)
         })
         .collect()
@@ -64,9 +54,17 @@ fn expected(data: &serde_json::Value) -> String {
         .iter()
         .map(|t| t.as_str().unwrap().to_string())
         .collect();
-    let n = tokens.len();
+    // Across two sentences the English words are the columns.
+    let keys: Vec<String> = match data["source_tokens"].as_array() {
+        Some(source) => source
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect(),
+        None => tokens.clone(),
+    };
+    let (n, m) = (tokens.len(), keys.len());
     let matrix = |head: &serde_json::Value| {
-        Array2::from_shape_fn((n, n), |(i, j)| {
+        Array2::from_shape_fn((n, m), |(i, j)| {
             head["scores"][i][j]
                 .as_f64()
                 .map(|_| head["weights"][i][j].as_f64().unwrap())
@@ -76,9 +74,9 @@ fn expected(data: &serde_json::Value) -> String {
         Some(heads) => heads
             .iter()
             .enumerate()
-            .map(|(h, head)| printed(&format!("Head {}", h + 1), &tokens, &matrix(head)))
+            .map(|(h, head)| printed(&format!("Head {}", h + 1), &tokens, &keys, &matrix(head)))
             .collect(),
-        None => printed("Attention weights", &tokens, &matrix(data)),
+        None => printed("Attention weights", &tokens, &keys, &matrix(data)),
     }
 }
 
@@ -115,7 +113,8 @@ fn every_program_prints_its_figures_weights_as_the_book_shows_them() {
         for (name, text) in chapters(&book.join("src")) {
             let html = chapter::process(&text, &name, &examples).unwrap();
             for (data, program) in widgets(&html) {
-                let own_weights = data.get("embeddings").is_some() && data.get("given").is_none();
+                // Weights of its own: written, trained, or a translation's (given its inputs).
+                let own_weights = data.get("embeddings").is_some();
                 match program {
                     Some(p) => {
                         assert!(

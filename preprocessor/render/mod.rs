@@ -215,7 +215,27 @@ fn learning_slider(c: &Computed) -> Result<String, String> {
     ))
 }
 
-/// The whole widget, as one line of HTML; a view that cannot be written is an error.
+/// Whether the only line breaks of some widgets' HTML are inside their programs (script
+/// elements of Python).
+pub fn one_line_but_its_program(html: &str) -> bool {
+    let mut rest = html;
+    loop {
+        match rest.split_once("<script type=\"text/x-python\">") {
+            None => return !rest.contains('\n'),
+            Some((before, program)) => {
+                if before.contains('\n') {
+                    return false;
+                }
+                rest = program
+                    .split_once("</script>")
+                    .map_or("", |(_, after)| after);
+            }
+        }
+    }
+}
+
+/// The whole widget, as one line of HTML (but for its program's lines, which carry no blank
+/// line); a view that cannot be written is an error.
 pub fn widget(c: &Computed) -> Result<String, String> {
     FAILURE.with(|f| f.borrow_mut().take());
     let own = Shown::of(c, 0);
@@ -302,14 +322,17 @@ pub fn widget(c: &Computed) -> Result<String, String> {
             "token": c.spec.tokens[c.spec.focus],
             "totals": has_totals,
             "marked": marked,
-            // One line of HTML: the program's lines as `&#10;`, which <pre> shows as breaks.
-            "reproduce": python::program(c).map(|p| html::escape_html(&p).replace('\n', "&#10;")),
+            // Raw script text: no entity is decoded there, and python.rs writes no `<`.
+            "reproduce": python::program(c),
         }),
     );
     if let Some(failure) = FAILURE.with(|f| f.borrow_mut().take()) {
         return Err(failure);
     }
-    debug_assert!(!body.contains('\n'), "a widget is one line of HTML");
+    debug_assert!(
+        !body.contains("\n\n") && one_line_but_its_program(&body),
+        "a widget is one line of HTML, but for its program's lines"
+    );
     Ok(body)
 }
 

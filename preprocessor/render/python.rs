@@ -16,8 +16,22 @@ use ndarray::Array2;
 use std::fmt::Write;
 
 /// The program of a widget, or `None` when its block has no weights of its own to write (a
-/// real model's head, a translation: their queries, keys and values come from elsewhere).
+/// real model's head: its queries, keys and values come from 384 numbers per word piece).
+///
+/// The page carries it as the text of a script element inside the widget's HTML block (see
+/// `templates/widget.hbs`), so it has no blank line (one would end the Markdown HTML block) and
+/// no `<` (none can end the script early): strings escape it, comments show `‹`.
 pub fn program(c: &Computed) -> Option<String> {
+    let text = match c.spec.kind.translated() {
+        Some(t) => across(c, t),
+        None => within(c)?,
+    };
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    Some(lines.join("\n").replace('<', "‹") + "\n")
+}
+
+/// One sentence attending to itself: the block's embeddings and weights, one head or several.
+fn within(c: &Computed) -> Option<String> {
     let heads: Vec<(&AttentionInput, &Projection)> = c.results[..c.spec.kind.heads()]
         .iter()
         .map(|r| match &r.input.qkv {
@@ -132,18 +146,64 @@ pub fn program(c: &Computed) -> Option<String> {
     Some(out)
 }
 
+/// Across two sentences: the French words each step reads ask, the English words answer.
+fn across(c: &Computed, t: &crate::block::kind::translated::Translated) -> String {
+    let p = &t.run.params;
+    let mut out = String::new();
+    let title = c.spec.title.as_deref().unwrap_or("this figure");
+    let _ = writeln!(
+        out,
+        "# Reproduces “{title}”: its attention weights, as the book shows them (Python 3, numpy)."
+    );
+    out.push_str("import numpy as np\n\n");
+    let _ = writeln!(
+        out,
+        "tokens = {}  # the French words, one step each",
+        strings(&c.spec.tokens)
+    );
+    let _ = writeln!(out, "source = {}  # the English words", strings(&t.source));
+    out.push_str("# What each step reads (the word before it; the first, a start mark), embedded, its position added.\n");
+    let _ = writeln!(out, "x = {}", matrix(&t.target_inputs));
+    out.push_str("# The English words, embedded, their positions added.\n");
+    let _ = writeln!(out, "y = {}", matrix(&t.source_inputs));
+    out.push_str("# The trained weights, stored (out, in) as in PyTorch.\n");
+    let _ = writeln!(out, "W_q = {}", matrix(&p.w_q));
+    let _ = writeln!(out, "W_k = {}", matrix(&p.w_k));
+    let _ = writeln!(out, "W_v = {}", matrix(&p.w_v));
+    out.push_str("q = x @ W_q.T  # the queries come from the sentence being written\n");
+    out.push_str("k = y @ W_k.T  # the keys and values from the sentence being read\n");
+    out.push_str("v = y @ W_v.T\n");
+    out.push_str("scale = 1 / np.sqrt(q.shape[1])  # 1/√d_k\n");
+    out.push_str(
+        "scores = q @ k.T * scale  # one row per French word, one column per English word\n",
+    );
+    out.push_str("# Softmax of each row, its largest score subtracted first; nothing is masked.\n");
+    out.push_str("weights = np.exp(scores - scores.max(axis=1, keepdims=True))\n");
+    out.push_str("weights = weights / weights.sum(axis=1, keepdims=True)\n");
+    // The columns are the English words.
+    debug_assert!(SHOWN.contains("for t in tokens))"));
+    out.push_str(&SHOWN.replace("for t in tokens))", "for t in source))"));
+    out.push_str("show(\"Attention weights\", weights, np.isneginf(scores))\n");
+    out
+}
+
 /// What a program prints for a matrix of weights (`None` where masked): its heading, the key
 /// tokens, then one row per query token, each number as the book shows it — the text a test
 /// compares the program's output with.
-pub fn printed(heading: &str, tokens: &[String], weights: &Array2<Option<f64>>) -> String {
-    let width = tokens.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+pub fn printed(
+    heading: &str,
+    queries: &[String],
+    keys: &[String],
+    weights: &Array2<Option<f64>>,
+) -> String {
+    let width = queries.iter().map(|t| t.chars().count()).max().unwrap_or(0);
     let cell = |s: &str| format!("{s:>6}");
     let mut out = format!("{heading}\n{}", " ".repeat(width));
-    for t in tokens {
+    for t in keys {
         out.push_str(&cell(t));
     }
     out.push('\n');
-    for (t, row) in tokens.iter().zip(weights.rows()) {
+    for (t, row) in queries.iter().zip(weights.rows()) {
         let _ = write!(out, "{t:>width$}");
         for w in row {
             out.push_str(&cell(&w.map_or(MASKED.to_string(), fmt)));
@@ -231,11 +291,16 @@ fn booleans(m: &Array2<bool>) -> String {
     format!("{ones} == 1")
 }
 
-/// A list of strings as Python writes it (JSON's escapes are Python's for these).
+/// A list of strings as Python writes it (JSON's escapes are Python's for these), `<` as
+/// `\u003c`.
 fn strings(xs: &[String]) -> String {
     let quoted: Vec<String> = xs
         .iter()
-        .map(|x| serde_json::to_string(x).unwrap_or_else(|_| "\"\"".into()))
+        .map(|x| {
+            serde_json::to_string(x)
+                .unwrap_or_else(|_| "\"\"".into())
+                .replace('<', "\\u003c")
+        })
         .collect();
     format!("[{}]", quoted.join(", "))
 }
