@@ -149,6 +149,8 @@ pub fn table_body(rows: &[Row], marked: Option<usize>) -> String {
 pub struct Grid<'a> {
     pub queries: &'a [String],
     pub keys: &'a [String],
+    /// Which way the axes read (`attending ↓ / attended →`).
+    pub corner: &'a str,
     /// The row outlined as the focus token's, if any (not in a comparison).
     pub focus: Option<usize>,
     /// Column labels turned, for long tokens.
@@ -169,9 +171,9 @@ pub fn heat_table(g: &Grid, cells: &[HeatCell]) -> String {
     }
     // The corner says which way the axes read; hidden from screen readers, which would read it
     // as the header of the row headers.
-    out.push_str(
-        "><tr><td class=\"attention-corner\" aria-hidden=\"true\">attending ↓ / attended →</td>",
-    );
+    out.push_str("><tr><td class=\"attention-corner\" aria-hidden=\"true\">");
+    out.push_str(&escape_html(g.corner));
+    out.push_str("</td>");
     for t in g.keys {
         // A turned label needs a box of its own to turn in.
         let (open, close) = if g.rotate {

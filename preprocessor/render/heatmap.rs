@@ -92,6 +92,7 @@ pub fn heatmap(c: &Computed, h: &Heatmap) -> String {
                 &cells::Grid {
                     queries: axes.queries,
                     keys: axes.keys,
+                    corner: axes.corner,
                     focus: (!h.in_compare).then_some(c.spec.focus),
                     rotate,
                 },

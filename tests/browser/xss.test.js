@@ -33,7 +33,8 @@ test("hostile text injects nothing and shows literally, with and without the scr
     const state = await page.evaluate(() => ({
       xss: window.__xss,
       imgs: document.querySelectorAll("main img").length,
-      scripts: [...document.querySelectorAll("main script")].every((s) => s.type === "application/json"),
+      // Data and numpy programs, both inert text.
+      scripts: [...document.querySelectorAll("main script")].every((s) => ["application/json", "text/x-python"].includes(s.type)),
       text: document.querySelector("main").textContent,
       tip: document.querySelector(".attention-tip").textContent,
     }));

@@ -36,21 +36,29 @@ named_enum! {
     }
 }
 
-/// The labels of a figure's rows (the queries) and columns (the keys).
+/// The labels of a figure's rows (the queries) and columns (the keys), and how a heatmap's
+/// corner names the two.
 pub struct Axes<'a> {
     pub queries: &'a [String],
     pub keys: &'a [String],
+    pub corner: &'static str,
 }
 
 impl Kind {
     /// What labels the rows and columns: the block's tokens both, except across two sentences
     /// (a translation's words ask, the source's answer).
     pub fn axes<'a>(&'a self, tokens: &'a [String]) -> Axes<'a> {
-        Axes {
-            queries: tokens,
-            keys: match self {
-                Kind::Translated(t) => &t.source,
-                _ => tokens,
+        match self {
+            // A row is the step that writes its word (its query, the word before it).
+            Kind::Translated(t) => Axes {
+                queries: tokens,
+                keys: &t.source,
+                corner: "writing ↓ / English →",
+            },
+            _ => Axes {
+                queries: tokens,
+                keys: tokens,
+                corner: "attending ↓ / attended →",
             },
         }
     }
