@@ -223,3 +223,34 @@ fn two_builds_of_a_translation_block_are_byte_identical() {
         }
     }
 }
+
+#[test]
+fn greedy_writing_from_the_figures_outputs_gives_back_the_translation() {
+    use mdbook_attention::core::translation::{TranslationConfig, train};
+    use mdbook_attention::core::{AttentionInput, Mask, Qkv};
+    let run = train(&TranslationConfig::default()).unwrap();
+    let (mut right, mut all) = (0, 0);
+    for pair in run.corpus.held_out.iter().take(100) {
+        // The block's own attention (the core's), then the readout on each step's output.
+        let result = AttentionInput {
+            qkv: Qkv::Given(run.given(pair)),
+            mask: Mask::None,
+            scale: None,
+            query_overrides: Vec::new(),
+            positions: None,
+            rope: None,
+        }
+        .compute()
+        .unwrap();
+        for (i, written) in run.corpus.french_words(pair).iter().enumerate() {
+            let p = run.next_word(&result.output.row(i).to_vec());
+            let named = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+            right += usize::from(named == *written);
+            all += 1;
+        }
+    }
+    assert!(right as f64 / all as f64 >= 0.99, "{right} of {all}");
+    // The table under the cross view says it for the figure's own sentence.
+    let html = process("translate = \"The black cat ate fish\"\nshow = [\"cross\"]\n").unwrap();
+    assert!(html.contains(">names</th>") && html.contains(">probability</th>"));
+}

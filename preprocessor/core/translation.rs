@@ -641,6 +641,16 @@ pub fn train(config: &TranslationConfig) -> Result<Translation, String> {
 }
 
 impl Translation {
+    /// What the readout makes of a step's attention output: the probability of each French
+    /// word ([`Parallel::french`], the start mark left out) being the one the step writes.
+    pub fn next_word(&self, output: &[f64]) -> Vec<f64> {
+        let logits: Vec<Option<f64>> = times(&self.params.readout, output)
+            .into_iter()
+            .map(Some)
+            .collect();
+        softmax(&logits)
+    }
+
     /// A pair's queries (from the French words), keys and values (from the English), under the
     /// trained weights: the block computes its attention from these.
     pub fn given(&self, pair: &Pair) -> Given {

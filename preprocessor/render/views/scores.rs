@@ -254,6 +254,18 @@ pub(super) fn alignment(c: &Shown, t: &crate::block::kind::translated::Translate
                     Some((_, b)) if b >= w => best,
                     _ => Some((j, w)),
                 });
+            // The readout on the step's output: the word it names (greedy) and how sure it is.
+            let output: Vec<f64> = c.result.output.row(i).to_vec();
+            let probabilities = t.run.next_word(&output);
+            let named = (0..probabilities.len())
+                .reduce(|a, b| {
+                    if probabilities[b] > probabilities[a] {
+                        b
+                    } else {
+                        a
+                    }
+                })
+                .unwrap_or(0);
             Row {
                 header: c.spec.tokens[i].clone(),
                 focus: false,
@@ -265,18 +277,22 @@ pub(super) fn alignment(c: &Shown, t: &crate::block::kind::translated::Translate
                         None,
                     ),
                     cell(best.map_or(String::new(), |(_, w)| fmt(w)), None),
+                    cell(t.run.corpus.french[named].to_string(), None),
+                    cell(fmt(probabilities[named]), None),
                 ],
             }
         })
         .collect();
     Table {
-        caption: "Each step: the word it writes, the word it reads, and the English word it looks at most"
+        caption: "Each step: the word it writes, the word it reads, the English word it looks at most, and the word its output names, with its probability"
             .into(),
         corner: "writes".into(),
         columns: vec![
             "reads".into(),
             "looks most at".into(),
             "with weight".into(),
+            "names".into(),
+            "probability".into(),
         ],
         rows,
         class: "attention-matrix",
