@@ -297,12 +297,12 @@ struct Forward {
     weight_on_needed: f64,
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).fold(0.0, |sum, (x, y)| sum + x * y)
 }
 
 /// `m += a ⊗ b`.
-fn add_outer(m: &mut Array2<f64>, a: &[f64], b: &[f64]) {
+pub(crate) fn add_outer(m: &mut Array2<f64>, a: &[f64], b: &[f64]) {
     for (r, &ar) in a.iter().enumerate() {
         for (c, &bc) in b.iter().enumerate() {
             m[[r, c]] += ar * bc;
@@ -324,7 +324,7 @@ fn slot(word: usize, place: usize) -> usize {
     word * SENTENCE_LENGTH + place
 }
 
-fn times(w: &Array2<f64>, x: &[f64]) -> Vec<f64> {
+pub(crate) fn times(w: &Array2<f64>, x: &[f64]) -> Vec<f64> {
     w.rows()
         .into_iter()
         .map(|row| dot(row.as_slice().expect("rows are contiguous"), x))
@@ -540,6 +540,34 @@ pub struct Training {
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
 const EPSILON: f64 = 1e-8;
+
+/// One Adam update, step `t` (from 1), of every weight from its gradient and moments; with a
+/// weight decay, decoupled as in AdamW (each weight also shrinks by `rate · decay · w`).
+pub(crate) fn adam<const N: usize>(
+    weights: [&mut Array2<f64>; N],
+    grads: [&Array2<f64>; N],
+    (first, second): ([&mut Array2<f64>; N], [&mut Array2<f64>; N]),
+    t: usize,
+    (rate, decay): (f64, f64),
+) {
+    let t = t as i32;
+    for (((w, g), m), v) in weights.into_iter().zip(grads).zip(first).zip(second) {
+        for (((w, g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+            *m = BETA1 * *m + (1.0 - BETA1) * g;
+            *v = BETA2 * *v + (1.0 - BETA2) * g * g;
+            let m_hat = *m / (1.0 - BETA1.powi(t));
+            let v_hat = *v / (1.0 - BETA2.powi(t));
+            let step = m_hat / (v_hat.sqrt() + EPSILON);
+            // (Without decay, exactly Adam: no `+ 0·w` to move a last bit.)
+            *w -= rate
+                * if decay == 0.0 {
+                    step
+                } else {
+                    step + decay * *w
+                };
+        }
+    }
+}
 /// The size of the nudge in the worked central difference.
 pub const NUDGE: f64 = 1e-4;
 
@@ -588,23 +616,14 @@ pub fn train(config: &TrainingConfig) -> Result<Training, String> {
         if step == config.steps {
             break;
         }
-        let t = (step + 1) as i32;
         let mut moved = params.clone();
-        for (((w, g), m), v) in moved
-            .matrices_mut()
-            .into_iter()
-            .zip(grad.matrices())
-            .zip(first.matrices_mut())
-            .zip(second.matrices_mut())
-        {
-            for (((w, g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                *m = BETA1 * *m + (1.0 - BETA1) * g;
-                *v = BETA2 * *v + (1.0 - BETA2) * g * g;
-                let m_hat = *m / (1.0 - BETA1.powi(t));
-                let v_hat = *v / (1.0 - BETA2.powi(t));
-                *w -= config.learning_rate * m_hat / (v_hat.sqrt() + EPSILON);
-            }
-        }
+        adam(
+            moved.matrices_mut(),
+            grad.matrices(),
+            (first.matrices_mut(), second.matrices_mut()),
+            step + 1,
+            (config.learning_rate, 0.0),
+        );
         if step == 0 {
             worked = Some(work_one_weight(&corpus, &params, &grad, &moved));
         }

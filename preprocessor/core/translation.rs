@@ -23,7 +23,7 @@
 
 use super::positions::sinusoidal;
 use super::softmax;
-use super::training::Rng;
+use super::training::{Rng, adam, add_outer, dot, times};
 use super::{Given, linear::project};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -353,26 +353,6 @@ impl Parallel {
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).fold(0.0, |sum, (x, y)| sum + x * y)
-}
-
-fn times(w: &Array2<f64>, x: &[f64]) -> Vec<f64> {
-    w.rows()
-        .into_iter()
-        .map(|row| dot(row.as_slice().expect("rows are contiguous"), x))
-        .collect()
-}
-
-/// `m += a ⊗ b`.
-fn add_outer(m: &mut Array2<f64>, a: &[f64], b: &[f64]) {
-    for (r, &ar) in a.iter().enumerate() {
-        for (c, &bc) in b.iter().enumerate() {
-            m[[r, c]] += ar * bc;
-        }
-    }
-}
-
 /// Every word at every place, projected once per step: French slots `word · 7 + place` with
 /// their queries, English slots `word · 5 + place` with their keys and values.
 struct Slots {
@@ -581,10 +561,6 @@ pub struct Translation {
     pub after: Alignment,
 }
 
-const BETA1: f64 = 0.9;
-const BETA2: f64 = 0.999;
-const EPSILON: f64 = 1e-8;
-
 /// Trains the model. Deterministic: the same config gives the same bits.
 pub fn train(config: &TranslationConfig) -> Result<Translation, String> {
     if config.d_model < 2 || config.d_k < 1 || config.d_v < 1 {
@@ -611,23 +587,13 @@ pub fn train(config: &TranslationConfig) -> Result<Translation, String> {
         if step == config.steps {
             break;
         }
-        let t = (step + 1) as i32;
-        for (((w, g), m), v) in params
-            .matrices_mut()
-            .into_iter()
-            .zip(grad.matrices())
-            .zip(first.matrices_mut())
-            .zip(second.matrices_mut())
-        {
-            for (((w, g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                *m = BETA1 * *m + (1.0 - BETA1) * g;
-                *v = BETA2 * *v + (1.0 - BETA2) * g * g;
-                let m_hat = *m / (1.0 - BETA1.powi(t));
-                let v_hat = *v / (1.0 - BETA2.powi(t));
-                *w -= config.learning_rate
-                    * (m_hat / (v_hat.sqrt() + EPSILON) + config.weight_decay * *w);
-            }
-        }
+        adam(
+            params.matrices_mut(),
+            grad.matrices(),
+            (first.matrices_mut(), second.matrices_mut()),
+            step + 1,
+            (config.learning_rate, config.weight_decay),
+        );
     }
     let after = measure(&corpus, &params, &corpus.held_out, None);
     Ok(Translation {
