@@ -557,14 +557,13 @@ pub(crate) fn adam<const N: usize>(
             *v = BETA2 * *v + (1.0 - BETA2) * g * g;
             let m_hat = *m / (1.0 - BETA1.powi(t));
             let v_hat = *v / (1.0 - BETA2.powi(t));
-            let step = m_hat / (v_hat.sqrt() + EPSILON);
-            // (Without decay, exactly Adam: no `+ 0·w` to move a last bit.)
-            *w -= rate
-                * if decay == 0.0 {
-                    step
-                } else {
-                    step + decay * *w
-                };
+            // Without decay, Adam as it always ran here, operation for operation (the kept
+            // runs and the pages hold its bits).
+            *w -= if decay == 0.0 {
+                rate * m_hat / (v_hat.sqrt() + EPSILON)
+            } else {
+                rate * (m_hat / (v_hat.sqrt() + EPSILON) + decay * *w)
+            };
         }
     }
 }
